@@ -1,0 +1,209 @@
+// Package backend defines the contract between the tensor API and the
+// engines that store and compute tensors: the pure-Go CPU backend
+// (package cpu) and the Vulkan backend (package vulkan).
+//
+// A backend knows nothing about broadcasting, views or autograd. The tensor
+// package resolves all of that and hands each op fully described operands:
+//
+//   - Every operand is a Strided: a buffer, an element offset, a shape and
+//     per-axis strides in elements. Strides may be zero (a broadcast axis) or
+//     any positive value (a transposed or sliced view). Negative strides do not
+//     occur.
+//   - Elementwise ops receive operands that already have the destination's
+//     shape; broadcasting has been turned into zero strides.
+//   - The destination of an op never overlaps its sources, except for
+//     elementwise ops (Unary, Binary, Where, Copy) whose destination may be
+//     identical to a source (same buffer, offset, shape and strides).
+//   - Destinations are written, never read (except by MatMul when Accumulate
+//     is set).
+//
+// Ops do not return errors. A backend that meets a runtime failure (device
+// lost, out of memory inside a kernel launch) records the first one and
+// returns it from the next Read or Sync; later ops may be skipped. Alloc is
+// the only op that reports failure directly, so that callers can fall back.
+//
+// Ops may run asynchronously: a backend is free to queue work and run it when
+// a result is read. Read and Sync order all queued work before them.
+package backend
+
+// Buffer is storage for a number of float32 elements owned by one backend.
+type Buffer interface {
+	// Len is the number of float32 elements the buffer holds.
+	Len() int
+}
+
+// Strided describes the elements of Buf an op reads or writes: element
+// (i0, i1, ..., in) lives at Buf[Offset + i0*Strides[0] + ... + in*Strides[n]].
+// A rank-0 Strided (empty Shape) is a single element at Offset.
+type Strided struct {
+	Buf     Buffer
+	Offset  int
+	Shape   []int
+	Strides []int
+}
+
+// Size is the number of elements described by s (the product of its shape).
+func (s Strided) Size() int {
+	n := 1
+	for _, d := range s.Shape {
+		n *= d
+	}
+	return n
+}
+
+// Contiguous reports whether s covers Size() consecutive elements in
+// row-major order starting at Offset.
+func (s Strided) Contiguous() bool {
+	want := 1
+	for i := len(s.Shape) - 1; i >= 0; i-- {
+		if s.Shape[i] != 1 && s.Strides[i] != want {
+			return false
+		}
+		want *= s.Shape[i]
+	}
+	return true
+}
+
+// UnaryOp selects the function Unary applies to each element x. Ops whose
+// names end in S take the scalar parameters Alpha (and Beta) of the call.
+type UnaryOp uint8
+
+const (
+	Neg     UnaryOp = iota // -x
+	Abs                    // |x|
+	Exp                    // e^x
+	Log                    // natural logarithm
+	Sqrt                   // √x
+	Rsqrt                  // 1/√x
+	Tanh                   // hyperbolic tangent
+	Sigmoid                // 1/(1+e^-x)
+	Relu                   // max(x, 0); NaN stays NaN
+	Gelu                   // x·Φ(x) with the exact normal CDF Φ (erf form, as PyTorch's default)
+	AffineS                // x*Alpha + Beta
+	RsubS                  // Alpha - x
+	RdivS                  // Alpha / x
+	PowS                   // x^Alpha (math.Pow semantics)
+	MaxS                   // max(x, Alpha), NaN propagating
+	MinS                   // min(x, Alpha), NaN propagating
+	EqS                    // 1 if x == Alpha else 0
+	NeS                    // 1 if x != Alpha else 0
+	LtS                    // 1 if x <  Alpha else 0
+	LeS                    // 1 if x <= Alpha else 0
+	GtS                    // 1 if x >  Alpha else 0
+	GeS                    // 1 if x >= Alpha else 0
+	Square                 // x*x
+	Recip                  // 1/x
+	Sign                   // -1, 0 or 1 (NaN stays NaN)
+	numUnary
+)
+
+// NumUnary is the number of UnaryOp values, for tables indexed by op.
+const NumUnary = int(numUnary)
+
+// BinaryOp selects the function Binary applies to each element pair (a, b).
+type BinaryOp uint8
+
+const (
+	Add     BinaryOp = iota // a + b
+	Sub                     // a - b
+	Mul                     // a * b
+	Div                     // a / b
+	Pow                     // a^b (math.Pow semantics)
+	Maximum                 // max(a, b), NaN propagating (NumPy maximum)
+	Minimum                 // min(a, b), NaN propagating (NumPy minimum)
+	Eq                      // 1 if a == b else 0
+	Ne                      // 1 if a != b else 0
+	Lt                      // 1 if a <  b else 0
+	Le                      // 1 if a <= b else 0
+	Gt                      // 1 if a >  b else 0
+	Ge                      // 1 if a >= b else 0
+	numBinary
+)
+
+// NumBinary is the number of BinaryOp values.
+const NumBinary = int(numBinary)
+
+// ReduceOp selects what Reduce computes over the reduced elements.
+type ReduceOp uint8
+
+const (
+	Sum    ReduceOp = iota // sum; 0 for no elements
+	Mean                   // arithmetic mean; NaN for no elements
+	Max                    // maximum, NaN propagating; callers never pass no elements
+	Min                    // minimum, NaN propagating; callers never pass no elements
+	ArgMax                 // row-major index (as float32) of the first maximum within the reduced block
+	ArgMin                 // row-major index (as float32) of the first minimum within the reduced block
+	numReduce
+)
+
+// NumReduce is the number of ReduceOp values.
+const NumReduce = int(numReduce)
+
+// Dist selects the distribution Random draws from.
+type Dist uint8
+
+const (
+	Uniform Dist = iota // uniform on [A, B)
+	Normal              // normal with mean A and standard deviation B
+)
+
+// Backend stores tensors and runs ops on them.
+type Backend interface {
+	// Name identifies the backend and its device, e.g. "cpu" or
+	// "vulkan: NVIDIA H200".
+	Name() string
+
+	// Alloc returns a buffer of n float32 elements with unspecified
+	// contents. It fails when the memory cannot be had.
+	Alloc(n int) (Buffer, error)
+	// Free releases a buffer. Using it afterwards is a programming error.
+	Free(b Buffer)
+	// Write copies src into dst starting at element off.
+	Write(dst Buffer, off int, src []float32) error
+	// Read waits for queued work, then copies the elements of src into dst
+	// in row-major order of src.Shape. len(dst) == src.Size().
+	Read(dst []float32, src Strided) error
+	// Sync waits for all queued work and reports the first runtime failure
+	// since the backend was created.
+	Sync() error
+
+	// Fill sets every element of dst to v.
+	Fill(dst Strided, v float32)
+	// Copy copies src into dst; both have the same shape.
+	Copy(dst, src Strided)
+	// Arange sets the element with row-major index i of dst to start + i*step
+	// (computed in float64, then rounded).
+	Arange(dst Strided, start, step float64)
+	// Random fills dst from a Philox4x32-10 stream (see package philox):
+	// the element with row-major index i uses counter (i, stream) and key
+	// seed, so any backend produces the same values.
+	Random(dst Strided, dist Dist, seed, stream uint64, a, b float32)
+
+	// Unary sets dst = op(src) elementwise; alpha and beta are the scalar
+	// parameters of the ops that take them.
+	Unary(op UnaryOp, dst, src Strided, alpha, beta float32)
+	// Binary sets dst = op(a, b) elementwise; a and b have dst's shape.
+	Binary(op BinaryOp, dst, a, b Strided)
+	// Where sets dst = a where cond != 0, else b; all have dst's shape.
+	Where(dst, cond, a, b Strided)
+
+	// Reduce reduces the trailing len(src.Shape)-len(dst.Shape) axes of
+	// src: dst.Shape equals the leading axes of src.Shape.
+	Reduce(op ReduceOp, dst, src Strided)
+	// Softmax sets dst to the softmax (or, with log, log-softmax) of src
+	// along the last axis, computed stably (max subtracted first).
+	Softmax(dst, src Strided, log bool)
+	// MatMul sets dst = a·b (or dst += a·b with accumulate) for every batch
+	// index: a is [batch..., M, K], b is [batch..., K, N], dst is
+	// [batch..., M, N], and all three have the same batch shape (broadcast
+	// batch axes have zero strides in a or b).
+	MatMul(dst, a, b Strided, accumulate bool)
+	// Gather sets dst[..., i, ...] = src[..., int(idx[..., i, ...]), ...]
+	// along axis: idx has dst's shape, and src has dst's shape except on
+	// axis. Indices are in range (the tensor package checks).
+	Gather(dst, src, idx Strided, axis int)
+	// ScatterAdd adds src[..., i, ...] into dst[..., int(idx[..., i, ...]), ...]
+	// along axis (the adjoint of Gather): idx has src's shape, and dst has
+	// src's shape except on axis. Repeated indices accumulate.
+	ScatterAdd(dst, src, idx Strided, axis int)
+}
