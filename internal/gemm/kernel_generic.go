@@ -1,0 +1,7 @@
+//go:build !amd64 || purego
+
+package gemm
+
+// pickKernel returns the portable kernel: there is no assembly for this
+// architecture, or the purego build tag asked for none.
+func pickKernel() kernelFunc { return kernelGeneric }
