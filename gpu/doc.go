@@ -1,0 +1,57 @@
+// Package gpu is a small Vulkan compute runtime. It knows nothing about
+// tensors: it owns a device, hands out storage buffers, builds compute
+// pipelines from SPIR-V and records dispatches into batched command buffers.
+//
+// # Model
+//
+// Device: [Open] picks one physical device (discrete > integrated > virtual;
+// a CPU implementation such as lavapipe only when asked for), creates one
+// compute queue and everything else hangs off the returned *[Device]. A
+// Device is safe for concurrent use, but work is recorded in call order into
+// a single queue, so it is meant to be driven by one goroutine at a time.
+// [Devices] lists what is available without opening anything.
+//
+// Buffers: [Device.Alloc] returns a *[Buffer], a range inside a large
+// VkBuffer that is sub-allocated from big memory blocks (never one
+// vkAllocateMemory per buffer). Freed ranges are kept in size-class free
+// lists and reused. [Device.Upload] and [Device.Download] move bytes between
+// host and buffer; when device memory is host visible they copy directly,
+// otherwise they go through pooled staging buffers.
+//
+// Pipelines: [Device.Pipeline] turns SPIR-V, specialization constants, a
+// number of storage-buffer bindings and a push-constant size into a
+// *[Pipeline]. Pipelines are cached per device by (code, entry point,
+// constants, layout), and the driver's VkPipelineCache is persisted in
+// os.UserCacheDir()/vktensor between runs.
+//
+// Batch recording and barriers: [Device.Dispatch], [Device.CopyBuffer] and
+// [Device.FillBuffer] do not execute anything; they append commands to the
+// device's current command buffer (the batch). Every command declares for
+// each [BufferRange] whether it reads, writes or both. The recorder remembers
+// which byte ranges the batch has read and written since the last barrier and
+// inserts a pipeline barrier only when the new command has a real hazard
+// with an earlier one: read-after-write, write-after-write or
+// write-after-read. Independent commands therefore run back to back.
+//
+// Sync points: a batch is submitted when [Device.Flush] or [Device.Sync] is
+// called, when [Device.Download] needs data the batch produces, or when the
+// batch reaches Options.MaxBatch commands. Flush submits without waiting;
+// Sync submits and waits for everything. A [Buffer.Free] of a buffer still
+// used by submitted or recorded work is deferred until that work's fence
+// signals, so callers may free as soon as they have recorded the last use.
+//
+// Errors: failures to load Vulkan or find a device are returned as typed
+// errors ([ErrNoLoader], [ErrNoDevice], *[LoadError]); nothing panics or
+// exits. Runtime faults (VK_ERROR_DEVICE_LOST and friends) become a sticky
+// *[VkError] returned by Sync, Download and every later call.
+//
+// Diagnostics: Options.Validate (or VKT_VALIDATE=1) enables the Khronos
+// validation layer and collects its warnings and errors
+// ([Device.ValidationMessages]). Options.Profile (or VKT_PROFILE=1) brackets
+// every dispatch with timestamps and accumulates GPU time per kernel name
+// ([Device.Profile], [Device.PrintProfile]); [Device.TimeGPU] times a region.
+//
+// Environment: VKT_DEVICE selects a device by index or name substring (and
+// allows a CPU device it names), VKT_VALIDATE=1 and VKT_PROFILE=1 switch on
+// validation and profiling.
+package gpu
