@@ -39,7 +39,7 @@ const (
 // kc×nc B panel is 4 MiB (last-level cache).
 const (
 	kcMax = 256
-	mcMax = 144 // multiple of mr
+	mcMax = 144  // multiple of mr
 	ncMax = 4096 // multiple of nr
 )
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"sync"
 	"testing"
 
@@ -315,5 +314,4 @@ func BenchmarkSgemm(b *testing.B) {
 			report(b)
 		})
 	}
-	_ = runtime.GOMAXPROCS
 }
