@@ -32,13 +32,13 @@ const (
 // Split is one part (training or test) of a data set: images and their
 // labels, Labels[i] belonging to image i.
 type Split struct {
-	Images *Images
-	Labels []uint8
+	Images *Images // the images
+	Labels []uint8 // one label (0..9) per image
 }
 
 // Dataset is the MNIST training set (60000 images) and test set (10000).
 type Dataset struct {
-	Train, Test Split
+	Train, Test Split // training and test sets
 }
 
 // Normalized returns the images as float32, image i at [i*Rows*Cols :

@@ -66,7 +66,7 @@ func (e *FormatError) Unwrap() error { return e.Err }
 
 // Images is a set of N grayscale images of Rows×Cols pixels.
 type Images struct {
-	N, Rows, Cols int
+	N, Rows, Cols int // number of images and size of each
 	// Pixels holds N*Rows*Cols bytes: image i, row r, column c is at
 	// i*Rows*Cols + r*Cols + c.
 	Pixels []uint8
