@@ -14,8 +14,12 @@
 //   - The destination of an op never overlaps its sources, except for
 //     elementwise ops (Unary, Binary, Where, Copy) whose destination may be
 //     identical to a source (same buffer, offset, shape and strides).
-//   - Destinations are written, never read (except by MatMul when Accumulate
-//     is set).
+//   - Destinations are written, never read, except by MatMul with accumulate
+//     and by ScatterAdd, which add into them.
+//   - Index operands (Gather, ScatterAdd) hold float32 integers. The tensor
+//     package checks them where that is free (on the CPU); a backend must
+//     never access memory outside an operand whatever the indices hold (a GPU
+//     backend clamps them).
 //
 // Ops do not return errors. A backend that meets a runtime failure (device
 // lost, out of memory inside a kernel launch) records the first one and

@@ -1,0 +1,265 @@
+// Package cpu is vktensor's pure-Go backend: the fallback on machines
+// without a GPU and the reference every Vulkan kernel is tested against.
+//
+// It uses no cgo. Matrix multiplication goes through package
+// internal/gemm (packed, cache-blocked, with an AVX2/FMA micro-kernel on
+// amd64); elementwise ops, reductions and softmax split large operands over
+// all cores and do not allocate in their inner loops. Sums accumulate in
+// float64, and transcendental functions are evaluated in float64 and rounded
+// once, so results are as close to exact as float32 storage allows.
+package cpu
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/vktensor/vktensor/internal/philox"
+	"github.com/vktensor/vktensor/tensor/backend"
+)
+
+// Backend is the pure-Go backend. The zero value is not usable; call New.
+// A Backend has no state of its own and is safe for concurrent use by
+// goroutines working on different buffers.
+type Backend struct{}
+
+// New returns the CPU backend.
+func New() *Backend { return &Backend{} }
+
+// buffer is a CPU buffer: plain Go memory, reclaimed by the garbage
+// collector.
+type buffer struct{ data []float32 }
+
+func (b *buffer) Len() int { return len(b.data) }
+
+// data returns the float32 slice behind a buffer of this backend.
+func data(b backend.Buffer) []float32 {
+	buf, ok := b.(*buffer)
+	if !ok {
+		panic(fmt.Sprintf("cpu: buffer of type %T does not belong to the CPU backend", b))
+	}
+	return buf.data
+}
+
+// Name reports "cpu".
+func (*Backend) Name() string { return "cpu" }
+
+// Alloc returns a zeroed buffer of n elements.
+func (*Backend) Alloc(n int) (backend.Buffer, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("cpu: Alloc of %d elements", n)
+	}
+	return &buffer{data: make([]float32, n)}, nil
+}
+
+// Free drops the reference to b's memory; the garbage collector reclaims it.
+func (*Backend) Free(b backend.Buffer) { data(b); b.(*buffer).data = nil }
+
+// Write copies src into dst starting at element off.
+func (*Backend) Write(dst backend.Buffer, off int, src []float32) error {
+	d := data(dst)
+	if off < 0 || off+len(src) > len(d) {
+		return fmt.Errorf("cpu: Write of %d elements at %d into a buffer of %d", len(src), off, len(d))
+	}
+	copy(d[off:], src)
+	return nil
+}
+
+// Read copies the elements of src into dst in row-major order.
+func (b *Backend) Read(dst []float32, src backend.Strided) error {
+	if len(dst) != src.Size() {
+		return fmt.Errorf("cpu: Read of %v elements into a slice of %d", src.Shape, len(dst))
+	}
+	b.Copy(contiguous(&buffer{data: dst}, src.Shape), src)
+	return nil
+}
+
+// Sync returns nil: the CPU backend runs every op before returning.
+func (*Backend) Sync() error { return nil }
+
+// contiguous describes a row-major array of shape at the start of buf.
+func contiguous(buf backend.Buffer, shape []int) backend.Strided {
+	st := make([]int, len(shape))
+	s := 1
+	for i := len(shape) - 1; i >= 0; i-- {
+		st[i] = s
+		s *= shape[i]
+	}
+	return backend.Strided{Buf: buf, Shape: shape, Strides: st}
+}
+
+// Fill sets every element of dst to v.
+func (*Backend) Fill(dst backend.Strided, v float32) {
+	d := data(dst.Buf)[dst.Offset:]
+	it := newIter(dst.Shape, dst)
+	s := it.inner(0)
+	it.run(func(_ int, off *[maxOps]int, n int) {
+		for i := 0; i < n; i++ {
+			d[off[0]+i*s] = v
+		}
+	})
+}
+
+// Copy copies src into dst.
+func (*Backend) Copy(dst, src backend.Strided) {
+	d, a := data(dst.Buf)[dst.Offset:], data(src.Buf)[src.Offset:]
+	it := newIter(dst.Shape, dst, src)
+	sd, sa := it.inner(0), it.inner(1)
+	it.run(func(_ int, off *[maxOps]int, n int) {
+		od, oa := off[0], off[1]
+		if sd == 1 && sa == 1 {
+			copy(d[od:od+n], a[oa:oa+n])
+			return
+		}
+		for i := 0; i < n; i++ {
+			d[od+i*sd] = a[oa+i*sa]
+		}
+	})
+}
+
+// Arange sets element i of dst to start + i*step.
+func (*Backend) Arange(dst backend.Strided, start, step float64) {
+	d := data(dst.Buf)[dst.Offset:]
+	it := newIter(dst.Shape, dst)
+	s := it.inner(0)
+	it.run(func(lin int, off *[maxOps]int, n int) {
+		for i := 0; i < n; i++ {
+			d[off[0]+i*s] = float32(start + float64(lin+i)*step)
+		}
+	})
+}
+
+// Random fills dst from the Philox stream (seed, stream).
+func (*Backend) Random(dst backend.Strided, dist backend.Dist, seed, stream uint64, a, b float32) {
+	d := data(dst.Buf)[dst.Offset:]
+	it := newIter(dst.Shape, dst)
+	s := it.inner(0)
+	draw := philox.Uniform
+	if dist == backend.Normal {
+		draw = philox.Normal
+	}
+	parallelFor(it.size, 1<<12, func(lo, hi int) {
+		it.walk(lo, hi, func(lin int, off *[maxOps]int, n int) {
+			for i := 0; i < n; i++ {
+				d[off[0]+i*s] = draw(seed, stream, uint64(lin+i), a, b)
+			}
+		})
+	})
+}
+
+// Where sets dst = a where cond != 0, else b.
+func (*Backend) Where(dst, cond, a, b backend.Strided) {
+	d, c := data(dst.Buf)[dst.Offset:], data(cond.Buf)[cond.Offset:]
+	x, y := data(a.Buf)[a.Offset:], data(b.Buf)[b.Offset:]
+	it := newIter(dst.Shape, dst, cond, a, b)
+	sd, sc, sa, sb := it.inner(0), it.inner(1), it.inner(2), it.inner(3)
+	it.run(func(_ int, off *[maxOps]int, n int) {
+		for i := 0; i < n; i++ {
+			if c[off[1]+i*sc] != 0 {
+				d[off[0]+i*sd] = x[off[2]+i*sa]
+			} else {
+				d[off[0]+i*sd] = y[off[3]+i*sb]
+			}
+		}
+	})
+}
+
+// Gather sets dst[..., i, ...] = src[..., idx[..., i, ...], ...] along axis.
+func (*Backend) Gather(dst, src, idx backend.Strided, axis int) {
+	d, s, x := data(dst.Buf)[dst.Offset:], data(src.Buf)[src.Offset:], data(idx.Buf)[idx.Offset:]
+	// Walk src with the gathered axis pinned to 0; the index supplies it.
+	pinned := src
+	pinned.Shape = dst.Shape
+	pinned.Strides = append([]int(nil), src.Strides...)
+	pinned.Strides[axis] = 0
+	as := src.Strides[axis]
+	it := newIter(dst.Shape, dst, pinned, idx)
+	sd, ss, sx := it.inner(0), it.inner(1), it.inner(2)
+	it.run(func(_ int, off *[maxOps]int, n int) {
+		for i := 0; i < n; i++ {
+			d[off[0]+i*sd] = s[off[1]+i*ss+int(x[off[2]+i*sx])*as]
+		}
+	})
+}
+
+// ScatterAdd adds src into dst at the positions idx gives along axis.
+// It runs on one goroutine: repeated indices make the writes collide.
+func (*Backend) ScatterAdd(dst, src, idx backend.Strided, axis int) {
+	d, s, x := data(dst.Buf)[dst.Offset:], data(src.Buf)[src.Offset:], data(idx.Buf)[idx.Offset:]
+	pinned := dst
+	pinned.Shape = src.Shape
+	pinned.Strides = append([]int(nil), dst.Strides...)
+	pinned.Strides[axis] = 0
+	as := dst.Strides[axis]
+	it := newIter(src.Shape, pinned, src, idx)
+	sd, ss, sx := it.inner(0), it.inner(1), it.inner(2)
+	it.walk(0, it.size, func(_ int, off *[maxOps]int, n int) {
+		for i := 0; i < n; i++ {
+			d[off[0]+i*sd+int(x[off[2]+i*sx])*as] += s[off[1]+i*ss]
+		}
+	})
+}
+
+// Softmax computes softmax or log-softmax over the last axis of src.
+func (*Backend) Softmax(dst, src backend.Strided, log bool) {
+	r := len(src.Shape)
+	if r == 0 {
+		// A scalar is a row of one: softmax 1, log-softmax 0 (NaN stays NaN).
+		v := data(src.Buf)[src.Offset]
+		out := float32(1)
+		if log {
+			out = 0
+		}
+		data(dst.Buf)[dst.Offset] = out + 0*v
+		return
+	}
+	n := src.Shape[r-1]
+	rows := src.Size() / max(n, 1)
+	if n == 0 {
+		return
+	}
+	d, s := data(dst.Buf), data(src.Buf)
+	ds, ss := dst.Strides[r-1], src.Strides[r-1]
+	lead := backend.Strided{Shape: src.Shape[:r-1]}
+	dOff := rowOffsets(dst, lead.Shape)
+	sOff := rowOffsets(src, lead.Shape)
+	parallelFor(rows, max(1, parallelMin/n), func(lo, hi int) {
+		for row := lo; row < hi; row++ {
+			od, os := dOff(row), sOff(row)
+			m := float32(math.Inf(-1))
+			for i := 0; i < n; i++ {
+				v := s[os+i*ss]
+				if v > m || v != v {
+					m = v
+				}
+			}
+			var sum float64
+			for i := 0; i < n; i++ {
+				sum += math.Exp(float64(s[os+i*ss] - m))
+			}
+			if log {
+				ls := math.Log(sum)
+				for i := 0; i < n; i++ {
+					d[od+i*ds] = float32(float64(s[os+i*ss]-m) - ls)
+				}
+			} else {
+				inv := 1 / sum
+				for i := 0; i < n; i++ {
+					d[od+i*ds] = float32(math.Exp(float64(s[os+i*ss]-m)) * inv)
+				}
+			}
+		}
+	})
+}
+
+// rowOffsets returns a function giving the element offset of row r of x,
+// where rows enumerate the leading axes lead of x in row-major order.
+func rowOffsets(x backend.Strided, lead []int) func(r int) int {
+	return func(r int) int {
+		off := x.Offset
+		for ax := len(lead) - 1; ax >= 0 && r > 0; ax-- {
+			off += (r % lead[ax]) * x.Strides[ax]
+			r /= lead[ax]
+		}
+		return off
+	}
+}

@@ -1,0 +1,244 @@
+package cpu
+
+import (
+	"math"
+
+	"github.com/vktensor/vktensor/tensor/backend"
+)
+
+// unaryFunc returns the scalar function of op; math runs in float64 and is
+// rounded once.
+func unaryFunc(op backend.UnaryOp, alpha, beta float32) func(float32) float32 {
+	al := float64(alpha)
+	switch op {
+	case backend.Neg:
+		return func(x float32) float32 { return -x }
+	case backend.Abs:
+		return func(x float32) float32 { return float32(math.Abs(float64(x))) }
+	case backend.Exp:
+		return func(x float32) float32 { return float32(math.Exp(float64(x))) }
+	case backend.Log:
+		return func(x float32) float32 { return float32(math.Log(float64(x))) }
+	case backend.Sqrt:
+		return func(x float32) float32 { return float32(math.Sqrt(float64(x))) }
+	case backend.Rsqrt:
+		return func(x float32) float32 { return float32(1 / math.Sqrt(float64(x))) }
+	case backend.Tanh:
+		return func(x float32) float32 { return float32(math.Tanh(float64(x))) }
+	case backend.Sigmoid:
+		return func(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
+	case backend.Relu:
+		return func(x float32) float32 {
+			if x > 0 || x != x {
+				return x
+			}
+			return 0
+		}
+	case backend.Gelu:
+		return func(x float32) float32 {
+			v := float64(x)
+			return float32(0.5 * v * (1 + math.Erf(v/math.Sqrt2)))
+		}
+	case backend.AffineS:
+		return func(x float32) float32 { return float32(float64(x)*al + float64(beta)) }
+	case backend.RsubS:
+		return func(x float32) float32 { return alpha - x }
+	case backend.RdivS:
+		return func(x float32) float32 { return alpha / x }
+	case backend.PowS:
+		return func(x float32) float32 { return float32(math.Pow(float64(x), al)) }
+	case backend.MaxS:
+		return func(x float32) float32 { return maximum(x, alpha) }
+	case backend.MinS:
+		return func(x float32) float32 { return minimum(x, alpha) }
+	case backend.EqS:
+		return func(x float32) float32 { return mask(x == alpha) }
+	case backend.NeS:
+		return func(x float32) float32 { return mask(x != alpha) }
+	case backend.LtS:
+		return func(x float32) float32 { return mask(x < alpha) }
+	case backend.LeS:
+		return func(x float32) float32 { return mask(x <= alpha) }
+	case backend.GtS:
+		return func(x float32) float32 { return mask(x > alpha) }
+	case backend.GeS:
+		return func(x float32) float32 { return mask(x >= alpha) }
+	case backend.Square:
+		return func(x float32) float32 { return x * x }
+	case backend.Recip:
+		return func(x float32) float32 { return 1 / x }
+	case backend.Sign:
+		return func(x float32) float32 {
+			switch {
+			case x > 0:
+				return 1
+			case x < 0:
+				return -1
+			}
+			return x // ±0 and NaN
+		}
+	}
+	panic("cpu: unknown unary op")
+}
+
+func mask(b bool) float32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// maximum and minimum propagate NaN, as NumPy's maximum and minimum do.
+func maximum(a, b float32) float32 {
+	if a > b || a != a {
+		return a
+	}
+	return b
+}
+
+func minimum(a, b float32) float32 {
+	if a < b || a != a {
+		return a
+	}
+	return b
+}
+
+// Unary sets dst = op(src).
+func (*Backend) Unary(op backend.UnaryOp, dst, src backend.Strided, alpha, beta float32) {
+	d, a := data(dst.Buf)[dst.Offset:], data(src.Buf)[src.Offset:]
+	it := newIter(dst.Shape, dst, src)
+	sd, sa := it.inner(0), it.inner(1)
+	f := unaryFunc(op, alpha, beta)
+	it.run(func(_ int, off *[maxOps]int, n int) {
+		od, oa := off[0], off[1]
+		if sd == 1 && sa == 1 {
+			dd, aa := d[od:od+n], a[oa:oa+n]
+			switch op {
+			case backend.Relu:
+				for i, x := range aa {
+					if !(x > 0 || x != x) {
+						x = 0
+					}
+					dd[i] = x
+				}
+			case backend.AffineS:
+				for i, x := range aa {
+					dd[i] = float32(float64(x)*float64(alpha) + float64(beta))
+				}
+			default:
+				for i, x := range aa {
+					dd[i] = f(x)
+				}
+			}
+			return
+		}
+		for i := 0; i < n; i++ {
+			d[od+i*sd] = f(a[oa+i*sa])
+		}
+	})
+}
+
+// binaryFunc returns the scalar function of op.
+func binaryFunc(op backend.BinaryOp) func(a, b float32) float32 {
+	switch op {
+	case backend.Add:
+		return func(a, b float32) float32 { return a + b }
+	case backend.Sub:
+		return func(a, b float32) float32 { return a - b }
+	case backend.Mul:
+		return func(a, b float32) float32 { return a * b }
+	case backend.Div:
+		return func(a, b float32) float32 { return a / b }
+	case backend.Pow:
+		return func(a, b float32) float32 { return float32(math.Pow(float64(a), float64(b))) }
+	case backend.Maximum:
+		return maximum
+	case backend.Minimum:
+		return minimum
+	case backend.Eq:
+		return func(a, b float32) float32 { return mask(a == b) }
+	case backend.Ne:
+		return func(a, b float32) float32 { return mask(a != b) }
+	case backend.Lt:
+		return func(a, b float32) float32 { return mask(a < b) }
+	case backend.Le:
+		return func(a, b float32) float32 { return mask(a <= b) }
+	case backend.Gt:
+		return func(a, b float32) float32 { return mask(a > b) }
+	case backend.Ge:
+		return func(a, b float32) float32 { return mask(a >= b) }
+	}
+	panic("cpu: unknown binary op")
+}
+
+// Binary sets dst = op(a, b).
+func (*Backend) Binary(op backend.BinaryOp, dst, a, b backend.Strided) {
+	d := data(dst.Buf)[dst.Offset:]
+	x, y := data(a.Buf)[a.Offset:], data(b.Buf)[b.Offset:]
+	it := newIter(dst.Shape, dst, a, b)
+	sd, sa, sb := it.inner(0), it.inner(1), it.inner(2)
+	f := binaryFunc(op)
+	it.run(func(_ int, off *[maxOps]int, n int) {
+		od, oa, ob := off[0], off[1], off[2]
+		if sd == 1 && sa == 1 && (sb == 1 || sb == 0) {
+			if binaryFast(op, d[od:od+n], x[oa:oa+n], y[ob:], sb) {
+				return
+			}
+		}
+		for i := 0; i < n; i++ {
+			d[od+i*sd] = f(x[oa+i*sa], y[ob+i*sb])
+		}
+	})
+}
+
+// binaryFast runs the common arithmetic ops on contiguous rows with b either
+// contiguous (sb == 1) or one broadcast value (sb == 0), without a function
+// call per element. It reports false for the ops it does not cover.
+func binaryFast(op backend.BinaryOp, d, a, b []float32, sb int) bool {
+	if sb == 0 {
+		v := b[0]
+		switch op {
+		case backend.Add:
+			for i, x := range a {
+				d[i] = x + v
+			}
+		case backend.Sub:
+			for i, x := range a {
+				d[i] = x - v
+			}
+		case backend.Mul:
+			for i, x := range a {
+				d[i] = x * v
+			}
+		case backend.Div:
+			for i, x := range a {
+				d[i] = x / v
+			}
+		default:
+			return false
+		}
+		return true
+	}
+	b = b[:len(a)]
+	switch op {
+	case backend.Add:
+		for i, x := range a {
+			d[i] = x + b[i]
+		}
+	case backend.Sub:
+		for i, x := range a {
+			d[i] = x - b[i]
+		}
+	case backend.Mul:
+		for i, x := range a {
+			d[i] = x * b[i]
+		}
+	case backend.Div:
+		for i, x := range a {
+			d[i] = x / b[i]
+		}
+	default:
+		return false
+	}
+	return true
+}

@@ -1,0 +1,123 @@
+package cpu
+
+import (
+	"runtime"
+	"sync"
+
+	"github.com/vktensor/vktensor/tensor/backend"
+)
+
+// parallelMin is the number of elements below which an op runs on the
+// calling goroutine: under it, starting goroutines costs more than it saves.
+const parallelMin = 1 << 15
+
+// maxOps is the most operands one iteration walks together (Where: dst,
+// cond, a, b).
+const maxOps = 4
+
+// iter is the iteration space of an elementwise op over up to four operands
+// of one shape, with axes of size 1 dropped and neighbouring axes merged
+// where every operand is contiguous across them. The last axis is walked by
+// the inner loops; the ones before it identify rows.
+type iter struct {
+	shape   []int
+	strides [maxOps][]int
+	nops    int
+	size    int
+}
+
+// newIter coalesces the axes of shape over the strides of ops.
+func newIter(shape []int, ops ...backend.Strided) iter {
+	it := iter{nops: len(ops), size: 1}
+	for _, d := range shape {
+		it.size *= d
+	}
+	for i, d := range shape {
+		if d == 1 {
+			continue
+		}
+		n := len(it.shape)
+		merge := n > 0
+		for k := range ops {
+			if merge && it.strides[k][n-1] != ops[k].Strides[i]*d {
+				merge = false
+			}
+		}
+		if merge {
+			it.shape[n-1] *= d
+			for k := range ops {
+				it.strides[k][n-1] = ops[k].Strides[i]
+			}
+			continue
+		}
+		it.shape = append(it.shape, d)
+		for k := range ops {
+			it.strides[k] = append(it.strides[k], ops[k].Strides[i])
+		}
+	}
+	if len(it.shape) == 0 { // a single element
+		it.shape = []int{1}
+		for k := range ops {
+			it.strides[k] = []int{0}
+		}
+	}
+	return it
+}
+
+// inner returns the inner-axis stride of operand k.
+func (it *iter) inner(k int) int { return it.strides[k][len(it.shape)-1] }
+
+// walk calls body for every run of consecutive inner-axis elements whose
+// row-major linear index lies in [lo, hi): off holds each operand's element
+// offset (relative to its Strided.Offset) of the run's first element, lin that
+// element's linear index, and n the run's length.
+func (it *iter) walk(lo, hi int, body func(lin int, off *[maxOps]int, n int)) {
+	last := len(it.shape) - 1
+	rowLen := it.shape[last]
+	var off [maxOps]int
+	for lin := lo; lin < hi; {
+		row, col := lin/rowLen, lin%rowLen
+		n := min(rowLen-col, hi-lin)
+		for k := 0; k < it.nops; k++ {
+			off[k] = col * it.strides[k][last]
+		}
+		for ax := last - 1; ax >= 0 && row > 0; ax-- {
+			i := row % it.shape[ax]
+			row /= it.shape[ax]
+			for k := 0; k < it.nops; k++ {
+				off[k] += i * it.strides[k][ax]
+			}
+		}
+		body(lin, &off, n)
+		lin += n
+	}
+}
+
+// run walks the whole space, split over the available cores when it is
+// large. body must be safe to call concurrently for disjoint ranges.
+func (it *iter) run(body func(lin int, off *[maxOps]int, n int)) {
+	parallelFor(it.size, parallelMin, func(lo, hi int) { it.walk(lo, hi, body) })
+}
+
+// parallelFor splits [0, n) into one contiguous chunk per core when n is at
+// least minWork, and calls fn for each chunk; otherwise it calls fn(0, n).
+func parallelFor(n, minWork int, fn func(lo, hi int)) {
+	p := runtime.GOMAXPROCS(0)
+	if n < minWork || p == 1 {
+		if n > 0 {
+			fn(0, n)
+		}
+		return
+	}
+	p = min(p, n)
+	var wg sync.WaitGroup
+	for w := 0; w < p; w++ {
+		lo, hi := n*w/p, n*(w+1)/p
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(lo, hi)
+		}()
+	}
+	wg.Wait()
+}

@@ -1,0 +1,91 @@
+package cpu
+
+import (
+	"math"
+
+	"github.com/vktensor/vktensor/tensor/backend"
+)
+
+// Reduce reduces the trailing axes of src that dst does not have.
+func (*Backend) Reduce(op backend.ReduceOp, dst, src backend.Strided) {
+	k := len(dst.Shape)
+	d, s := data(dst.Buf)[dst.Offset:], data(src.Buf)[src.Offset:]
+	// The kept axes of src, walked together with dst.
+	kept := backend.Strided{Shape: src.Shape[:k], Strides: src.Strides[:k]}
+	out := newIter(dst.Shape, dst, kept)
+	// The reduced block, coalesced so its row-major order (which ArgMax
+	// reports) is preserved.
+	red := newIter(src.Shape[k:], backend.Strided{Shape: src.Shape[k:], Strides: src.Strides[k:]})
+	sd, sk := out.inner(0), out.inner(1)
+	perOut := red.size
+	parallelFor(out.size, max(1, parallelMin/max(perOut, 1)), func(lo, hi int) {
+		out.walk(lo, hi, func(_ int, off *[maxOps]int, n int) {
+			for i := 0; i < n; i++ {
+				d[off[0]+i*sd] = reduceBlock(op, s[off[1]+i*sk:], &red)
+			}
+		})
+	})
+}
+
+// reduceBlock reduces the block red describes, starting at s[0].
+func reduceBlock(op backend.ReduceOp, s []float32, red *iter) float32 {
+	if red.size == 0 {
+		if op == backend.Mean {
+			return float32(math.NaN())
+		}
+		return 0 // Sum; the tensor package rejects empty Max, Min and Arg*.
+	}
+	st := red.inner(0)
+	switch op {
+	case backend.Sum, backend.Mean:
+		var acc float64
+		red.walk(0, red.size, func(_ int, off *[maxOps]int, n int) {
+			o := off[0]
+			if st == 1 {
+				for _, v := range s[o : o+n] {
+					acc += float64(v)
+				}
+				return
+			}
+			for i := 0; i < n; i++ {
+				acc += float64(s[o+i*st])
+			}
+		})
+		if op == backend.Mean {
+			acc /= float64(red.size)
+		}
+		return float32(acc)
+	case backend.Max, backend.Min:
+		best := s[0]
+		f := maximum
+		if op == backend.Min {
+			f = minimum
+		}
+		red.walk(0, red.size, func(_ int, off *[maxOps]int, n int) {
+			for i := 0; i < n; i++ {
+				best = f(best, s[off[0]+i*st])
+			}
+		})
+		return best
+	case backend.ArgMax, backend.ArgMin:
+		best, at := s[0], 0
+		max := op == backend.ArgMax
+		red.walk(0, red.size, func(lin int, off *[maxOps]int, n int) {
+			if best != best {
+				return // the first NaN wins, as in NumPy
+			}
+			for i := 0; i < n; i++ {
+				v := s[off[0]+i*st]
+				if v != v {
+					best, at = v, lin+i
+					return
+				}
+				if (max && v > best) || (!max && v < best) {
+					best, at = v, lin+i
+				}
+			}
+		})
+		return float32(at)
+	}
+	panic("cpu: unknown reduce op")
+}

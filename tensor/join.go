@@ -1,0 +1,138 @@
+package tensor
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Concat joins tensors along axis. They must have the same rank and the
+// same size on every other axis.
+func Concat(axis int, ts ...*Tensor) *Tensor {
+	const name = "Concat"
+	if len(ts) == 0 {
+		shapePanic(name, "needs at least one tensor")
+	}
+	first := ts[0]
+	ax := first.axis(name, axis)
+	shape := slices.Clone(first.shape)
+	shape[ax] = 0
+	for i, t := range ts {
+		if len(t.shape) != len(first.shape) {
+			shapePanic(name, fmt.Sprintf("differ in rank (tensor %d)", i), first.shape, t.shape)
+		}
+		for d := range t.shape {
+			if d != ax && t.shape[d] != first.shape[d] {
+				shapePanic(name, fmt.Sprintf("differ on axis %d (tensor %d): %d vs %d", d, i, first.shape[d], t.shape[d]), first.shape, t.shape)
+			}
+		}
+		shape[ax] += t.shape[ax]
+	}
+	b := sameBackend(name, ts...)
+	out := alloc(b, shape, ts...)
+	if !out.ok() {
+		return out
+	}
+	at := 0
+	for _, t := range ts {
+		if n := t.shape[ax]; n > 0 && t.Size() > 0 {
+			b.Copy(out.Narrow(ax, at, n).strided(name), t.strided(name))
+		}
+		at += t.shape[ax]
+	}
+	return out
+}
+
+// Stack joins tensors of one shape along a new axis placed at position axis
+// of the result.
+func Stack(axis int, ts ...*Tensor) *Tensor {
+	if len(ts) == 0 {
+		shapePanic("Stack", "needs at least one tensor")
+	}
+	us := make([]*Tensor, len(ts))
+	for i, t := range ts {
+		if !slices.Equal(t.shape, ts[0].shape) {
+			shapePanic("Stack", fmt.Sprintf("differ (tensor %d)", i), ts[0].shape, t.shape)
+		}
+		us[i] = t.Unsqueeze(axis)
+	}
+	return Concat(normAxis("Stack", axis, len(ts[0].shape)+1, ts[0].shape), us...)
+}
+
+// checkIndices panics unless idx holds integers in [0, n). Indices are
+// checked where they live on the host side already (the CPU backend): on a
+// GPU the check would cost a round trip, so there out-of-range indices read
+// an unspecified element instead (never outside the tensor).
+func checkIndices(op string, idx *Tensor, n int, shapes ...[]int) {
+	if idx.err != nil || idx.Backend().Name() != "cpu" {
+		return
+	}
+	vals, err := idx.Data()
+	if err != nil {
+		return
+	}
+	for i, v := range vals {
+		if v != float32(int(v)) || v < 0 || int(v) >= n {
+			shapePanic(op, fmt.Sprintf("index %v (element %d) is not an integer in [0, %d)", v, i, n), shapes...)
+		}
+	}
+}
+
+// Gather returns out with out[..., i, ...] = t[..., idx[..., i, ...], ...]
+// along axis, as PyTorch's gather: idx has t's rank and, on every other
+// axis, at most t's size; the result has idx's shape. Indices are float32
+// integers.
+func (t *Tensor) Gather(axis int, idx *Tensor) *Tensor {
+	const name = "Gather"
+	ax := t.axis(name, axis)
+	if len(idx.shape) != len(t.shape) {
+		shapePanic(name, "differ in rank", t.shape, idx.shape)
+	}
+	src := t
+	for d := range t.shape {
+		if d == ax {
+			continue
+		}
+		if idx.shape[d] > t.shape[d] {
+			shapePanic(name, fmt.Sprintf("index is larger on axis %d", d), t.shape, idx.shape)
+		}
+		src = src.Narrow(d, 0, idx.shape[d])
+	}
+	checkIndices(name, idx, t.shape[ax], t.shape, idx.shape)
+	b := sameBackend(name, t, idx)
+	out := alloc(b, idx.shape, t, idx)
+	if out.ok() && out.Size() > 0 {
+		b.Gather(out.strided(name), src.strided(name), idx.strided(name), ax)
+	}
+	return out
+}
+
+// IndexSelect returns the entries of t at the positions idx (a 1-D tensor
+// of float32 integers) along axis, as NumPy's take: the result has t's shape
+// with that axis replaced by len(idx).
+func (t *Tensor) IndexSelect(axis int, idx *Tensor) *Tensor {
+	const name = "IndexSelect"
+	ax := t.axis(name, axis)
+	if len(idx.shape) != 1 {
+		shapePanic(name, "index is not 1-D", t.shape, idx.shape)
+	}
+	shape := slices.Clone(t.shape)
+	shape[ax] = idx.shape[0]
+	// Stand the index along axis and repeat it over the others (a view).
+	along := make([]int, len(shape))
+	for i := range along {
+		along[i] = 1
+	}
+	along[ax] = idx.shape[0]
+	return t.Gather(ax, idx.Reshape(along...).broadcastView(name, shape))
+}
+
+// OneHot returns a tensor with a new last axis of size n that is 1 at the
+// position each element of t (a float32 integer class index) names and 0
+// elsewhere. Indices outside [0, n) give rows of zeros.
+func (t *Tensor) OneHot(n int) *Tensor {
+	if n < 0 {
+		shapePanic("OneHot", fmt.Sprintf("class count %d is negative", n), t.shape)
+	}
+	classes := On(t.Backend()).Arange(0, float64(n), 1)
+	return t.Unsqueeze(-1).Eq(classes)
+}
