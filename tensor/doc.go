@@ -1,0 +1,95 @@
+// Package tensor provides n-dimensional float32 tensors with NumPy
+// semantics, on the CPU or on a GPU through Vulkan.
+//
+// # Tensors, shapes and strides
+//
+// A tensor is a rectangular array of numbers. Its shape lists the size of
+// each axis: a vector of 3 numbers has shape [3], a 2×3 matrix has shape
+// [2 3], a batch of 64 grey 28×28 images has shape [64 1 28 28], and a
+// single number (a scalar) has the empty shape []. The number of axes is
+// the rank, and the number of elements is the product of the shape.
+//
+// The elements live in a flat buffer. Strides say how to find them: the
+// element at index (i0, i1, ..., in) sits at
+//
+//	offset + i0*strides[0] + i1*strides[1] + ... + in*strides[n]
+//
+// A freshly made [2 3] matrix is stored row by row ("row-major" or
+// "contiguous"), so its strides are [3 1]: one step down a column skips a
+// whole row of 3 elements, one step along a row moves by 1.
+//
+// # Views
+//
+// Because position is computed from strides, many operations need no copy:
+// they return a view, a new tensor over the same buffer with other shape,
+// strides or offset. The transpose of the [2 3] matrix above is the [3 2]
+// view with strides [1 3]. Slice(1, 0, 3, 2) takes every other column by
+// doubling a stride; Index picks one row by moving the offset; Reshape
+// regroups axes when the strides allow (otherwise it copies); BroadcastTo
+// repeats an axis of size 1 by giving it stride 0. Contiguous returns a
+// row-major copy when one is needed. Views share storage with their source:
+// tensors are never modified by ops, so sharing is safe.
+//
+// # Broadcasting
+//
+// Elementwise operations on tensors of different shapes follow NumPy's
+// broadcasting rule, step by step:
+//
+//  1. Align the shapes at their last axis; pad the shorter one on the left
+//     with axes of size 1. [2 3] and [3] become [2 3] and [1 3].
+//  2. On every axis the sizes must be equal, or one of them must be 1.
+//  3. An axis of size 1 is stretched to the other size by repeating it
+//     (a stride of 0, so nothing is copied). [1 3] becomes [2 3]: the row
+//     is added to every row.
+//
+// So a [64 10] batch of scores plus a [10] bias adds the bias to each of
+// the 64 rows, and a [4 1] column times a [1 5] row gives their [4 5] outer
+// product. Shapes [2 3] and [4] do not broadcast: axis -1 (the last) is 3
+// against 4.
+//
+// # Matrices are linear maps
+//
+// A function f from vectors to vectors is linear when f(x + y) = f(x) + f(y)
+// and f(c·x) = c·f(x). Such a map is fixed by where it sends the unit
+// vectors, and the m×n matrix whose column j is the image of the j-th unit
+// vector is the map: multiplying it by x computes f(x). The map
+// f(x, y) = (x + 3y, −2x + y) is the matrix [[1 3] [−2 1]], and
+// f(7, 8) = (31, −6) is a matrix-vector product.
+//
+// Composing linear maps gives a linear map, and its matrix is the product
+// of theirs: the matrix of f∘h (first h, then f) is F·H, where entry (i, j)
+// of F·H is the sum over k of F[i,k]·H[k,j]. That is why matrix
+// multiplication is defined the way it is, and why it is associative but
+// not commutative. A neural network layer y = W·x + b is a linear map
+// followed by a shift; stacking layers composes maps, and the nonlinearity
+// (ReLU) between them is what keeps the stack from collapsing into a single
+// matrix. MatMul follows NumPy's matmul: stacks of matrices in the leading
+// axes are multiplied pairwise with those axes broadcast, and a 1-D operand
+// is treated as a row (first operand) or column (second) vector.
+//
+// # Conventions
+//
+// Axes may be given negative, counting from the end: -1 is the last axis.
+// Indices (ArgMax results, Gather and OneHot inputs) are float32 holding
+// integers, exact below 2^24.
+//
+// A shape mistake is a programming error, like indexing past the end of a
+// slice: the op panics with a *ShapeError whose message names the op, the
+// shapes and the failing axis, for example
+//
+//	Add: shapes [2 3] and [4] do not broadcast: axis -1 is 3 vs 4
+//
+// Operands on different backends panic with a *BackendError. Runtime
+// failures (no memory on the device, a lost device) are not panics: the
+// tensor an op returns carries the error, every tensor computed from it
+// carries it too, and Data, Item and To return it (see Tensor.Err).
+//
+// # Backends
+//
+// Storage and computation belong to a backend (package backend defines the
+// contract). The package-level creation functions use the default, the
+// pure-Go CPU backend (package cpu); On(b) creates tensors on another, and
+// To moves a tensor. The Vulkan backend (package vulkan) runs every op as
+// GPU compute shaders and queues them, so results come back to the host
+// only when Data, Item or String read them.
+package tensor
