@@ -1,0 +1,89 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// gen.comp: writes values that depend only on the element's row-major index
+// i = pc.p4 + (iteration index): OP 0 fill (alpha), 1 arange, 2 uniform,
+// 3 normal. Only binding 0 (the destination) is used. The host never
+// reorders axes for these kernels, so the iteration order is row-major.
+//
+// arange: start + i*step in float64 rounded to float32; start = alpha+beta
+// and step = p0+p1 (float bits) as float32 hi/lo pairs, and the sum is done in
+// double-float arithmetic (about 44 bits), which rounds like float64 except
+// in cases within 2^-44 of a float32 rounding boundary.
+// random: Philox4x32-10, counter (i, 0, stream lo, stream hi), key (seed lo,
+// seed hi) with seed = (p0, p1), stream = (p2, p3); alpha, beta = a, b.
+#include "strided.glsl"
+#include "vkmath.glsl"
+
+layout(binding = 0) writeonly buffer D { float d[]; };
+
+// two-sum: s + e == a + b exactly
+void twoSum(float a, float b, out float s, out float e) {
+    precise float ss = a + b;
+    precise float bb = ss - a;
+    precise float ee = (a - (ss - bb)) + (b - bb);
+    s = ss;
+    e = ee;
+}
+
+float arange(uint i) {
+    float sh = uintBitsToFloat(pc.p0), sl = uintBitsToFloat(pc.p1);
+    float ih = float(i & 0xfffff000u), il = float(i & 0xfffu); // both exact
+    precise float p1 = ih * sh;
+    precise float e1 = fma(ih, sh, -p1);
+    precise float p2 = il * sh;
+    precise float e2 = fma(il, sh, -p2);
+    precise float rest = (ih * sl + il * sl) + (e1 + e2);
+    float s, e, s2, e3;
+    twoSum(p1, p2, s, e);
+    twoSum(s, pc.alpha, s2, e3);
+    precise float lo = ((e + e3) + rest) + pc.beta;
+    precise float r = s2 + lo;
+    return r;
+}
+
+uvec4 philox(uvec4 c, uvec2 k) {
+    for (int r = 0; r < 10; r++) {
+        uint hi0, lo0, hi1, lo1;
+        umulExtended(0xD2511F53u, c.x, hi0, lo0);
+        umulExtended(0xCD9E8D57u, c.z, hi1, lo1);
+        c = uvec4(hi1 ^ c.y ^ k.x, lo1, hi0 ^ c.w ^ k.y, lo0);
+        k += uvec2(0x9E3779B9u, 0xBB67AE85u);
+    }
+    return c;
+}
+
+// cos(2*pi*u) for u in [0, 1): the reduction is exact in turns, then a
+// polynomial on [-pi/4, pi/4] (Taylor, truncation < 1e-9).
+float cos2pi(float u) {
+    float q = round(u * 4.0);     // quadrant 0..4
+    float r = u - q * 0.25;       // exact, in [-1/8, 1/8] turns
+    float x = r * 6.283185307179586;
+    float z = x * x;
+    float c = 1.0 + z * (-0.5 + z * (1.0 / 24.0 + z * (-1.0 / 720.0 + z * (1.0 / 40320.0 + z * (-1.0 / 3628800.0)))));
+    float s = x + x * z * (-1.0 / 6.0 + z * (1.0 / 120.0 + z * (-1.0 / 5040.0 + z * (1.0 / 362880.0))));
+    int k = int(q) & 3;
+    return k == 0 ? c : (k == 1 ? -s : (k == 2 ? -c : s));
+}
+
+float value(uint i) {
+    if (OP == 0) return pc.alpha;
+    if (OP == 1) return arange(i);
+    uvec4 x = philox(uvec4(i, 0u, pc.p2, pc.p3), uvec2(pc.p0, pc.p1));
+    if (OP == 2) {
+        precise float u = float(x.x >> 8) * (1.0 / 16777216.0);
+        precise float r = pc.alpha + u * (pc.beta - pc.alpha);
+        return r;
+    }
+    float u1 = float((x.x >> 8) + 1u) * (1.0 / 16777216.0);
+    float u2 = float(x.y >> 8) * (1.0 / 16777216.0);
+    float z = vsqrt(-2.0 * vlog(u1)) * cos2pi(u2);
+    precise float r = pc.alpha + pc.beta * z;
+    return r;
+}
+
+void main() {
+    uint i = invocationIndex();
+    if (i >= pc.n) return;
+    uint o = LAYOUT == 0 ? at(coords(i), pc.st0, pc.off.x) : pc.off.x + i;
+    d[o] = value(pc.p4 + i);
+}

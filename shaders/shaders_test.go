@@ -1,0 +1,65 @@
+package shaders
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// glslcFlags must match the command in gen.go.
+var glslcFlags = []string{"-O", "--target-env=vulkan1.1"}
+
+func TestSPIRVUpToDate(t *testing.T) {
+	if _, err := exec.LookPath("glslc"); err != nil {
+		t.Skip("glslc not on PATH; cannot check that the .spv files match the sources")
+	}
+	srcs, err := filepath.Glob("*.comp")
+	if err != nil || len(srcs) == 0 {
+		t.Fatal("no *.comp sources")
+	}
+	dir := t.TempDir()
+	for _, src := range srcs {
+		name := strings.TrimSuffix(src, ".comp")
+		out := filepath.Join(dir, name+".spv")
+		args := append(append([]string{}, glslcFlags...), src, "-o", out)
+		if msg, err := exec.Command("glslc", args...).CombinedOutput(); err != nil {
+			t.Errorf("glslc %s: %v\n%s", src, err, msg)
+			continue
+		}
+		fresh, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(fresh, Get(name)) {
+			t.Errorf("%s.spv is stale: run go generate ./shaders", name)
+		}
+	}
+	if got, want := len(Names()), len(srcs); got != want {
+		t.Errorf("%d embedded .spv files for %d sources: remove stale .spv files", got, want)
+	}
+}
+
+func TestSPIRVValid(t *testing.T) {
+	if _, err := exec.LookPath("spirv-val"); err != nil {
+		t.Skip("spirv-val not on PATH")
+	}
+	for _, name := range Names() {
+		path := name + ".spv"
+		if msg, err := exec.Command("spirv-val", "--target-env", "vulkan1.1", path).CombinedOutput(); err != nil {
+			t.Errorf("spirv-val %s: %v\n%s", path, err, msg)
+		}
+	}
+}
+
+func TestGet(t *testing.T) {
+	b := Get("matmul")
+	if len(b) < 20 || b[0] != 0x03 || b[1] != 0x02 || b[2] != 0x23 || b[3] != 0x07 {
+		t.Fatalf("matmul SPIR-V missing or without the magic number")
+	}
+	if Get("nope") != nil {
+		t.Error("Get of an unknown kernel returned code")
+	}
+}

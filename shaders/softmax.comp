@@ -1,0 +1,105 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// softmax.comp: softmax (or log-softmax, LOG = 1) over the last axis.
+// Bindings: 0 = dst, 1 = src. Spec constants: 0 = workgroup size (power of
+// two), 1 = MODE (0 one invocation per row, 1 one workgroup per row),
+// 2 = LOG. One read pass keeps a running (max, sum of exp) pair per
+// invocation (online softmax), the pairs are merged, and a second pass
+// writes; src is read twice, dst written once.
+#include "vkmath.glsl"
+
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint MODE = 0;
+layout(constant_id = 2) const uint LOG = 0;
+
+layout(binding = 0) writeonly buffer D { float d[]; };
+layout(binding = 1) readonly buffer S { float s[]; };
+
+layout(push_constant) uniform PC {
+    uvec4 oshape; // row shape (all axes but the last), rank 4
+    uvec4 ost;    // src strides of those axes
+    uvec4 dst;    // dst strides of those axes
+    uint offS;
+    uint offD;
+    uint L;       // row length
+    uint sst;     // src stride along the row
+    uint dstr;    // dst stride along the row
+    uint nRows;
+} pc;
+
+void rowBase(uint r, out uint so, out uint dof) {
+    uint w = r % pc.oshape.w;
+    r /= pc.oshape.w;
+    uint z = r % pc.oshape.z;
+    r /= pc.oshape.z;
+    uint y = r % pc.oshape.y;
+    uint x = r / pc.oshape.y;
+    so = pc.offS + x * pc.ost.x + y * pc.ost.y + z * pc.ost.z + w * pc.ost.w;
+    dof = pc.offD + x * pc.dst.x + y * pc.dst.y + z * pc.dst.z + w * pc.dst.w;
+}
+
+#define NEG_INF uintBitsToFloat(0xff800000u)
+
+// add folds x into the running pair (m, z): z = sum exp(x_i - m).
+void add(inout float m, inout float z, float x) {
+    if (x == NEG_INF) return; // contributes 0; avoids -inf - -inf = NaN
+    if (x > m) {
+        z = z * vexp(m - x) + 1.0;
+        m = x;
+    } else {
+        z += vexp(x - m); // NaN x or m makes z NaN, so NaN propagates
+    }
+}
+
+void merge(inout float m, inout float z, float m2, float z2) {
+    if (z2 == 0.0) return;
+    if (z == 0.0) { m = m2; z = z2; return; }
+    float mm = nanmax(m, m2);
+    z = z * vexp(m - mm) + z2 * vexp(m2 - mm);
+    m = mm;
+}
+
+void write(uint so, uint dof, uint k, float m, float z, float lz, float iz) {
+    float x = s[so + k * pc.sst] - m;
+    d[dof + k * pc.dstr] = LOG == 1u ? x - lz : vexp(x) * iz;
+}
+
+shared float sm[gl_WorkGroupSize.x];
+shared float sz[gl_WorkGroupSize.x];
+
+void main() {
+    uint gid = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
+    if (MODE == 0u) {
+        uint r = gid * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
+        if (r >= pc.nRows) return;
+        uint so, dof;
+        rowBase(r, so, dof);
+        float m = NEG_INF, z = 0.0;
+        for (uint k = 0u; k < pc.L; k++) add(m, z, s[so + k * pc.sst]);
+        float lz = vlog(z), iz = 1.0 / z;
+        for (uint k = 0u; k < pc.L; k++) write(so, dof, k, m, z, lz, iz);
+        return;
+    }
+    if (gid >= pc.nRows) return;
+    uint t = gl_LocalInvocationID.x;
+    uint so, dof;
+    rowBase(gid, so, dof);
+    float m = NEG_INF, z = 0.0;
+    for (uint k = t; k < pc.L; k += gl_WorkGroupSize.x) add(m, z, s[so + k * pc.sst]);
+    sm[t] = m;
+    sz[t] = z;
+    barrier();
+    for (uint h = gl_WorkGroupSize.x / 2u; h > 0u; h >>= 1) {
+        if (t < h) {
+            float a = sm[t], b = sz[t];
+            merge(a, b, sm[t + h], sz[t + h]);
+            sm[t] = a;
+            sz[t] = b;
+        }
+        barrier();
+    }
+    m = sm[0];
+    z = sz[0];
+    float lz = vlog(z), iz = 1.0 / z;
+    for (uint k = t; k < pc.L; k += gl_WorkGroupSize.x) write(so, dof, k, m, z, lz, iz);
+}

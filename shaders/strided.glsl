@@ -1,0 +1,55 @@
+// strided.glsl: the push-constant block and indexing shared by the
+// elementwise kernels (unary, binary, where, gen, gather, scatter).
+//
+// Bindings: binding 0 is the destination, bindings 1..3 the sources in the
+// order of the backend call. The host coalesces the operands' axes and pads
+// them to rank 4 (x outermost, w innermost); higher ranks are split into
+// several dispatches. Offsets and strides are in elements.
+//
+// Spec constants: 0 = workgroup size, 1 = LAYOUT, 2 = OP (kernel specific).
+// LAYOUT 0: strided, element i at off + dot(coords(i), st).
+// LAYOUT 1: contiguous, element i of operand k at off[k] + i*st_k.w, with
+//           st_k.w 1 (dense) or 0 (one scalar broadcast to all elements).
+// LAYOUT 2: as 1 with vec4 loads/stores; every dense offset is a multiple
+//           of 4.
+// The grid is 2-D (x capped at the device limit); invocations beyond n exit.
+
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint LAYOUT = 0;
+layout(constant_id = 2) const uint OP = 0;
+
+layout(push_constant) uniform PC {
+    uvec4 shape; // iteration shape
+    uvec4 off;   // element offset of binding k in component k
+    uvec4 st0;   // strides of binding 0 per axis
+    uvec4 st1;
+    uvec4 st2;
+    uvec4 st3;
+    uint n;      // number of elements to produce
+    float alpha; // scalar parameters (meaning depends on the kernel)
+    float beta;
+    uint p0;     // kernel-specific extras
+    uint p1;
+    uint p2;
+    uint p3;
+    uint p4;
+} pc;
+
+uint invocationIndex() {
+    return (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
+}
+
+uvec4 coords(uint i) {
+    uvec4 c;
+    c.w = i % pc.shape.w;
+    i /= pc.shape.w;
+    c.z = i % pc.shape.z;
+    i /= pc.shape.z;
+    c.y = i % pc.shape.y;
+    c.x = i / pc.shape.y;
+    return c;
+}
+
+uint at(uvec4 c, uvec4 st, uint o) {
+    return o + c.x * st.x + c.y * st.y + c.z * st.z + c.w * st.w;
+}

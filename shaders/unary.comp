@@ -1,0 +1,63 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// unary.comp: dst = op(src) for backend.UnaryOp values (OP spec constant);
+// OP 255 is a plain copy (backend Copy). alpha/beta are the op's scalars.
+#include "strided.glsl"
+#include "vkmath.glsl"
+
+layout(binding = 0) writeonly buffer D { float d[]; };
+layout(binding = 0) writeonly buffer D4 { vec4 d4[]; };
+layout(binding = 1) readonly buffer S { float s[]; };
+layout(binding = 1) readonly buffer S4 { vec4 s4[]; };
+
+float f(float x) {
+    const float a = pc.alpha;
+    switch (OP) {
+    case 0: return -x;
+    case 1: return abs(x);
+    case 2: return vexp(x);
+    case 3: return vlog(x);
+    case 4: return vsqrt(x);
+    case 5: return 1.0 / vsqrt(x);
+    case 6: return vtanh(x);
+    case 7: return vsigmoid(x);
+    case 8: return (x > 0.0 || isnan(x)) ? x : 0.0;
+    case 9: return vgelu(x);
+    case 10: { precise float r = x * a + pc.beta; return r; }
+    case 11: return a - x;
+    case 12: return a / x;
+    case 13: return vpow(x, a);
+    case 14: return nanmax(x, a);
+    case 15: return nanmin(x, a);
+    case 16: return x == a ? 1.0 : 0.0;
+    case 17: return x == a ? 0.0 : 1.0;
+    case 18: return x < a ? 1.0 : 0.0;
+    case 19: return x <= a ? 1.0 : 0.0;
+    case 20: return x > a ? 1.0 : 0.0;
+    case 21: return x >= a ? 1.0 : 0.0;
+    case 22: return x * x;
+    case 23: return 1.0 / x;
+    case 24: return x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : x);
+    }
+    return x; // 255: copy
+}
+
+void main() {
+    uint i = invocationIndex();
+    if (LAYOUT == 0) {
+        if (i >= pc.n) return;
+        uvec4 c = coords(i);
+        d[at(c, pc.st0, pc.off.x)] = f(s[at(c, pc.st1, pc.off.y)]);
+    } else if (LAYOUT == 1) {
+        if (i >= pc.n) return;
+        d[pc.off.x + i] = f(s[pc.off.y + i * pc.st1.w]);
+    } else {
+        uint b = i * 4u;
+        if (b + 3u < pc.n) {
+            vec4 x = pc.st1.w == 0u ? vec4(s[pc.off.y]) : s4[(pc.off.y + b) / 4u];
+            d4[(pc.off.x + b) / 4u] = vec4(f(x.x), f(x.y), f(x.z), f(x.w));
+        } else {
+            for (; b < pc.n; b++) d[pc.off.x + b] = f(s[pc.off.y + b * pc.st1.w]);
+        }
+    }
+}
