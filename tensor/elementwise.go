@@ -1,6 +1,10 @@
 package tensor
 
-import "github.com/vktensor/vktensor/tensor/backend"
+import (
+	"math"
+
+	"github.com/vktensor/vktensor/tensor/backend"
+)
 
 // unary applies op elementwise.
 func (t *Tensor) unary(name string, op backend.UnaryOp, alpha, beta float32) *Tensor {
@@ -123,7 +127,10 @@ func (t *Tensor) AddScalar(s float32) *Tensor { return t.unary("AddScalar", back
 func (t *Tensor) SubScalar(s float32) *Tensor { return t.unary("SubScalar", backend.AffineS, 1, -s) }
 
 // MulScalar returns t · s.
-func (t *Tensor) MulScalar(s float32) *Tensor { return t.unary("MulScalar", backend.AffineS, s, 0) }
+func (t *Tensor) MulScalar(s float32) *Tensor {
+	// Adding −0, not +0, keeps the sign of a zero product (0·−1 is −0).
+	return t.unary("MulScalar", backend.AffineS, s, float32(math.Copysign(0, -1)))
+}
 
 // DivScalar returns t / s.
 func (t *Tensor) DivScalar(s float32) *Tensor {

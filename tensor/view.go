@@ -179,7 +179,7 @@ func (t *Tensor) Slice(axis, start, stop, step int) *Tensor {
 	shape[ax] = count
 	strides[ax] *= step
 	off := t.offset
-	if count > 0 {
+	if prod(shape) > 0 { // an empty view keeps an offset inside the buffer
 		off += start * t.strides[ax]
 	}
 	return t.view(shape, strides, off)
@@ -208,7 +208,11 @@ func (t *Tensor) Index(axis, i int) *Tensor {
 	}
 	shape := slices.Delete(slices.Clone(t.shape), ax, ax+1)
 	strides := slices.Delete(slices.Clone(t.strides), ax, ax+1)
-	return t.view(shape, strides, t.offset+i*t.strides[ax])
+	off := t.offset
+	if prod(shape) > 0 { // an empty view keeps an offset inside the buffer
+		off += i * t.strides[ax]
+	}
+	return t.view(shape, strides, off)
 }
 
 // BroadcastTo returns a view of t with the given shape, following NumPy's
