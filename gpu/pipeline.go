@@ -1,0 +1,305 @@
+package gpu
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"unsafe"
+
+	vk "github.com/vulkan-go/vulkan"
+)
+
+// Pipeline is a compiled compute pipeline with its layout. Pipelines are
+// owned and cached by their Device and live until it is closed.
+type Pipeline struct {
+	d        *Device
+	name     string
+	pipe     vk.Pipeline
+	l        *layout
+	bindings int
+	push     int
+}
+
+// Name is the pipeline's PipelineDesc.Name.
+func (p *Pipeline) Name() string { return p.name }
+
+// Bindings is the number of storage-buffer bindings.
+func (p *Pipeline) Bindings() int { return p.bindings }
+
+// PushBytes is the size of the push-constant block.
+func (p *Pipeline) PushBytes() int { return p.push }
+
+// layout is a descriptor-set layout plus pipeline layout, shared by all
+// pipelines with the same binding count and push-constant size.
+type layout struct {
+	setLayout vk.DescriptorSetLayout
+	layout    vk.PipelineLayout
+}
+
+type pipelineKey struct {
+	code     [32]byte // SHA-256 of the SPIR-V
+	entry    string
+	spec     string // the constants' bytes
+	bindings int
+	push     int
+	subgroup uint32
+	full     bool
+}
+
+// Pipeline returns the compute pipeline for desc, building it on first use.
+// Later calls with the same code, entry point, constants and layout return
+// the same *Pipeline. Build failures name the shader and the VkResult.
+func (d *Device) Pipeline(desc PipelineDesc) (*Pipeline, error) {
+	code := desc.SPIRV
+	if desc.Code != nil {
+		if code != nil {
+			return nil, fmt.Errorf("%w: Pipeline %s: set SPIRV or Code, not both", ErrInvalid, desc.Name)
+		}
+		code = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(desc.Code))), 4*len(desc.Code))
+	}
+	if len(code) < 20 || len(code)%4 != 0 || binary.LittleEndian.Uint32(code) != 0x07230203 {
+		return nil, fmt.Errorf("%w: Pipeline %s: not a SPIR-V module (%d bytes)", ErrInvalid, desc.Name, len(code))
+	}
+	if desc.Entry == "" {
+		desc.Entry = "main"
+	}
+	if desc.Bindings < 0 || desc.Bindings > maxBindings {
+		return nil, fmt.Errorf("%w: Pipeline %s: %d bindings (max %d)", ErrInvalid, desc.Name, desc.Bindings, maxBindings)
+	}
+	if desc.PushBytes < 0 || desc.PushBytes%4 != 0 {
+		return nil, fmt.Errorf("%w: Pipeline %s: push-constant size %d is not a multiple of 4", ErrInvalid, desc.Name, desc.PushBytes)
+	}
+	spec := make([]byte, 4*len(desc.Spec))
+	for i, v := range desc.Spec {
+		binary.LittleEndian.PutUint32(spec[4*i:], v)
+	}
+	key := pipelineKey{
+		code: sha256.Sum256(code), entry: desc.Entry, spec: string(spec),
+		bindings: desc.Bindings, push: desc.PushBytes, subgroup: desc.SubgroupSize, full: desc.FullSubgroups,
+	}
+
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.usable(); err != nil {
+		return nil, err
+	}
+	if p := d.pipelines[key]; p != nil {
+		d.stats.PipelineHits++
+		return p, nil
+	}
+	if desc.PushBytes > int(d.info.MaxPushConstantsSize) {
+		return nil, fmt.Errorf("%w: Pipeline %s: %d push-constant bytes exceeds maxPushConstantsSize %d",
+			ErrTooLarge, desc.Name, desc.PushBytes, d.info.MaxPushConstantsSize)
+	}
+	if (desc.SubgroupSize != 0 || desc.FullSubgroups) && !d.info.SubgroupSizeControl {
+		return nil, fmt.Errorf("%w: Pipeline %s: subgroup size control is not supported by %s", ErrInvalid, desc.Name, d.info.Name)
+	}
+	if s := desc.SubgroupSize; s != 0 && (s < d.info.MinSubgroupSize || s > d.info.MaxSubgroupSize || s&(s-1) != 0) {
+		return nil, fmt.Errorf("%w: Pipeline %s: subgroup size %d outside [%d, %d]", ErrInvalid, desc.Name, s, d.info.MinSubgroupSize, d.info.MaxSubgroupSize)
+	}
+	l, err := d.layoutFor(desc.Bindings, desc.PushBytes)
+	if err != nil {
+		return nil, fmt.Errorf("gpu: Pipeline %s: %w", desc.Name, err)
+	}
+	pipe, err := d.build(code, desc, spec, l)
+	if err != nil {
+		return nil, err
+	}
+	p := &Pipeline{d: d, name: desc.Name, pipe: pipe, l: l, bindings: desc.Bindings, push: desc.PushBytes}
+	d.pipelines[key] = p
+	d.stats.PipelineBuilds++
+	d.cacheDirty = true
+	return p, nil
+}
+
+// cbytes copies b into C memory: vulkan-go stores the pointers we give it
+// inside C structs, where Go pointers are not allowed.
+func cbytes(b []byte) unsafe.Pointer {
+	p := cmalloc(len(b))
+	copy(unsafe.Slice((*byte)(p), len(b)), b)
+	return p
+}
+
+func (d *Device) build(code []byte, desc PipelineDesc, spec []byte, l *layout) (vk.Pipeline, error) {
+	cc := cbytes(code)
+	defer cfree(cc)
+	mci := vk.ShaderModuleCreateInfo{
+		SType:    vk.StructureTypeShaderModuleCreateInfo,
+		CodeSize: uint(len(code)),
+		PCode:    unsafe.Slice((*uint32)(cc), len(code)/4),
+	}
+	var module vk.ShaderModule
+	res := vk.CreateShaderModule(d.dev, &mci, nil, &module)
+	mci.Free()
+	if res != vk.Success {
+		return nil, fmt.Errorf("gpu: shader %s: %w", desc.Name, vkErr("vkCreateShaderModule", res))
+	}
+	// A module is only needed while pipelines are created from it.
+	defer vk.DestroyShaderModule(d.dev, module, nil)
+
+	stage := vk.PipelineShaderStageCreateInfo{
+		SType:  vk.StructureTypePipelineShaderStageCreateInfo,
+		Stage:  vk.ShaderStageComputeBit,
+		Module: module,
+		PName:  cstr(desc.Entry),
+	}
+	if len(desc.Spec) > 0 {
+		entries := make([]vk.SpecializationMapEntry, len(desc.Spec))
+		for i := range entries {
+			entries[i] = vk.SpecializationMapEntry{ConstantID: uint32(i), Offset: uint32(4 * i), Size: 4}
+		}
+		cs := cbytes(spec)
+		defer cfree(cs)
+		stage.PSpecializationInfo = []vk.SpecializationInfo{{
+			MapEntryCount: uint32(len(entries)),
+			PMapEntries:   entries,
+			DataSize:      uint(len(spec)),
+			PData:         cs,
+		}}
+	}
+	if desc.SubgroupSize != 0 {
+		p, release := requiredSubgroupSize(desc.SubgroupSize)
+		defer release()
+		stage.PNext = p
+	}
+	if desc.FullSubgroups {
+		stage.Flags |= 2 // VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT
+	}
+	ci := []vk.ComputePipelineCreateInfo{{
+		SType:  vk.StructureTypeComputePipelineCreateInfo,
+		Stage:  stage,
+		Layout: l.layout,
+	}}
+	pipes := make([]vk.Pipeline, 1)
+	res = vk.CreateComputePipelines(d.dev, d.pcache, 1, ci, nil, pipes)
+	ci[0].Free()
+	if res != vk.Success {
+		err := fmt.Errorf("gpu: shader %s (entry %s): %w", desc.Name, desc.Entry, vkErr("vkCreateComputePipelines", res))
+		if res == vk.ErrorDeviceLost {
+			d.fail(err)
+		}
+		return nil, err
+	}
+	return pipes[0], nil
+}
+
+func (d *Device) layoutFor(bindings, push int) (*layout, error) {
+	k := [2]int{bindings, push}
+	if l := d.layouts[k]; l != nil {
+		return l, nil
+	}
+	bs := make([]vk.DescriptorSetLayoutBinding, bindings)
+	for i := range bs {
+		bs[i] = vk.DescriptorSetLayoutBinding{
+			Binding:         uint32(i),
+			DescriptorType:  vk.DescriptorTypeStorageBuffer,
+			DescriptorCount: 1,
+			StageFlags:      vk.ShaderStageFlags(vk.ShaderStageComputeBit),
+		}
+	}
+	sci := vk.DescriptorSetLayoutCreateInfo{
+		SType:        vk.StructureTypeDescriptorSetLayoutCreateInfo,
+		BindingCount: uint32(bindings),
+		PBindings:    bs,
+	}
+	if d.pushDesc {
+		sci.Flags = 1 // VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR
+	}
+	var sl vk.DescriptorSetLayout
+	res := vk.CreateDescriptorSetLayout(d.dev, &sci, nil, &sl)
+	sci.Free()
+	if err := vkErr("vkCreateDescriptorSetLayout", res); err != nil {
+		return nil, err
+	}
+	lci := vk.PipelineLayoutCreateInfo{
+		SType:          vk.StructureTypePipelineLayoutCreateInfo,
+		SetLayoutCount: 1,
+		PSetLayouts:    []vk.DescriptorSetLayout{sl},
+	}
+	if push > 0 {
+		lci.PushConstantRangeCount = 1
+		lci.PPushConstantRanges = []vk.PushConstantRange{{StageFlags: vk.ShaderStageFlags(vk.ShaderStageComputeBit), Size: uint32(push)}}
+	}
+	var pl vk.PipelineLayout
+	res = vk.CreatePipelineLayout(d.dev, &lci, nil, &pl)
+	lci.Free()
+	if err := vkErr("vkCreatePipelineLayout", res); err != nil {
+		vk.DestroyDescriptorSetLayout(d.dev, sl, nil)
+		return nil, err
+	}
+	l := &layout{setLayout: sl, layout: pl}
+	d.layouts[k] = l
+	return l, nil
+}
+
+// PipelineCachePath is where the device's VkPipelineCache is persisted:
+// os.UserCacheDir()/vktensor/pipeline-cache-<pipelineCacheUUID>.bin. The
+// UUID changes whenever the driver's binary format does, so stale caches are
+// never offered to a new driver. Empty when no cache directory exists.
+func (d *Device) PipelineCachePath() string { return d.cachePath }
+
+// loadPipelineCache creates the VkPipelineCache, seeded from disk when
+// possible. Failures only cost compile time, so they are ignored.
+func (d *Device) loadPipelineCache() {
+	if !d.opts.NoPipelineCache {
+		if dir, err := os.UserCacheDir(); err == nil {
+			d.cachePath = filepath.Join(dir, "vktensor", "pipeline-cache-"+hex.EncodeToString(d.info.CacheUUID[:])+".bin")
+		}
+	}
+	var data []byte
+	if d.cachePath != "" {
+		data, _ = os.ReadFile(d.cachePath)
+	}
+	create := func(data []byte) vk.Result {
+		ci := vk.PipelineCacheCreateInfo{SType: vk.StructureTypePipelineCacheCreateInfo}
+		if len(data) > 0 {
+			p := cbytes(data)
+			defer cfree(p)
+			ci.InitialDataSize, ci.PInitialData = uint(len(data)), p
+		}
+		var pc vk.PipelineCache
+		res := vk.CreatePipelineCache(d.dev, &ci, nil, &pc)
+		ci.Free()
+		if res == vk.Success {
+			d.pcache = pc
+		}
+		return res
+	}
+	if create(data) != vk.Success && len(data) > 0 {
+		create(nil) // a corrupt file must not stop us
+	}
+}
+
+// savePipelineCache writes the cache atomically (temp file + rename) when
+// new pipelines were built. Caller holds d.mu; the device is still alive.
+func (d *Device) savePipelineCache() {
+	if d.cachePath == "" || !d.cacheDirty || d.pcache == vk.NullPipelineCache || d.dev == nil {
+		return
+	}
+	var n uint
+	if vk.GetPipelineCacheData(d.dev, d.pcache, &n, nil) != vk.Success || n == 0 {
+		return
+	}
+	buf := cmalloc(int(n))
+	defer cfree(buf)
+	if vk.GetPipelineCacheData(d.dev, d.pcache, &n, buf) != vk.Success {
+		return
+	}
+	data := append([]byte(nil), unsafe.Slice((*byte)(buf), n)...)
+	if err := os.MkdirAll(filepath.Dir(d.cachePath), 0o755); err != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(d.cachePath), "pipeline-cache-*.tmp")
+	if err != nil {
+		return
+	}
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if werr != nil || cerr != nil || os.Rename(tmp.Name(), d.cachePath) != nil {
+		os.Remove(tmp.Name())
+	}
+	d.cacheDirty = false
+}
