@@ -17,6 +17,17 @@ func (*Backend) Reduce(op backend.ReduceOp, dst, src backend.Strided) {
 	// reports) is preserved.
 	red := newIter(src.Shape[k:], backend.Strided{Shape: src.Shape[k:], Strides: src.Strides[k:]})
 	sd, sk := out.inner(0), out.inner(1)
+	if red.size == 0 {
+		// src is empty: its kept-axis strides may point past its buffer,
+		// so fill dst without forming offsets into it.
+		v := reduceBlock(op, nil, &red)
+		out.walk(0, out.size, func(_ int, off *[maxOps]int, n int) {
+			for i := 0; i < n; i++ {
+				d[off[0]+i*sd] = v
+			}
+		})
+		return
+	}
 	perOut := red.size
 	parallelFor(out.size, max(1, parallelMin/max(perOut, 1)), func(lo, hi int) {
 		out.walk(lo, hi, func(_ int, off *[maxOps]int, n int) {
