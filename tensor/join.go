@@ -123,6 +123,7 @@ func (t *Tensor) IndexSelect(axis int, idx *Tensor) *Tensor {
 		along[i] = 1
 	}
 	along[ax] = idx.shape[0]
+	checkIndices(name, idx, t.shape[ax], t.shape, idx.shape) // report as IndexSelect, not Gather
 	return t.Gather(ax, idx.Reshape(along...).broadcastView(name, shape))
 }
 
