@@ -150,7 +150,7 @@ func TestAllocFreeReuse(t *testing.T) {
 	}
 	off := a.c.off
 	a.Free()
-	a.Free() // idempotent
+	a.Free()              // idempotent
 	a2, _ := d.Alloc(900) // same size class: reuses a's range
 	if a2.c.off != off || a2.c.blk != b.c.blk {
 		t.Errorf("freed range not reused: %d vs %d", a2.c.off, off)
@@ -259,12 +259,18 @@ func TestUploadDownloadOdd(t *testing.T) {
 // TestProgramOrder checks that an Upload into a buffer that recorded work
 // reads is ordered after that work (staged copy), and a CopyBuffer chain.
 func TestProgramOrder(t *testing.T) {
+	// 100 floats go through vkCmdUpdateBuffer, 20000 through a staging copy.
+	for _, n := range []int{100, 20000} {
+		testProgramOrder(t, n)
+	}
+}
+
+func testProgramOrder(t *testing.T, n int) {
 	d := open(t, Options{})
 	p, err := d.Pipeline(PipelineDesc{Name: "axpy", SPIRV: axpy(t), Spec: []uint32{math.Float32bits(1)}, Bindings: 2, PushBytes: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
-	const n = 100
 	x, _ := d.Alloc(4 * n)
 	y, _ := d.Alloc(4 * n)
 	z, _ := d.Alloc(4 * n)
@@ -278,13 +284,16 @@ func TestProgramOrder(t *testing.T) {
 	}
 	d.UploadFloat32(x, 0, ones)
 	d.FillBuffer(y.Out(), 0)
-	d.Dispatch(p, []BufferRange{x.In(), y.InOut()}, push(n, 0), [3]uint32{Groups(n, 64), 1, 1}, "") // y = 1
-	if err := d.UploadFloat32(x, 0, tens); err != nil {                                              // after the dispatch
+	d.Dispatch(p, []BufferRange{x.In(), y.InOut()}, push(uint32(n), 0), [3]uint32{Groups(n, 64), 1, 1}, "") // y = 1
+	if err := d.UploadFloat32(x, 0, tens); err != nil {                                                     // after the dispatch
 		t.Fatal(err)
 	}
-	d.Dispatch(p, []BufferRange{x.In(), y.InOut()}, push(n, 0), [3]uint32{Groups(n, 64), 1, 1}, "") // y = 11
+	d.Dispatch(p, []BufferRange{x.In(), y.InOut()}, push(uint32(n), 0), [3]uint32{Groups(n, 64), 1, 1}, "") // y = 11
 	d.CopyBuffer(z.Out(), y.In())
-	d.Dispatch(p, []BufferRange{x.In(), z.InOut()}, push(n, 0.5), [3]uint32{Groups(n, 64), 1, 1}, "") // z = 21.5
+	d.Dispatch(p, []BufferRange{x.In(), z.InOut()}, push(uint32(n), 0.5), [3]uint32{Groups(n, 64), 1, 1}, "") // z = 21.5
+	if s := d.Stats(); s.Submits != 0 {
+		t.Errorf("recording submitted %d batches", s.Submits)
+	}
 	gy, gz := make([]float32, n), make([]float32, n)
 	if err := d.DownloadFloat32(y, 0, gy); err != nil {
 		t.Fatal(err)
@@ -553,4 +562,61 @@ func TestStickyError(t *testing.T) {
 	d.err = nil // let Close run normally
 	d.mu.Unlock()
 	b.Free()
+}
+
+func TestRequiredSubgroupSize(t *testing.T) {
+	d := open(t, Options{})
+	if !d.Info().SubgroupSizeControl {
+		t.Skip("no subgroup size control")
+	}
+	p, err := d.Pipeline(PipelineDesc{Name: "axpy-sg", SPIRV: axpy(t), Spec: []uint32{math.Float32bits(1)},
+		Bindings: 2, PushBytes: 8, SubgroupSize: d.Info().MaxSubgroupSize, FullSubgroups: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := d.Alloc(256)
+	y, _ := d.Alloc(256)
+	defer x.Free()
+	defer y.Free()
+	d.FillBuffer(x.Out(), math.Float32bits(4))
+	d.FillBuffer(y.Out(), 0)
+	d.Dispatch(p, []BufferRange{x.In(), y.InOut()}, push(64, 0), [3]uint32{1, 1, 1}, "")
+	out := make([]float32, 64)
+	if err := d.DownloadFloat32(y, 0, out); err != nil {
+		t.Fatal(err)
+	}
+	if out[63] != 4 {
+		t.Fatalf("got %v", out[63])
+	}
+	if _, err := d.Pipeline(PipelineDesc{Name: "bad", SPIRV: axpy(t), Bindings: 2, PushBytes: 8, SubgroupSize: 3}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("subgroup size 3: %v", err)
+	}
+}
+
+// BenchmarkDispatch measures the host cost of recording one dispatch
+// (pipeline bind, descriptors, push constants, hazard tracking), with a
+// Sync every 1000 dispatches.
+func BenchmarkDispatch(b *testing.B) {
+	d, err := Open(Options{AllowCPU: true})
+	if err != nil {
+		b.Skip(err)
+	}
+	defer d.Close()
+	code, _ := os.ReadFile("testdata/axpy.spv")
+	p, err := d.Pipeline(PipelineDesc{Name: "axpy", SPIRV: code, Spec: []uint32{math.Float32bits(1)}, Bindings: 2, PushBytes: 8})
+	if err != nil {
+		b.Fatal(err)
+	}
+	x, _ := d.Alloc(256)
+	y, _ := d.Alloc(256)
+	pc := push(1, 0)
+	bind := []BufferRange{x.In(), y.InOut()}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d.Dispatch(p, bind, pc, [3]uint32{1, 1, 1}, "")
+		if i%1000 == 999 {
+			d.Sync()
+		}
+	}
+	d.Sync()
 }

@@ -572,6 +572,11 @@ func (d *Device) Upload(dst *Buffer, offset int, data []byte) error {
 		copy(dst.hostSlice(offset, len(data)), data)
 		return nil
 	}
+	if len(data) <= 65536 && offset%4 == 0 && len(data)%4 == 0 {
+		// Small and aligned: vkCmdUpdateBuffer carries the bytes inside
+		// the command buffer, no staging memory needed.
+		return d.updateLocked(dst, offset, data)
+	}
 	st, err := d.allocStaging(len(data))
 	if err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 type Pipeline struct {
 	d        *Device
 	name     string
+	what     string // "Dispatch <name>", for error messages
 	pipe     vk.Pipeline
 	l        *layout
 	bindings int
@@ -108,7 +109,7 @@ func (d *Device) Pipeline(desc PipelineDesc) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pipeline{d: d, name: desc.Name, pipe: pipe, l: l, bindings: desc.Bindings, push: desc.PushBytes}
+	p := &Pipeline{d: d, name: desc.Name, what: "Dispatch " + desc.Name, pipe: pipe, l: l, bindings: desc.Bindings, push: desc.PushBytes}
 	d.pipelines[key] = p
 	d.stats.PipelineBuilds++
 	d.cacheDirty = true

@@ -47,6 +47,10 @@ func (d *Device) collectProfile(b *batch) {
 func (d *Device) Profile() []KernelTime {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	return d.profileLocked()
+}
+
+func (d *Device) profileLocked() []KernelTime {
 	out := make([]KernelTime, 0, len(d.prof))
 	for _, k := range d.prof {
 		out = append(out, *k)
@@ -76,9 +80,7 @@ func (d *Device) PrintProfile(w io.Writer) {
 }
 
 func (d *Device) printProfileLocked(w io.Writer) {
-	d.mu.Unlock()
-	ks := d.Profile()
-	d.mu.Lock()
+	ks := d.profileLocked()
 	var total time.Duration
 	for _, k := range ks {
 		total += k.Total

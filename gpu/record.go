@@ -221,8 +221,9 @@ func (d *Device) resolve(ranges []BufferRange, infos bool, what string) error {
 		if b != nil && size == 0 {
 			size = b.size - br.Offset
 		}
-		if err := d.checkRange(b, br.Offset, size, fmt.Sprintf("%s binding %d", what, i)); err != nil {
-			return err
+		if b == nil || b.d != d || b.freed || br.Offset < 0 || size < 0 || br.Offset+size > b.size {
+			// Format the context only on the error path: this runs per dispatch.
+			return d.checkRange(b, br.Offset, size, fmt.Sprintf("%s binding %d", what, i))
 		}
 		lo := b.c.off + uint64(br.Offset)
 		if infos {
@@ -272,7 +273,7 @@ func (d *Device) Dispatch(p *Pipeline, bindings []BufferRange, push []byte, grou
 				ErrTooLarge, p.name, g, i, d.info.MaxComputeWorkGroupCount[i])
 		}
 	}
-	if err := d.resolve(bindings, true, "Dispatch "+p.name); err != nil {
+	if err := d.resolve(bindings, true, p.what); err != nil {
 		return err
 	}
 	for i := range d.rec.infos {
@@ -433,6 +434,23 @@ func (d *Device) FillBuffer(dst BufferRange, value uint32) error {
 	}
 	d.track(b, ranges[:])
 	vk.CmdFillBuffer(b.cmd, dst.Buffer.c.blk.buf, vk.DeviceSize(dst.Buffer.c.off+uint64(dst.Offset)), vk.DeviceSize(dst.Size), value)
+	d.stats.Copies++
+	return d.counted(b)
+}
+
+// updateLocked records vkCmdUpdateBuffer (data: at most 64 KiB, offset and
+// size multiples of 4). The data is copied into the command buffer.
+func (d *Device) updateLocked(dst *Buffer, offset int, data []byte) error {
+	ranges := [1]BufferRange{dst.Range(offset, len(data), Write)}
+	if err := d.resolve(ranges[:], false, "Upload"); err != nil {
+		return err
+	}
+	b, err := d.batch()
+	if err != nil {
+		return err
+	}
+	d.track(b, ranges[:])
+	vk.CmdUpdateBuffer(b.cmd, dst.c.blk.buf, vk.DeviceSize(dst.c.off+uint64(offset)), vk.DeviceSize(len(data)), (*uint32)(unsafe.Pointer(&data[0])))
 	d.stats.Copies++
 	return d.counted(b)
 }
