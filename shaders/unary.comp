@@ -10,6 +10,26 @@ layout(binding = 0) writeonly buffer D4 { vec4 d4[]; };
 layout(binding = 1) readonly buffer S { float s[]; };
 layout(binding = 1) readonly buffer S4 { vec4 s4[]; };
 
+// affine is x*a + b rounded (almost always) once, like the float64
+// reference: the product is split exactly (Dekker; fma is not reliably
+// fused on every driver) and the parts are added with an exact two-sum.
+float affine(float x, float a, float b) {
+    precise float cx = 4097.0 * x;
+    precise float xh = cx - (cx - x);
+    precise float xl = x - xh;
+    precise float ca = 4097.0 * a;
+    precise float ah = ca - (ca - a);
+    precise float al = a - ah;
+    precise float p = x * a;
+    precise float e = ((xh * ah - p) + xh * al + xl * ah) + xl * al;
+    precise float s = p + b;
+    precise float bb = s - p;
+    precise float t = (p - (s - bb)) + (b - bb);
+    precise float r = s + (t + e);
+    if (isinf(p) || isnan(r)) return p + b;
+    return r;
+}
+
 float f(float x) {
     const float a = pc.alpha;
     switch (OP) {
@@ -23,7 +43,7 @@ float f(float x) {
     case 7: return vsigmoid(x);
     case 8: return (x > 0.0 || isnan(x)) ? x : 0.0;
     case 9: return vgelu(x);
-    case 10: { precise float r = x * a + pc.beta; return r; }
+    case 10: return affine(x, a, pc.beta);
     case 11: return a - x;
     case 12: return a / x;
     case 13: return vpow(x, a);

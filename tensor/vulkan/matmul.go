@@ -1,0 +1,233 @@
+package vulkan
+
+import (
+	"github.com/vktensor/vktensor/gpu"
+	"github.com/vktensor/vktensor/tensor/backend"
+)
+
+// variant is a tiling of shaders/matmul.comp: a BM×BN tile per workgroup,
+// BK-deep shared-memory slices and TM×TN accumulators per invocation.
+type variant struct{ bm, bn, bk, tm, tn int }
+
+// The three tilings, smallest first; each uses 256 invocations.
+var variants = []variant{
+	{32, 32, 16, 2, 2},   // small matrices and skinny products
+	{64, 64, 16, 4, 4},   // medium
+	{128, 128, 16, 8, 8}, // large: 64 FMAs per 16 shared loads
+}
+
+func (v variant) wg() int { return (v.bm / v.tm) * (v.bn / v.tn) }
+
+// fit halves BK until the two padded slices fit the device's shared memory.
+func (v variant) fit(maxShared int) variant {
+	for v.bk > 4 && (v.bm+1+v.bn+1)*v.bk*4 > maxShared {
+		v.bk /= 2
+	}
+	return v
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// Flags of matmul.comp and splitk.comp.
+const (
+	mmBias       = 1
+	mmRelu       = 2
+	mmAccumulate = 4
+	mmPartial    = 8
+)
+
+// MatMul sets dst = a·b, or dst += a·b with accumulate, for every batch
+// index.
+func (b *Backend) MatMul(dst, a, x backend.Strided, accumulate bool) {
+	flags := 0
+	if accumulate {
+		flags = mmAccumulate
+	}
+	b.matmul(dst, a, x, backend.Strided{}, flags)
+}
+
+// MatMulBias sets dst = a·b + bias (bias has shape [N], added to every row),
+// followed by ReLU when relu is set: the fused epilogue of a linear layer.
+// bias.Buf may be nil for no bias.
+func (b *Backend) MatMulBias(dst, a, x, bias backend.Strided, relu bool) {
+	flags := 0
+	if bias.Buf != nil {
+		flags |= mmBias
+	}
+	if relu {
+		flags |= mmRelu
+	}
+	b.matmul(dst, a, x, bias, flags)
+}
+
+// pickVariant chooses the tiling by the number of tiles each would give:
+// the largest tiling that still yields enough workgroups to fill the device.
+func (b *Backend) pickVariant(M, N, batches int) variant {
+	if b.forceVariant >= 0 {
+		return variants[b.forceVariant]
+	}
+	enough := 128 // workgroups that keep a large GPU busy
+	if b.info.Type == gpu.DeviceCPU {
+		enough = 8
+	}
+	for i := len(variants) - 1; i > 0; i-- {
+		v := variants[i]
+		if M >= v.bm/2 && N >= v.bn/2 && ceilDiv(M, v.bm)*ceilDiv(N, v.bn)*batches >= enough {
+			return v
+		}
+	}
+	return variants[0]
+}
+
+// splitsFor returns how many K slices to compute in parallel: only when the
+// tiles alone cannot fill the device and K is deep (each slice keeps at
+// least 256 of K).
+func (b *Backend) splitsFor(tiles, K int) int {
+	if b.forceSplits > 0 {
+		return min(b.forceSplits, max(K, 1))
+	}
+	target := 256
+	if b.info.Type == gpu.DeviceCPU {
+		target = 8
+	}
+	if tiles >= target/2 {
+		return 1
+	}
+	return max(1, min(ceilDiv(target, tiles), K/256, 64))
+}
+
+func (b *Backend) matmul(dst, a, x, bias backend.Strided, flags int) {
+	if b.err != nil || dst.Size() == 0 {
+		return
+	}
+	r := len(dst.Shape)
+	M, N, K := dst.Shape[r-2], dst.Shape[r-1], a.Shape[r-1]
+	batch := func(s backend.Strided) backend.Strided {
+		return backend.Strided{Offset: s.Offset, Shape: s.Shape[:r-2], Strides: s.Strides[:r-2]}
+	}
+	// batch axes coalesced to at most two levels (b1 outer, b2 inner)
+	parts := planRank(dst.Shape[:r-2], []backend.Strided{batch(dst), batch(a), batch(x)}, true, -1, 2)
+	sAM, sAK := a.Strides[r-2], a.Strides[r-1]
+	sBK, sBN := x.Strides[r-2], x.Strides[r-1]
+	sDM, sDN := dst.Strides[r-2], dst.Strides[r-1]
+	biasOff, biasSt := 0, 0
+	if flags&mmBias != 0 {
+		biasOff, biasSt = bias.Offset, bias.Strides[0]
+	}
+	zmax := int(b.info.MaxComputeWorkGroupCount[2])
+	if zmax <= 0 || zmax > 65535 {
+		zmax = 65535
+	}
+	for _, p := range parts {
+		nb1, nb2 := p.shape[2], p.shape[3]
+		v := b.pickVariant(M, N, nb1*nb2).fit(int(b.info.MaxComputeSharedMemorySize))
+		splits := b.splitsFor(ceilDiv(M, v.bm)*ceilDiv(N, v.bn)*nb1*nb2, K)
+		kSplit := ceilDiv(ceilDiv(K, splits), v.bk) * v.bk
+		if K > 0 {
+			splits = ceilDiv(K, kSplit)
+		}
+		if kSplit == 0 {
+			kSplit = v.bk
+		}
+		// chunks of batches so that batches*splits fits the grid's z
+		c2 := max(1, min(nb2, zmax/splits))
+		c1 := 1
+		if c2 == nb2 {
+			c1 = max(1, min(nb1, zmax/(nb2*splits)))
+		}
+		for i1 := 0; i1 < nb1; i1 += c1 {
+			for i2 := 0; i2 < nb2; i2 += c2 {
+				n1, n2 := min(c1, nb1-i1), min(c2, nb2-i2)
+				var off [3]int
+				for k := 0; k < 3; k++ {
+					off[k] = p.off[k] + i1*p.st[k][2] + i2*p.st[k][3]
+				}
+				ext := func(k, off, sm, sk, m, kk int) bool {
+					hi := off + (m-1)*sm + (kk-1)*sk + (n1-1)*p.st[k][2] + (n2-1)*p.st[k][3]
+					return hi <= maxElems
+				}
+				if !ext(0, off[0], sDM, sDN, M, N) || !ext(1, off[1], sAM, sAK, M, max(K, 1)) || !ext(2, off[2], sBK, sBN, max(K, 1), N) {
+					b.fail(errTooLarge)
+					return
+				}
+				push := []uint32{
+					uint32(M), uint32(N), uint32(K),
+					uint32(off[0]), uint32(off[1]), uint32(off[2]), uint32(biasOff),
+					uint32(sAM), uint32(sAK), uint32(sBK), uint32(sBN), uint32(sDM), uint32(sDN),
+					uint32(n2),
+					uint32(p.st[1][2]), uint32(p.st[1][3]), uint32(p.st[2][2]), uint32(p.st[2][3]), uint32(p.st[0][2]), uint32(p.st[0][3]),
+					uint32(kSplit), uint32(splits), uint32(biasSt),
+				}
+				amode := uint32(0)
+				if sAK != 1 && sAM == 1 {
+					amode = 1
+				} else if sAK == 1 && all4(off[1], sAM, K, p.st[1][2], p.st[1][3]) {
+					amode = 2
+				}
+				bmode := uint32(0)
+				if sBN != 1 && sBK == 1 {
+					bmode = 1
+				} else if sBN == 1 && all4(off[2], sBK, N, p.st[2][2], p.st[2][3]) {
+					bmode = 2
+				}
+				b.launchMatmul(v, amode, bmode, flags, splits, push, [3]uint32{uint32(ceilDiv(N, v.bn)), uint32(ceilDiv(M, v.bm)), uint32(n1 * n2 * splits)}, dst, a, x, bias)
+			}
+		}
+	}
+}
+
+func all4(v ...int) bool {
+	for _, x := range v {
+		if x%4 != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// launchMatmul records the matmul dispatch, and for split-K the reduction
+// of the partial tiles through a scratch buffer.
+func (b *Backend) launchMatmul(v variant, amode, bmode uint32, flags, splits int, push []uint32, groups [3]uint32, dst, a, x, bias backend.Strided) {
+	biasRange := in(a) // any readable buffer when there is no bias
+	if flags&mmBias != 0 {
+		biasRange = in(bias)
+	}
+	spec := func(f int) []uint32 {
+		return []uint32{uint32(v.wg()), uint32(v.bm), uint32(v.bn), uint32(v.bk), uint32(v.tm), uint32(v.tn), amode, bmode, uint32(f)}
+	}
+	if splits == 1 {
+		access := gpu.Write
+		if flags&mmAccumulate != 0 {
+			access = gpu.ReadWrite
+		}
+		pipe := b.pipeline("matmul", 4, 92, spec(flags)...)
+		b.dispatch(pipe, "matmul", push, groups, gbuf(dst.Buf).Range(0, 0, access), in(a), in(x), biasRange)
+		return
+	}
+	M, N := int(push[0]), int(push[1])
+	batches := int(groups[2]) / splits
+	scratch, err := b.Alloc(splits * batches * M * N)
+	if err != nil {
+		b.fail(err)
+		return
+	}
+	defer b.Free(scratch) // reuse waits for the recorded work
+	offD := push[3]
+	push[3] = 0
+	pipe := b.pipeline("matmul", 4, 92, spec(mmPartial)...)
+	sc := backend.Strided{Buf: scratch}
+	b.dispatch(pipe, "matmul", push, groups, out(sc), in(a), in(x), biasRange)
+	// splitk.comp: M, N, batches, splits, nb2, offD, offP, offBias,
+	// sDM, sDN, sD1, sD2, sBias
+	sp := []uint32{push[0], push[1], uint32(batches), uint32(splits), push[13], offD, 0, push[6],
+		push[11], push[12], push[18], push[19], push[22]}
+	access := gpu.Write
+	if flags&mmAccumulate != 0 {
+		access = gpu.ReadWrite
+	}
+	if flags&mmBias == 0 {
+		biasRange = in(sc)
+	}
+	kp := b.pipeline("splitk", 3, 52, ewGroup, uint32(flags))
+	b.dispatch(kp, "splitk", sp, b.grid(batches*M*N, ewGroup), gbuf(dst.Buf).Range(0, 0, access), in(sc), biasRange)
+}

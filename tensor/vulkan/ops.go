@@ -1,0 +1,205 @@
+package vulkan
+
+import (
+	"math"
+
+	"github.com/vktensor/vktensor/gpu"
+	"github.com/vktensor/vktensor/tensor/backend"
+)
+
+// Elementwise kernels (see shaders/strided.glsl): 128 bytes of push
+// constants, workgroups of ewGroup invocations.
+const (
+	ewPush  = 128
+	ewGroup = 256
+	opCopy  = 255 // unary.comp's OP for a plain copy
+)
+
+// ewCall describes one elementwise launch: a kernel, its OP, the
+// destination (binding 0) and sources (bindings 1..), scalar parameters and
+// kernel-specific extras p0..p3 (p4 is the row-major base, set per part).
+type ewCall struct {
+	kernel      string
+	op          uint32
+	dst         backend.Strided
+	srcs        []backend.Strided
+	alpha, beta float32
+	extra       [4]uint32
+	permute     bool       // iteration order does not matter
+	keep        int        // axis kept innermost (gather/scatter), or -1
+	vec         bool       // kernel has a vec4 layout
+	dstAccess   gpu.Access // Write, or ReadWrite when the kernel reads dst
+	shape       []int      // iteration shape; nil means dst.Shape
+}
+
+func (b *Backend) elementwise(c ewCall) {
+	if b.err != nil {
+		return
+	}
+	ops := append([]backend.Strided{c.dst}, c.srcs...)
+	shape := c.shape
+	if shape == nil {
+		shape = c.dst.Shape
+	}
+	parts := plan(shape, ops, c.permute, c.keep)
+	if len(parts) == 0 {
+		return
+	}
+	bufs := make([]gpu.BufferRange, len(ops))
+	bufs[0] = gbuf(c.dst.Buf).Range(0, 0, c.dstAccess)
+	for k, s := range c.srcs {
+		bufs[k+1] = in(s)
+	}
+	for i := range parts {
+		p := &parts[i]
+		if !p.fits32(len(ops)) {
+			b.fail(errTooLarge)
+			return
+		}
+		lay := p.layout(len(ops), c.vec)
+		pipe := b.pipeline(c.kernel, len(ops), ewPush, ewGroup, lay, c.op)
+		items := p.n
+		if lay == 2 {
+			items = (p.n + 3) / 4
+		}
+		w := make([]uint32, 32)
+		for d := 0; d < maxRank; d++ {
+			w[d] = uint32(p.shape[d])
+			for k := range ops {
+				w[8+4*k+d] = uint32(p.st[k][d])
+			}
+		}
+		for k := range ops {
+			w[4+k] = uint32(p.off[k])
+		}
+		w[24] = uint32(p.n)
+		w[25] = f32bits(c.alpha)
+		w[26] = f32bits(c.beta)
+		copy(w[27:31], c.extra[:])
+		w[31] = uint32(p.base)
+		b.dispatch(pipe, c.kernel, w, b.grid(items, ewGroup), bufs...)
+	}
+}
+
+// Fill sets every element of dst to v; dense destinations use the
+// transfer engine's fill.
+func (b *Backend) Fill(dst backend.Strided, v float32) {
+	if b.err != nil || dst.Size() == 0 {
+		return
+	}
+	if dst.Contiguous() {
+		if err := b.dev.FillBuffer(gbuf(dst.Buf).Range(dst.Offset*4, dst.Size()*4, gpu.Write), f32bits(v)); err != nil {
+			b.fail(err)
+		}
+		return
+	}
+	b.elementwise(ewCall{kernel: "gen", op: 0, dst: dst, alpha: v, permute: true, keep: -1, dstAccess: gpu.Write})
+}
+
+// Copy copies src into dst; dense to dense is a buffer copy.
+func (b *Backend) Copy(dst, src backend.Strided) {
+	if b.err != nil || dst.Size() == 0 {
+		return
+	}
+	if dst.Buf == src.Buf && dst.Offset == src.Offset && equalInts(dst.Strides, src.Strides) {
+		return
+	}
+	if dst.Contiguous() && src.Contiguous() {
+		n := dst.Size() * 4
+		err := b.dev.CopyBuffer(gbuf(dst.Buf).Range(dst.Offset*4, n, gpu.Write), gbuf(src.Buf).Range(src.Offset*4, n, gpu.Read))
+		b.fail(err)
+		return
+	}
+	b.elementwise(ewCall{kernel: "unary", op: opCopy, dst: dst, srcs: []backend.Strided{src}, permute: true, keep: -1, vec: true, dstAccess: gpu.Write})
+}
+
+// Arange sets element i (row-major) of dst to start + i*step, evaluated in
+// double-float arithmetic on the device (see shaders/gen.comp).
+func (b *Backend) Arange(dst backend.Strided, start, step float64) {
+	sh, sl := split64(start)
+	th, tl := split64(step)
+	b.elementwise(ewCall{kernel: "gen", op: 1, dst: dst, alpha: sh, beta: sl,
+		extra: [4]uint32{f32bits(th), f32bits(tl)}, keep: -1, dstAccess: gpu.Write})
+}
+
+// split64 writes v as a float32 pair hi+lo.
+func split64(v float64) (hi, lo float32) {
+	hi = float32(v)
+	if math.IsInf(float64(hi), 0) || math.IsNaN(v) {
+		return hi, 0
+	}
+	return hi, float32(v - float64(hi))
+}
+
+// Random fills dst from the Philox4x32-10 stream of internal/philox.
+func (b *Backend) Random(dst backend.Strided, dist backend.Dist, seed, stream uint64, a, bb float32) {
+	op := uint32(2)
+	if dist == backend.Normal {
+		op = 3
+	}
+	if dst.Size() > maxElems {
+		b.fail(errTooLarge)
+		return
+	}
+	b.elementwise(ewCall{kernel: "gen", op: op, dst: dst, alpha: a, beta: bb,
+		extra: [4]uint32{uint32(seed), uint32(seed >> 32), uint32(stream), uint32(stream >> 32)},
+		keep:  -1, dstAccess: gpu.Write})
+}
+
+// Unary sets dst = op(src).
+func (b *Backend) Unary(op backend.UnaryOp, dst, src backend.Strided, alpha, beta float32) {
+	b.elementwise(ewCall{kernel: "unary", op: uint32(op), dst: dst, srcs: []backend.Strided{src},
+		alpha: alpha, beta: beta, permute: true, keep: -1, vec: true, dstAccess: gpu.Write})
+}
+
+// Binary sets dst = op(a, b).
+func (b *Backend) Binary(op backend.BinaryOp, dst, x, y backend.Strided) {
+	b.elementwise(ewCall{kernel: "binary", op: uint32(op), dst: dst, srcs: []backend.Strided{x, y},
+		permute: true, keep: -1, vec: true, dstAccess: gpu.Write})
+}
+
+// Where sets dst = x where cond != 0, else y.
+func (b *Backend) Where(dst, cond, x, y backend.Strided) {
+	b.elementwise(ewCall{kernel: "where", dst: dst, srcs: []backend.Strided{cond, x, y},
+		permute: true, keep: -1, dstAccess: gpu.Write})
+}
+
+// Gather sets dst[..., i, ...] = src[..., idx[..., i, ...], ...] along axis.
+func (b *Backend) Gather(dst, src, idx backend.Strided, axis int) {
+	s := src
+	s.Strides = append([]int(nil), src.Strides...)
+	s.Strides[axis] = 0
+	s.Shape = dst.Shape
+	b.elementwise(ewCall{kernel: "gather", dst: dst, srcs: []backend.Strided{s, idx},
+		extra: [4]uint32{uint32(src.Strides[axis])}, permute: true, keep: axis, dstAccess: gpu.Write})
+}
+
+// ScatterAdd adds src[..., i, ...] into dst[..., idx[..., i, ...], ...]
+// along axis, deterministically: each destination element sums its matching
+// sources in order (shaders/scatter.comp), which costs dst elements × axis
+// length but needs no float atomics.
+func (b *Backend) ScatterAdd(dst, src, idx backend.Strided, axis int) {
+	if src.Size() == 0 {
+		return
+	}
+	s, x := src, idx
+	s.Strides = append([]int(nil), src.Strides...)
+	x.Strides = append([]int(nil), idx.Strides...)
+	s.Strides[axis], x.Strides[axis] = 0, 0
+	s.Shape, x.Shape = dst.Shape, dst.Shape
+	b.elementwise(ewCall{kernel: "scatter", op: 1, dst: dst, srcs: []backend.Strided{s, x},
+		extra:   [4]uint32{0, uint32(src.Shape[axis]), uint32(src.Strides[axis]), uint32(idx.Strides[axis])},
+		permute: true, keep: axis, dstAccess: gpu.ReadWrite})
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,544 @@
+package vulkan
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/vktensor/vktensor/gpu"
+	"github.com/vktensor/vktensor/tensor/backend"
+	"github.com/vktensor/vktensor/tensor/cpu"
+)
+
+// Shared device for the package's tests: opening one (with validation) per
+// test would dominate the run time on lavapipe.
+var (
+	testOnce sync.Once
+	testVK   *Backend
+	testErr  error
+)
+
+func vkBackend(t testing.TB) *Backend {
+	t.Helper()
+	testOnce.Do(func() {
+		testVK, testErr = New(WithGPUOptions(gpu.Options{Validate: true, AllowCPU: true}))
+	})
+	if errors.Is(testErr, gpu.ErrNoLoader) || errors.Is(testErr, gpu.ErrNoDevice) {
+		t.Skipf("no Vulkan device: %v", testErr)
+	}
+	if testErr != nil {
+		t.Fatalf("opening the Vulkan backend: %v", testErr)
+	}
+	return testVK
+}
+
+// layout kinds of a generated operand
+const (
+	dense      = iota // row-major, offset 0
+	shifted           // row-major at offset 1..3 (breaks vec4 alignment)
+	stepped           // every axis strided by an extra gap, offset 2
+	transposed        // axes stored in reverse order
+	broadcast         // leading non-trivial axes (and sometimes others) have stride 0
+)
+
+// opnd describes an operand: shape, layout and how to fill its buffer.
+type opnd struct {
+	shape []int
+	lay   int
+	gen   func(r *rand.Rand) float32
+}
+
+func normal(r *rand.Rand) float32   { return float32(r.NormFloat64()) }
+func positive(r *rand.Rand) float32 { return float32(math.Abs(r.NormFloat64())*2 + 0.05) }
+func wide(r *rand.Rand) float32     { return float32(r.NormFloat64() * 6) }
+func small(r *rand.Rand) float32    { return float32(r.Intn(3) - 1) } // -1, 0, 1: ties and zeros
+
+// place computes offset, strides and buffer length for a layout.
+func place(shape []int, lay int, r *rand.Rand) (off int, st []int, n int) {
+	rank := len(shape)
+	st = make([]int, rank)
+	switch lay {
+	case transposed:
+		m := 1
+		for i := 0; i < rank; i++ {
+			st[i] = m
+			m *= shape[i]
+		}
+	case stepped:
+		off = 2
+		m := 2
+		for i := rank - 1; i >= 0; i-- {
+			st[i] = m
+			m *= shape[i] + 1
+		}
+	default:
+		m := 1
+		for i := rank - 1; i >= 0; i-- {
+			st[i] = m
+			if lay == broadcast && shape[i] > 1 && (i == 0 || r.Intn(3) == 0) {
+				st[i] = 0
+				continue
+			}
+			m *= shape[i]
+		}
+		if lay == shifted {
+			off = 1 + r.Intn(3)
+		}
+	}
+	n = off + 1
+	for i, s := range shape {
+		n += (s - 1) * st[i]
+	}
+	return off, st, n + 3
+}
+
+// pcase is one parity check: operands (ops[0] is the destination, whose
+// whole buffer is compared, so stray writes are caught too), the op to run
+// and the tolerance.
+type pcase struct {
+	name string
+	ops  []opnd
+	run  func(b backend.Backend, o []backend.Strided)
+	// |vk - ref| <= rel*|ref| + abs + norm*bound, where bound is the
+	// norm-scaled error bound below.
+	rel, abs, norm float64
+	bound          func(in [][]float32, o []backend.Strided) float64
+}
+
+func TestParity(t *testing.T) {
+	vk := vkBackend(t)
+	ref := cpu.New()
+	r := rand.New(rand.NewSource(1))
+	cases := parityCases(r)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			checkCase(t, c, ref, vk, r)
+		})
+	}
+	if msgs := vk.Device().ValidationMessages(); len(msgs) > 0 {
+		t.Fatalf("%d validation messages, first: %s", len(msgs), msgs[0])
+	}
+}
+
+func checkCase(t *testing.T, c pcase, ref backend.Backend, vk *Backend, r *rand.Rand) {
+	t.Helper()
+	nv := len(vk.Device().ValidationMessages())
+	var ro, vo []backend.Strided
+	var data [][]float32
+	for _, o := range c.ops {
+		off, st, n := place(o.shape, o.lay, r)
+		buf := make([]float32, n)
+		g := o.gen
+		if g == nil {
+			g = normal
+		}
+		for i := range buf {
+			buf[i] = g(r)
+		}
+		data = append(data, buf)
+		rb, err := ref.Alloc(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vb, err := vk.Alloc(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ref.Write(rb, 0, buf); err != nil {
+			t.Fatal(err)
+		}
+		if err := vk.Write(vb, 0, buf); err != nil {
+			t.Fatal(err)
+		}
+		ro = append(ro, backend.Strided{Buf: rb, Offset: off, Shape: o.shape, Strides: st})
+		vo = append(vo, backend.Strided{Buf: vb, Offset: off, Shape: o.shape, Strides: st})
+	}
+	c.run(ref, ro)
+	c.run(vk, vo)
+	n := ro[0].Buf.Len()
+	want, got := make([]float32, n), make([]float32, n)
+	flat := func(s backend.Strided) backend.Strided {
+		return backend.Strided{Buf: s.Buf, Shape: []int{n}, Strides: []int{1}}
+	}
+	if err := ref.Read(want, flat(ro[0])); err != nil {
+		t.Fatal(err)
+	}
+	if err := vk.Read(got, flat(vo[0])); err != nil {
+		t.Fatal(err)
+	}
+	bound := 0.0
+	if c.bound != nil {
+		bound = c.bound(data, ro)
+	}
+	bad := 0
+	for i := range want {
+		w, g := float64(want[i]), float64(got[i])
+		if math.IsNaN(w) || math.IsNaN(g) {
+			if math.IsNaN(w) != math.IsNaN(g) {
+				bad++
+				if bad <= 5 {
+					t.Errorf("element %d: vulkan %v, cpu %v", i, g, w)
+				}
+			}
+			continue
+		}
+		if math.IsInf(w, 0) || math.IsInf(g, 0) {
+			if w != g {
+				bad++
+				if bad <= 5 {
+					t.Errorf("element %d: vulkan %v, cpu %v", i, g, w)
+				}
+			}
+			continue
+		}
+		if d := math.Abs(g - w); d > c.rel*math.Abs(w)+c.abs+c.norm*bound {
+			bad++
+			if bad <= 5 {
+				t.Errorf("element %d: vulkan %.9g, cpu %.9g (diff %.3g, allowed %.3g)", i, g, w, d, c.rel*math.Abs(w)+c.abs+c.norm*bound)
+			}
+		}
+	}
+	if bad > 5 {
+		t.Errorf("... %d of %d elements differ", bad, n)
+	}
+	for k := range ro {
+		ref.Free(ro[k].Buf)
+		vk.Free(vo[k].Buf)
+	}
+	if msgs := vk.Device().ValidationMessages(); len(msgs) > nv {
+		t.Errorf("validation: %s", strings.Join(msgs[nv:], "\n"))
+	}
+}
+
+// Tolerances. Elementwise results are rounded once on the CPU (float64 math)
+// and computed in float32 on the device with the few-ulp functions of
+// shaders/vkmath.glsl, so 1e-6 relative (about 8 ulp) holds for everything
+// except pow, whose float32 exp(y*log|x|) loses about |y*log|x|| ulp (the
+// inputs below keep that under ~40, hence 4e-6). The tiny absolute term
+// covers results that underflow to zero or subnormals on one side.
+const (
+	relEW  = 1e-6
+	absEW  = 1e-30
+	relPow = 4e-6
+	eps32  = 1.0 / (1 << 23)
+)
+
+func unaryCase(op backend.UnaryOp, shape []int, dl, sl int, gen func(*rand.Rand) float32, alpha, beta float32) pcase {
+	rel := relEW
+	if op == backend.PowS {
+		rel = relPow
+	}
+	abs := absEW
+	if op == backend.Gelu || op == backend.Log {
+		// cpu Gelu is 0.5x(1+erf) in float64, which itself cancels for
+		// x < -7 (|gelu| < 1e-11); Log near x = 1 rounds to tiny values
+		abs = 1e-12
+	}
+	return pcase{
+		name: fmt.Sprintf("unary/%d/%v/%d-%d", op, shape, dl, sl),
+		ops:  []opnd{{shape, dl, nil}, {shape, sl, gen}},
+		run: func(b backend.Backend, o []backend.Strided) {
+			b.Unary(op, o[0], o[1], alpha, beta)
+		},
+		rel: rel, abs: abs,
+	}
+}
+
+func parityCases(r *rand.Rand) []pcase {
+	var cs []pcase
+	shapes := [][]int{{7, 33}, {1031}, {257, 1, 7}, {2, 3, 1, 2, 3, 2, 7}}
+	for op := backend.UnaryOp(0); int(op) < backend.NumUnary; op++ {
+		gen := wide
+		switch op {
+		case backend.Log, backend.Sqrt, backend.Rsqrt, backend.PowS:
+			gen = positive
+		case backend.EqS, backend.NeS, backend.LtS, backend.LeS, backend.GtS, backend.GeS, backend.Sign:
+			gen = small
+		case backend.Exp:
+			gen = func(r *rand.Rand) float32 { return float32(r.NormFloat64() * 30) }
+		}
+		alpha, beta := float32(0.75), float32(-0.5)
+		if op >= backend.EqS && op <= backend.GeS {
+			alpha = 0
+		}
+		if op == backend.PowS {
+			alpha = 2.5
+		}
+		for i, sh := range shapes {
+			lays := [][2]int{{dense, dense}, {shifted, transposed}, {stepped, broadcast}, {dense, stepped}}
+			l := lays[i%len(lays)]
+			cs = append(cs, unaryCase(op, sh, l[0], l[1], gen, alpha, beta))
+		}
+		if op == backend.Log || op == backend.Sqrt {
+			cs = append(cs, unaryCase(op, []int{64}, dense, dense, wide, 0, 0)) // negative inputs: NaN
+		}
+	}
+	for op := backend.BinaryOp(0); int(op) < backend.NumBinary; op++ {
+		ga, gb := wide, wide
+		if op >= backend.Eq {
+			ga, gb = small, small
+		}
+		if op == backend.Pow {
+			ga = positive
+			gb = func(r *rand.Rand) float32 { return float32(r.NormFloat64() * 3) }
+		}
+		rel := relEW
+		if op == backend.Pow {
+			rel = relPow
+		}
+		for i, sh := range [][]int{{33, 257}, {1030}, {7, 1, 33}, {2, 3, 2, 2, 3, 7}} {
+			lays := [][3]int{{dense, dense, broadcast}, {shifted, dense, dense}, {stepped, transposed, broadcast}, {dense, broadcast, stepped}}
+			l := lays[i]
+			cs = append(cs, pcase{
+				name: fmt.Sprintf("binary/%d/%v/%v", op, sh, l),
+				ops:  []opnd{{sh, l[0], nil}, {sh, l[1], ga}, {sh, l[2], gb}},
+				run:  func(b backend.Backend, o []backend.Strided) { b.Binary(op, o[0], o[1], o[2]) },
+				rel:  rel, abs: absEW,
+			})
+		}
+	}
+	for i, sh := range [][]int{{33, 257}, {7, 1, 33}} {
+		cs = append(cs, pcase{
+			name: fmt.Sprintf("where/%v", sh),
+			ops:  []opnd{{sh, stepped * i, nil}, {sh, broadcast, small}, {sh, transposed, nil}, {sh, dense, nil}},
+			run:  func(b backend.Backend, o []backend.Strided) { b.Where(o[0], o[1], o[2], o[3]) },
+		})
+	}
+	for _, l := range [][2]int{{dense, dense}, {shifted, dense}, {stepped, transposed}, {transposed, broadcast}} {
+		for _, sh := range [][]int{{33, 7}, {2, 3, 1, 2, 3, 2, 7}, {}} {
+			cs = append(cs, pcase{
+				name: fmt.Sprintf("copy/%v/%v", sh, l),
+				ops:  []opnd{{sh, l[0], nil}, {sh, l[1], nil}},
+				run:  func(b backend.Backend, o []backend.Strided) { b.Copy(o[0], o[1]) },
+			})
+		}
+		cs = append(cs, pcase{
+			name: fmt.Sprintf("fill/%v", l),
+			ops:  []opnd{{[]int{7, 33}, l[0], nil}},
+			run:  func(b backend.Backend, o []backend.Strided) { b.Fill(o[0], -2.5) },
+		})
+	}
+	for _, a := range [][2]float64{{0.5, 0.1}, {-3, 1}, {1e6, -0.3}, {0, 1.0 / 3}} {
+		for _, sh := range [][]int{{257, 33}, {2, 3, 1, 2, 3, 2, 7}} {
+			cs = append(cs, pcase{
+				name: fmt.Sprintf("arange/%v/%v", a, sh),
+				ops:  []opnd{{sh, stepped, nil}},
+				run:  func(b backend.Backend, o []backend.Strided) { b.Arange(o[0], a[0], a[1]) },
+				// double-float on the device: equal except within 2^-44 of a
+				// rounding boundary, where one ulp may differ
+				rel: eps32,
+			})
+		}
+	}
+	for _, d := range []backend.Dist{backend.Uniform, backend.Normal} {
+		for _, sh := range [][]int{{257, 33}, {2, 3, 1, 2, 3, 2, 7}} {
+			cs = append(cs, pcase{
+				name: fmt.Sprintf("random/%d/%v", d, sh),
+				ops:  []opnd{{sh, stepped, nil}},
+				run: func(b backend.Backend, o []backend.Strided) {
+					b.Random(o[0], d, 0x1234567890ab, 77, 0.5, 2)
+				},
+				// Normal: the cpu evaluates Box-Muller in float64, the device
+				// in float32 (sqrt(-2 log u1) loses a few ulp when u1 is near 1)
+				rel: relEW, abs: 1e-6,
+			})
+		}
+	}
+	cs = append(cs, reduceCases()...)
+	cs = append(cs, matmulCases()...)
+	for _, lg := range []bool{false, true} {
+		for _, c := range []struct {
+			sh     []int
+			dl, sl int
+		}{{[]int{33, 257}, dense, dense}, {[]int{257, 7}, stepped, transposed}, {[]int{3, 1, 33, 7}, dense, broadcast}, {[]int{5}, dense, dense}, {[]int{}, dense, dense}} {
+			cs = append(cs, pcase{
+				name: fmt.Sprintf("softmax/%v/%v/%d-%d", lg, c.sh, c.dl, c.sl),
+				ops:  []opnd{{c.sh, c.dl, nil}, {c.sh, c.sl, wide}},
+				run:  func(b backend.Backend, o []backend.Strided) { b.Softmax(o[0], o[1], lg) },
+				// sums of up to 257 exponentials: a few ulp per term; log-softmax
+				// x - max - log(sum) cancels, so its error is a few ulp of
+				// |x - max| (<= 2 max|x|), the norm bound
+				rel: 1e-5, abs: 1e-7, norm: 4, bound: maxAbsBound,
+			})
+		}
+	}
+	// gather / scatter along each axis of a 3-D operand
+	for axis := 0; axis < 3; axis++ {
+		src := []int{7, 33, 5}
+		dst := []int{7, 33, 5}
+		dst[axis] = 9
+		n := src[axis]
+		idx := func(r *rand.Rand) float32 { return float32(r.Intn(n)) }
+		cs = append(cs, pcase{
+			name: fmt.Sprintf("gather/axis%d", axis),
+			ops:  []opnd{{dst, stepped, nil}, {src, transposed, nil}, {dst, dense, idx}},
+			run:  func(b backend.Backend, o []backend.Strided) { b.Gather(o[0], o[1], o[2], axis) },
+		})
+		m := dst[axis] // scatter: dst has 9 along axis, src the original sizes
+		sidx := func(r *rand.Rand) float32 { return float32(r.Intn(m)) }
+		cs = append(cs, pcase{
+			name: fmt.Sprintf("scatter/axis%d", axis),
+			ops:  []opnd{{dst, stepped, nil}, {src, transposed, nil}, {src, dense, sidx}},
+			run:  func(b backend.Backend, o []backend.Strided) { b.ScatterAdd(o[0], o[1], o[2], axis) },
+			// sums of up to 33 terms in a different order than the cpu
+			rel: 1e-5, abs: 1e-5,
+		})
+	}
+	return cs
+}
+
+// maxAbsBound is eps*max|x| over the source data[1].
+func maxAbsBound(data [][]float32, o []backend.Strided) float64 {
+	s := 0.0
+	for _, v := range data[1] {
+		s = math.Max(s, math.Abs(float64(v)))
+	}
+	return s * eps32
+}
+
+// sumBound is the error bound of a float32 sum of the |x| in data[1]:
+// n*eps*sum|x| per output, taken over the whole operand for simplicity.
+func sumBound(data [][]float32, o []backend.Strided) float64 {
+	s, n := 0.0, 1
+	for _, v := range data[1] {
+		s = math.Max(s, math.Abs(float64(v)))
+	}
+	for i := len(o[0].Shape); i < len(o[1].Shape); i++ {
+		n *= o[1].Shape[i]
+	}
+	return float64(n) * float64(n) * s * eps32
+}
+
+func reduceCases() []pcase {
+	var cs []pcase
+	type rc struct {
+		src  []int
+		nd   int
+		sl   int
+		gen  func(*rand.Rand) float32
+		name string
+	}
+	list := []rc{
+		{[]int{7, 257}, 1, dense, nil, "long rows"},
+		{[]int{257, 7}, 1, stepped, nil, "short rows"},
+		{[]int{33, 7, 33}, 1, transposed, nil, "two axes, transposed"},
+		{[]int{1031}, 0, shifted, nil, "to scalar"},
+		{[]int{257, 1, 33}, 1, transposed, small, "columns, ties"},
+		{[]int{2, 3, 2, 3, 2, 7}, 3, stepped, nil, "rank 6"},
+		{[]int{5, 1100}, 1, broadcast, nil, "broadcast rows"},
+	}
+	for op := backend.ReduceOp(0); int(op) < backend.NumReduce; op++ {
+		for _, c := range list {
+			rel, norm := 0.0, 0.0
+			var bound func([][]float32, []backend.Strided) float64
+			if op == backend.Sum || op == backend.Mean {
+				rel, norm, bound = 1e-6, 2, sumBound
+				if op == backend.Mean {
+					norm = 2.0 / float64(max(1, sizeOf(c.src[c.nd:])))
+				}
+			}
+			cs = append(cs, pcase{
+				name: fmt.Sprintf("reduce/%d/%s", op, c.name),
+				ops:  []opnd{{c.src[:c.nd], stepped, nil}, {c.src, c.sl, c.gen}},
+				run:  func(b backend.Backend, o []backend.Strided) { b.Reduce(op, o[0], o[1]) },
+				rel:  rel, norm: norm, bound: bound,
+			})
+		}
+	}
+	return cs
+}
+
+func sizeOf(s []int) int {
+	n := 1
+	for _, v := range s {
+		n *= v
+	}
+	return n
+}
+
+// mmBound: |error| <= K*eps*max|a|*max|b|*K-ish; the standard bound for a
+// float32 dot product of length K is K*eps*sum|a_k b_k|, bounded here by
+// K*eps*K*max|a|*max|b| (the cpu reference is float32 too).
+func mmBound(data [][]float32, o []backend.Strided) float64 {
+	ma, mb := 0.0, 0.0
+	for _, v := range data[1] {
+		ma = math.Max(ma, math.Abs(float64(v)))
+	}
+	for _, v := range data[2] {
+		mb = math.Max(mb, math.Abs(float64(v)))
+	}
+	k := float64(o[1].Shape[len(o[1].Shape)-1])
+	return k * k * eps32 * ma * mb
+}
+
+func matmulCases() []pcase {
+	var cs []pcase
+	sizes := []int{1, 7, 33, 257}
+	type mc struct {
+		batch      []int // dst batch shape
+		bb         bool  // b broadcast over batch
+		M, N, K    int
+		la, lb, ld int
+		acc        bool
+		variant    int
+		splits     int
+	}
+	var list []mc
+	i := 0
+	for _, M := range sizes {
+		for _, N := range sizes {
+			for _, K := range []int{1, 33, 257} {
+				if M*N*K > 257*33*257 {
+					continue
+				}
+				lays := [][3]int{{dense, dense, dense}, {transposed, dense, stepped}, {dense, transposed, dense}, {shifted, shifted, shifted}}
+				l := lays[i%4]
+				list = append(list, mc{nil, false, M, N, K, l[0], l[1], l[2], i%5 == 0, i % 3, 0})
+				i++
+			}
+		}
+	}
+	list = append(list,
+		mc{[]int{3}, true, 33, 7, 33, dense, dense, dense, false, -1, 0},
+		mc{[]int{2, 3}, false, 7, 33, 257, transposed, dense, stepped, true, 1, 0},
+		mc{[]int{2, 1, 3}, true, 33, 33, 33, dense, transposed, dense, false, 0, 0},
+		mc{[]int{3, 2, 2}, false, 7, 7, 7, stepped, stepped, dense, false, 0, 0},
+		mc{nil, false, 33, 33, 257, dense, dense, dense, false, 1, 3},
+		mc{nil, false, 257, 7, 257, transposed, transposed, stepped, true, 0, 4},
+		mc{[]int{3}, true, 33, 36, 260, dense, dense, dense, true, 2, 2},
+		mc{nil, false, 257, 257, 33, dense, dense, dense, false, 2, 0},
+		mc{nil, false, 130, 132, 68, dense, dense, dense, false, 2, 0},
+		mc{nil, false, 130, 132, 68, dense, dense, dense, false, 1, 0},
+	)
+	for _, c := range list {
+		bs := len(c.batch)
+		sh := func(a, b int) []int { return append(append([]int{}, c.batch...), a, b) }
+		dsh, ash, bsh := sh(c.M, c.N), sh(c.M, c.K), sh(c.K, c.N)
+		blay := c.lb
+		_ = bs
+		name := fmt.Sprintf("matmul/%v/%dx%dx%d/%d%d%d/acc=%v/v%d/s%d", c.batch, c.M, c.N, c.K, c.la, c.lb, c.ld, c.acc, c.variant, c.splits)
+		bcast := c.bb
+		cs = append(cs, pcase{
+			name: name,
+			ops:  []opnd{{dsh, c.ld, nil}, {ash, c.la, nil}, {bsh, blay, nil}},
+			run: func(b backend.Backend, o []backend.Strided) {
+				if bcast { // b shared by every batch index: zero batch strides
+					for j := 0; j < len(o[2].Shape)-2; j++ {
+						o[2].Strides[j] = 0
+					}
+				}
+				if v, ok := b.(*Backend); ok {
+					v.forceVariant, v.forceSplits = c.variant, c.splits
+					defer func() { v.forceVariant, v.forceSplits = -1, 0 }()
+				}
+				b.MatMul(o[0], o[1], o[2], c.acc)
+			},
+			rel: 1e-6, norm: 2, bound: mmBound,
+		})
+	}
+	return cs
+}
