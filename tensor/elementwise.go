@@ -13,7 +13,7 @@ func (t *Tensor) unary(name string, op backend.UnaryOp, alpha, beta float32) *Te
 	if out.ok() {
 		b.Unary(op, out.strided(name), t.strided(name), alpha, beta)
 	}
-	return out
+	return gradUnary(out, t, name, op, alpha)
 }
 
 // binary applies op elementwise to t and u broadcast together.
@@ -24,7 +24,7 @@ func (t *Tensor) binary(name string, op backend.BinaryOp, u *Tensor) *Tensor {
 	if out.ok() {
 		b.Binary(op, out.strided(name), t.broadcastView(name, shape).strided(name), u.broadcastView(name, shape).strided(name))
 	}
-	return out
+	return gradBinary(out, t, u, name, op)
 }
 
 // Add returns t + u elementwise, broadcasting t and u together.
@@ -80,7 +80,7 @@ func Where(cond, a, b *Tensor) *Tensor {
 		be.Where(out.strided(name), cond.broadcastView(name, shape).strided(name),
 			a.broadcastView(name, shape).strided(name), b.broadcastView(name, shape).strided(name))
 	}
-	return out
+	return gradWhere(out, cond, a, b)
 }
 
 // Neg returns −t.

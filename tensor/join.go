@@ -39,7 +39,7 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 		}
 		at += t.shape[ax]
 	}
-	return out
+	return gradConcat(out, ax, ts)
 }
 
 // Stack joins tensors of one shape along a new axis placed at position axis
@@ -103,7 +103,7 @@ func (t *Tensor) Gather(axis int, idx *Tensor) *Tensor {
 	if out.ok() && out.Size() > 0 {
 		b.Gather(out.strided(name), src.strided(name), idx.strided(name), ax)
 	}
-	return out
+	return gradGather(out, t, idx, ax)
 }
 
 // IndexSelect returns the entries of t at the positions idx (a 1-D tensor

@@ -58,5 +58,5 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor {
 	if len(u.shape) > 1 {
 		shape = append(shape, n)
 	}
-	return out.view(shape, contiguousStrides(shape), 0)
+	return gradMatMul(out.view(shape, contiguousStrides(shape), 0), t, u, a, b, batch)
 }

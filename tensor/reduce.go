@@ -61,9 +61,9 @@ func (t *Tensor) reduce(name string, op backend.ReduceOp, keep bool, axes []int)
 		b.Reduce(op, out.strided(name), t.Permute(order...).strided(name))
 	}
 	if keep {
-		return out.view(keptShape, contiguousStrides(keptShape), 0)
+		out = out.view(keptShape, contiguousStrides(keptShape), 0)
 	}
-	return out
+	return gradReduce(out, t, name, op, red, keptShape)
 }
 
 // Sum returns the sum of t over axes (all axes when none are given),
@@ -141,7 +141,7 @@ func (t *Tensor) softmax(name string, axis int, log bool) *Tensor {
 		order = append(order, ax)
 		b.Softmax(out.Permute(order...).strided(name), t.Permute(order...).strided(name), log)
 	}
-	return out
+	return gradSoftmax(out, t, name, ax, log)
 }
 
 // Softmax returns exp(t) / sum(exp(t)) along axis, computed stably (the

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"sync/atomic"
 
 	"github.com/vktensor/vktensor/tensor/backend"
 )
@@ -27,7 +28,9 @@ func (d DType) String() string {
 // storage buffer owned by a backend. Views (Reshape, Transpose, Slice,
 // BroadcastTo, ...) share their source's storage.
 //
-// A Tensor is immutable: ops return new tensors. It is safe to read from
+// A Tensor is immutable: ops return new tensors (Assign, which optimizers
+// use to update parameters in place, is the one exception). Ops record
+// what autograd needs on their results (see Backward). It is safe to read from
 // several goroutines; ops on one backend are serialized by that backend.
 type Tensor struct {
 	shape   []int
@@ -35,11 +38,18 @@ type Tensor struct {
 	offset  int
 	st      *storage
 	err     error // sticky: the first runtime failure that produced this tensor
+
+	// Autograd (see autograd.go): leaf marks a leaf that accumulates
+	// gradients into grad; node is the recorded op that computed t.
+	leaf bool
+	grad *Tensor
+	node *node
 }
 
 // storage is a backend buffer shared by a tensor and its views.
 type storage struct {
-	ref *bufRef
+	ref  *bufRef
+	kept atomic.Bool // exempt from release by Step (see Keep)
 }
 
 // bufRef is what the garbage-collector cleanup of a storage frees; it is
@@ -47,18 +57,25 @@ type storage struct {
 type bufRef struct {
 	b     backend.Backend
 	buf   backend.Buffer
-	freed bool
+	freed atomic.Bool // set once by whichever of Release, Step or the GC frees it
+}
+
+// free releases the buffer once, whoever asks first.
+func (r *bufRef) free() {
+	if r.freed.CompareAndSwap(false, true) {
+		liveBuffers.Add(-1)
+		liveElements.Add(-int64(r.buf.Len()))
+		r.b.Free(r.buf)
+	}
 }
 
 func newStorage(b backend.Backend, buf backend.Buffer) *storage {
 	ref := &bufRef{b: b, buf: buf}
 	st := &storage{ref: ref}
-	runtime.AddCleanup(st, func(r *bufRef) {
-		if !r.freed {
-			r.freed = true
-			r.b.Free(r.buf)
-		}
-	}, ref)
+	liveBuffers.Add(1)
+	liveElements.Add(int64(buf.Len()))
+	runtime.AddCleanup(st, (*bufRef).free, ref)
+	trackAlloc(st)
 	return st
 }
 
@@ -137,17 +154,11 @@ func (t *Tensor) To(b backend.Backend) (*Tensor, error) {
 // Release frees t's storage now instead of when the garbage collector finds
 // it unreachable. t and every view sharing its storage must not be used
 // afterwards. Releasing is optional; it helps keep GPU memory flat.
-func (t *Tensor) Release() {
-	r := t.st.ref
-	if !r.freed {
-		r.freed = true
-		r.b.Free(r.buf)
-	}
-}
+func (t *Tensor) Release() { t.st.ref.free() }
 
 // strided describes t for a backend op.
 func (t *Tensor) strided(op string) backend.Strided {
-	if t.st.ref.freed && t.err == nil {
+	if t.st.ref.freed.Load() && t.err == nil {
 		panic(&BackendError{Op: op, Reason: "tensor used after Release"})
 	}
 	return backend.Strided{Buf: t.st.ref.buf, Offset: t.offset, Shape: t.shape, Strides: t.strides}
@@ -198,7 +209,8 @@ func alloc(b backend.Backend, shape []int, inputs ...*Tensor) *Tensor {
 		t.err = err
 	}
 	// No storage: ops see the error and never touch the buffer.
-	t.st = &storage{ref: &bufRef{b: b, freed: true}}
+	t.st = &storage{ref: &bufRef{b: b}}
+	t.st.ref.freed.Store(true)
 	return t
 }
 

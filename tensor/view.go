@@ -49,7 +49,7 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 		shapePanic("Reshape", fmt.Sprintf("cannot be reshaped to %v: %d elements vs %d", shape, size, known), t.shape)
 	}
 	if st, ok := viewStrides(t.shape, t.strides, shape); ok {
-		return t.view(shape, st, t.offset)
+		return gradReshape(t.view(shape, st, t.offset), t, "Reshape")
 	}
 	return t.Contiguous().Reshape(shape...)
 }
@@ -131,7 +131,7 @@ func (t *Tensor) Permute(axes ...int) *Tensor {
 		seen[a] = true
 		shape[i], strides[i] = t.shape[a], t.strides[a]
 	}
-	return t.view(shape, strides, t.offset)
+	return gradPermute(t.view(shape, strides, t.offset), t, axes)
 }
 
 // Transpose returns a view of t with axes a0 and a1 swapped.
@@ -182,7 +182,7 @@ func (t *Tensor) Slice(axis, start, stop, step int) *Tensor {
 	if prod(shape) > 0 { // an empty view keeps an offset inside the buffer
 		off += start * t.strides[ax]
 	}
-	return t.view(shape, strides, off)
+	return gradScatterView(t.view(shape, strides, off), t, "Slice", func(z *Tensor) *Tensor { return z.Slice(ax, start, stop, step) })
 }
 
 // Narrow returns a view of length elements of axis starting at start; unlike
@@ -212,7 +212,7 @@ func (t *Tensor) Index(axis, i int) *Tensor {
 	if prod(shape) > 0 { // an empty view keeps an offset inside the buffer
 		off += i * t.strides[ax]
 	}
-	return t.view(shape, strides, off)
+	return gradScatterView(t.view(shape, strides, off), t, "Index", func(z *Tensor) *Tensor { return z.Index(ax, i) })
 }
 
 // BroadcastTo returns a view of t with the given shape, following NumPy's
@@ -221,7 +221,7 @@ func (t *Tensor) Index(axis, i int) *Tensor {
 // a *ShapeError when t does not broadcast to shape.
 func (t *Tensor) BroadcastTo(shape ...int) *Tensor {
 	checkShape("BroadcastTo", shape)
-	return t.broadcastView("BroadcastTo", shape)
+	return gradBroadcast(t.broadcastView("BroadcastTo", shape), t)
 }
 
 // Expand is BroadcastTo where a dimension of -1 keeps t's size on that
@@ -281,7 +281,7 @@ func (t *Tensor) Squeeze(axes ...int) *Tensor {
 			shape, strides = append(shape, t.shape[i]), append(strides, t.strides[i])
 		}
 	}
-	return t.view(shape, strides, t.offset)
+	return gradReshape(t.view(shape, strides, t.offset), t, "Squeeze")
 }
 
 // Unsqueeze returns a view of t with a new axis of size 1 at position axis
@@ -290,7 +290,7 @@ func (t *Tensor) Unsqueeze(axis int) *Tensor {
 	a := normAxis("Unsqueeze", axis, len(t.shape)+1, t.shape)
 	shape := slices.Insert(slices.Clone(t.shape), a, 1)
 	strides := slices.Insert(slices.Clone(t.strides), a, 0)
-	return t.view(shape, strides, t.offset)
+	return gradReshape(t.view(shape, strides, t.offset), t, "Unsqueeze")
 }
 
 // Contiguous returns t when its elements are laid out in row-major order
@@ -308,5 +308,5 @@ func (t *Tensor) Clone() *Tensor {
 	if out.ok() {
 		t.Backend().Copy(out.strided("Clone"), t.strided("Clone"))
 	}
-	return out
+	return gradIdentity(out, t, "Clone")
 }
