@@ -1,0 +1,133 @@
+package vulkan
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/vktensor/vktensor/gpu"
+	"github.com/vktensor/vktensor/tensor/backend"
+)
+
+// Benchmarks (go test -bench . ./tensor/vulkan). Times are GPU time from
+// timestamps (gpu.Device.TimeGPU), so they exclude recording and submit
+// overhead. Sizes stop at VKT_BENCH_N (default 8192 on a GPU, 512 on a CPU
+// implementation such as lavapipe) and at what fits in device memory.
+
+// benchBackend opens a device without validation, which would distort the
+// timings.
+func benchBackend(b *testing.B) *Backend {
+	vk, err := New(WithGPUOptions(gpu.Options{AllowCPU: true}))
+	if err != nil {
+		b.Skipf("no Vulkan device: %v", err)
+	}
+	b.Cleanup(func() { vk.Close() })
+	return vk
+}
+
+func benchMax(vk *Backend) int {
+	if s := os.Getenv("VKT_BENCH_N"); s != "" {
+		if n, err := strconv.Atoi(s); err == nil {
+			return n
+		}
+	}
+	if vk.info.Type == gpu.DeviceCPU {
+		return 512
+	}
+	return 8192
+}
+
+// dense allocates a row-major [shape] operand filled with normal values.
+func benchOperand(b *testing.B, vk *Backend, shape ...int) backend.Strided {
+	n := sizeOf(shape)
+	buf, err := vk.Alloc(n)
+	if err != nil {
+		b.Skipf("alloc %v: %v", shape, err)
+	}
+	s := backend.Strided{Buf: buf, Shape: shape, Strides: rowMajor(shape)}
+	vk.Random(s, backend.Normal, 1, uint64(n), 0, 1)
+	b.Cleanup(func() { vk.Free(buf) })
+	return s
+}
+
+// gpuTime runs op b.N times, each timed on the GPU, and returns the mean.
+func gpuTime(b *testing.B, vk *Backend, op func()) time.Duration {
+	op() // warm-up: builds pipelines
+	if err := vk.Sync(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var total time.Duration
+	for i := 0; i < b.N; i++ {
+		d, err := vk.Device().TimeGPU(op)
+		if err != nil {
+			b.Fatal(err)
+		}
+		total += d
+	}
+	if err := vk.Sync(); err != nil {
+		b.Fatal(err)
+	}
+	return total / time.Duration(b.N)
+}
+
+func BenchmarkMatMul(b *testing.B) {
+	vk := benchBackend(b)
+	top := benchMax(vk)
+	for n := 128; n <= top; n *= 2 {
+		if n < 1024 && top >= 1024 {
+			continue // the GPU sizes are 1024..8192
+		}
+		if need := uint64(3 * n * n * 4); vk.info.DeviceLocalBytes > 0 && need > vk.info.DeviceLocalBytes/2 {
+			break
+		}
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			x, y, z := benchOperand(b, vk, n, n), benchOperand(b, vk, n, n), benchOperand(b, vk, n, n)
+			t := gpuTime(b, vk, func() { vk.MatMul(z, x, y, false) })
+			b.ReportMetric(2*float64(n)*float64(n)*float64(n)/t.Seconds()/1e12, "TFLOP/s")
+			b.ReportMetric(float64(t.Microseconds()), "µs/op(gpu)")
+		})
+	}
+}
+
+// BenchmarkMemory measures the bandwidth-bound ops on an [n, n] operand;
+// bytes count each element read and written once.
+func BenchmarkMemory(b *testing.B) {
+	vk := benchBackend(b)
+	n := benchMax(vk)
+	if vk.info.Type == gpu.DeviceCPU && os.Getenv("VKT_BENCH_N") == "" {
+		n = 1024
+	}
+	cases := []struct {
+		name  string
+		bytes func(n int) float64
+		run   func(b *testing.B) func()
+	}{
+		{"broadcast-add", func(n int) float64 { return 4 * (2*float64(n)*float64(n) + float64(n)) }, func(b *testing.B) func() {
+			x, y, z := benchOperand(b, vk, n, n), benchOperand(b, vk, n), benchOperand(b, vk, n, n)
+			yb := backend.Strided{Buf: y.Buf, Shape: []int{n, n}, Strides: []int{0, 1}}
+			return func() { vk.Binary(backend.Add, z, x, yb) }
+		}},
+		{"add", func(n int) float64 { return 4 * 3 * float64(n) * float64(n) }, func(b *testing.B) func() {
+			x, y, z := benchOperand(b, vk, n, n), benchOperand(b, vk, n, n), benchOperand(b, vk, n, n)
+			return func() { vk.Binary(backend.Add, z, x, y) }
+		}},
+		{"row-sum", func(n int) float64 { return 4 * (float64(n)*float64(n) + float64(n)) }, func(b *testing.B) func() {
+			x, z := benchOperand(b, vk, n, n), benchOperand(b, vk, n)
+			return func() { vk.Reduce(backend.Sum, z, x) }
+		}},
+		{"softmax", func(n int) float64 { return 4 * 2 * float64(n) * float64(n) }, func(b *testing.B) func() {
+			x, z := benchOperand(b, vk, n, n), benchOperand(b, vk, n, n)
+			return func() { vk.Softmax(z, x, false) }
+		}},
+	}
+	for _, c := range cases {
+		b.Run(fmt.Sprintf("%s/n=%d", c.name, n), func(b *testing.B) {
+			t := gpuTime(b, vk, c.run(b))
+			b.ReportMetric(c.bytes(n)/t.Seconds()/1e9, "GB/s")
+			b.ReportMetric(float64(t.Microseconds()), "µs/op(gpu)")
+		})
+	}
+}
