@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -68,6 +69,9 @@ type Machine struct {
 	Arch       string `json:"arch"`
 	Date       string `json:"date"` // RFC 3339
 	Command    string `json:"command"`
+	// LoadAvg is /proc/loadavg's 1-minute load when the run started: on a
+	// shared machine a load above the core count means disturbed figures.
+	LoadAvg float64 `json:"loadavg,omitempty"`
 }
 
 // machineInfo describes this machine now.
@@ -81,7 +85,22 @@ func machineInfo(command string) Machine {
 		Arch:       runtime.GOARCH,
 		Date:       time.Now().UTC().Format(time.RFC3339),
 		Command:    command,
+		LoadAvg:    loadAvg(),
 	}
+}
+
+// loadAvg returns the 1-minute load average, or 0 when unknown.
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
 }
 
 // cpuModel returns the first "model name" of /proc/cpuinfo, or GOARCH when

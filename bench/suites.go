@@ -28,6 +28,13 @@ func (r *runner) notef(format string, args ...any) {
 	r.notes = append(r.notes, fmt.Sprintf(format, args...))
 }
 
+// progress prints a finished measurement to errOut, so that long runs show
+// where they are.
+func (r *runner) progress(row Row) {
+	m := suiteMetric(row.Suite)
+	fmt.Fprintf(r.errOut, "bench: %s %s %s %s: %s %s\n", row.Suite, row.Op, row.Impl, row.Shape, formatValue(m.value(row)), m.label)
+}
+
 // row returns a Row of the running suite with the machine filled in.
 func (r *runner) row(suite, op, impl, device string) Row {
 	return Row{Suite: suite, Op: op, Impl: impl, Device: device, Machine: r.mach}
@@ -213,6 +220,7 @@ func (r *runner) matmul() {
 				continue
 			}
 			row.fill(st)
+			r.progress(row)
 			if s.square {
 				im.guard.record(float64(s.m), st.median)
 			}
@@ -384,6 +392,7 @@ func (r *runner) ops() {
 					continue
 				}
 				row.fill(st)
+				r.progress(row)
 				g.record(float64(n), st.median)
 				r.rows = append(r.rows, row)
 			}
@@ -449,6 +458,7 @@ func (r *runner) latency() {
 			st.min /= time.Duration(chain)
 			row.fill(st)
 			row.OpsPerS = 1 / row.MedianS
+			r.progress(row)
 			r.rows = append(r.rows, row)
 		}
 		x0.Release()

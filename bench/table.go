@@ -175,7 +175,7 @@ func writeMarkdown(path string, suites []string, rows []Row, notes map[string][]
 		}
 		t := buildTable(s, sr, notes[s])
 		fmt.Fprintf(&b, "### %s\n\n", s)
-		fmt.Fprintf(&b, "%s, %d cores (GOMAXPROCS=%d), %s/%s, %s; %s.\n\n", mach.CPU, mach.NumCPU, mach.GOMAXPROCS, mach.OS, mach.Arch, mach.GoVersion, mach.Date[:10])
+		fmt.Fprintf(&b, "%s, %d cores (GOMAXPROCS=%d), %s/%s, %s; %s; load average %.2f at the start.\n\n", mach.CPU, mach.NumCPU, mach.GOMAXPROCS, mach.OS, mach.Arch, mach.GoVersion, mach.Date[:10], mach.LoadAvg)
 		fmt.Fprintf(&b, "```sh\n%s\n```\n\n", mach.Command)
 		if len(t.cells) == 0 {
 			b.WriteString("No measurements.\n\n")
