@@ -17,6 +17,7 @@ const (
 	DeviceCPU        DeviceType = 4
 )
 
+// String returns "discrete", "integrated", "virtual", "cpu" or "other".
 func (t DeviceType) String() string {
 	switch t {
 	case DeviceIntegrated:
@@ -86,6 +87,7 @@ func VersionString(v uint32) string {
 	return fmt.Sprintf("%d.%d.%d", v>>22, (v>>12)&0x3ff, v&0xfff)
 }
 
+// String is a one-line summary: index, name, type, vendor and API version.
 func (i DeviceInfo) String() string {
 	return fmt.Sprintf("#%d %s (%s, %s, Vulkan %s)", i.Index, i.Name, i.Type, i.Vendor, VersionString(i.APIVersion))
 }
@@ -166,6 +168,7 @@ const (
 	Write                   // only written (old contents are not needed)
 )
 
+// String returns "read", "write" or "readwrite".
 func (a Access) String() string {
 	switch a {
 	case Read:

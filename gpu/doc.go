@@ -12,11 +12,23 @@
 // [Devices] lists what is available without opening anything.
 //
 // Buffers: [Device.Alloc] returns a *[Buffer], a range inside a large
-// VkBuffer that is sub-allocated from big memory blocks (never one
-// vkAllocateMemory per buffer). Freed ranges are kept in size-class free
-// lists and reused. [Device.Upload] and [Device.Download] move bytes between
-// host and buffer; when device memory is host visible they copy directly,
-// otherwise they go through pooled staging buffers.
+// VkBuffer that is sub-allocated from big memory blocks (64 or 256 MiB per
+// vkAllocateMemory, never one per buffer; buffers larger than a block get a
+// block of their own). Sizes are rounded to size classes and freed ranges
+// go to per-class free lists for reuse; [Device.Trim] (or memory pressure)
+// gives unused blocks back. A single buffer may not exceed
+// maxStorageBufferRange ([ErrTooLarge]); exhausting the heap returns
+// [ErrOutOfMemory]. Storage memory is DEVICE_LOCAL|HOST_VISIBLE|HOST_COHERENT
+// when such a type backs the main heap (integrated GPUs, lavapipe, resizable
+// BAR), else DEVICE_LOCAL with pooled host-visible staging buffers.
+//
+// Transfers: [Device.Upload] into a buffer that no pending work touches is a
+// plain memcpy when the memory is mappable. Otherwise it is recorded into
+// the batch (vkCmdUpdateBuffer for small aligned data, else a staging copy),
+// so uploads always take effect in program order. [Device.Download] waits
+// only for the work that writes the buffer, then copies out (directly, or
+// through cached staging memory on discrete GPUs where reading mapped VRAM
+// is slow).
 //
 // Pipelines: [Device.Pipeline] turns SPIR-V, specialization constants, a
 // number of storage-buffer bindings and a push-constant size into a
@@ -33,10 +45,16 @@
 // with an earlier one: read-after-write, write-after-write or
 // write-after-read. Independent commands therefore run back to back.
 //
+// Descriptors are pushed with vkCmdPushDescriptorSetKHR when the device has
+// VK_KHR_push_descriptor; otherwise sets come from descriptor pools owned by
+// each batch and reset when its fence signals.
+//
 // Sync points: a batch is submitted when [Device.Flush] or [Device.Sync] is
 // called, when [Device.Download] needs data the batch produces, or when the
 // batch reaches Options.MaxBatch commands. Flush submits without waiting;
-// Sync submits and waits for everything. A [Buffer.Free] of a buffer still
+// Sync submits and waits for everything. Up to three batches are in flight;
+// each starts with one global barrier so it is ordered after the previous
+// ones, and ends with a barrier that makes its writes visible to the host. A [Buffer.Free] of a buffer still
 // used by submitted or recorded work is deferred until that work's fence
 // signals, so callers may free as soon as they have recorded the last use.
 //

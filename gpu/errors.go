@@ -34,6 +34,7 @@ type LoadError struct {
 	Reason  string // dlerror text or other cause
 }
 
+// Error names the library and the reason.
 func (e *LoadError) Error() string {
 	return fmt.Sprintf("gpu: cannot load Vulkan loader %s: %s", e.Library, e.Reason)
 }
@@ -49,6 +50,8 @@ type VkError struct {
 	Result int32  // the VkResult value
 }
 
+// Error names the operation and the VkResult, e.g.
+// "gpu: vkQueueSubmit failed: VK_ERROR_DEVICE_LOST".
 func (e *VkError) Error() string {
 	return fmt.Sprintf("gpu: %s failed: %s", e.Op, ResultString(e.Result))
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -619,4 +620,47 @@ func BenchmarkDispatch(b *testing.B) {
 		}
 	}
 	d.Sync()
+}
+
+// TestNoLoader runs this test binary again with a loader that does not
+// exist: Devices and Open must return a *LoadError wrapping ErrNoLoader.
+func TestNoLoader(t *testing.T) {
+	if os.Getenv("VKT_TEST_NO_LOADER_CHILD") == "1" {
+		_, err := Devices()
+		var le *LoadError
+		if !errors.As(err, &le) || !errors.Is(err, ErrNoLoader) {
+			t.Fatalf("Devices: %v", err)
+		}
+		if _, err := Open(Options{AllowCPU: true}); !errors.Is(err, ErrNoLoader) {
+			t.Fatalf("Open: %v", err)
+		}
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestNoLoader$", "-test.v")
+	cmd.Env = append(os.Environ(), "VKT_TEST_NO_LOADER_CHILD=1", "VKT_VULKAN_LIB=libvulkan-does-not-exist.so.9")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "PASS") {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+}
+
+// TestProfileEnv checks that VKT_PROFILE=1 prints the profile at Close.
+func TestProfileEnv(t *testing.T) {
+	if os.Getenv("VKT_TEST_PROFILE_CHILD") == "1" {
+		d := open(t, Options{})
+		p, err := d.Pipeline(PipelineDesc{Name: "axpy", SPIRV: axpy(t), Bindings: 2, PushBytes: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, _ := d.Alloc(256)
+		d.FillBuffer(x.Out(), 0)
+		d.Dispatch(p, []BufferRange{x.In(), x.InOut()}, push(64, 1), [3]uint32{1, 1, 1}, "profiled-kernel")
+		return // Close (cleanup) prints
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestProfileEnv$")
+	cmd.Env = append(os.Environ(), "VKT_TEST_PROFILE_CHILD=1", "VKT_PROFILE=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "profiled-kernel") {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
 }
