@@ -24,7 +24,7 @@ func iters(n int) int {
 	if small() {
 		return max(n/5, 2)
 	}
-	return n
+	return 3 * n
 }
 
 // maxElems bounds the size of random tensors.
