@@ -1,0 +1,163 @@
+package nn
+
+import (
+	"math"
+
+	"github.com/vktensor/vktensor/tensor"
+)
+
+// Optimizer updates parameters from their gradients.
+type Optimizer interface {
+	// Step updates every parameter that has a gradient, in place (with
+	// tensor.Assign, under tensor.NoGrad), and returns the first runtime
+	// failure met. Its state tensors are kept (tensor.Keep), so Step may run
+	// inside a tensor.Step.
+	Step() error
+	// ZeroGrad sets the parameters' gradients to zero, in place.
+	ZeroGrad()
+}
+
+// zeroGrad zeroes the gradients of ps.
+func zeroGrad(ps []*tensor.Tensor) {
+	for _, p := range ps {
+		p.ZeroGrad()
+	}
+}
+
+// SGD is stochastic gradient descent with momentum, dampening, Nesterov
+// momentum and L2 weight decay, with torch.optim.SGD's update: for each
+// parameter p with gradient g,
+//
+//	g ← g + WeightDecay·p
+//	b ← g on the first step, else Momentum·b + (1−Dampening)·g
+//	g ← g + Momentum·b with Nesterov, else b   (when Momentum ≠ 0)
+//	p ← p − LR·g
+type SGD struct {
+	LR, Momentum, Dampening, WeightDecay float32
+	Nesterov                             bool
+
+	params []*tensor.Tensor
+	bufs   []*tensor.Tensor // momentum buffers, created on first use
+}
+
+// NewSGD returns plain SGD over params with learning rate lr; set the other
+// fields for momentum and weight decay.
+func NewSGD(params []*tensor.Tensor, lr float32) *SGD {
+	return &SGD{LR: lr, params: params, bufs: make([]*tensor.Tensor, len(params))}
+}
+
+// Step applies one update.
+func (o *SGD) Step() error {
+	var err error
+	tensor.NoGrad(func() {
+		for i, p := range o.params {
+			g := p.Grad()
+			if g == nil {
+				continue
+			}
+			if o.WeightDecay != 0 {
+				g = g.Add(p.MulScalar(o.WeightDecay))
+			}
+			if o.Momentum != 0 {
+				b := o.bufs[i]
+				if b == nil {
+					b = tensor.Keep(g.Clone())
+					o.bufs[i] = b
+				} else {
+					keepErr(&err, b.Assign(b.MulScalar(o.Momentum).Add(g.MulScalar(1-o.Dampening))))
+				}
+				if o.Nesterov {
+					g = g.Add(b.MulScalar(o.Momentum))
+				} else {
+					g = b
+				}
+			}
+			keepErr(&err, p.Assign(p.Sub(g.MulScalar(o.LR))))
+		}
+	})
+	return err
+}
+
+// ZeroGrad zeroes the gradients of the parameters.
+func (o *SGD) ZeroGrad() { zeroGrad(o.params) }
+
+// keepErr records the first non-nil error.
+func keepErr(first *error, err error) {
+	if *first == nil {
+		*first = err
+	}
+}
+
+// Adam is the Adam optimizer (Kingma & Ba) with bias correction, and with
+// Decoupled set it is AdamW (Loshchilov & Hutter), with torch.optim's
+// updates: at step t of a parameter p with gradient g,
+//
+//	p ← p·(1 − LR·WeightDecay)             (AdamW)
+//	g ← g + WeightDecay·p                  (Adam)
+//	m ← Beta1·m + (1−Beta1)·g
+//	v ← Beta2·v + (1−Beta2)·g²
+//	p ← p − LR/(1−Beta1ᵗ) · m / (√v/√(1−Beta2ᵗ) + Eps)
+type Adam struct {
+	LR, Beta1, Beta2, Eps, WeightDecay float32
+	Decoupled                          bool
+
+	params []*tensor.Tensor
+	m, v   []*tensor.Tensor // moment estimates, created on first use
+	steps  []int            // updates made to each parameter
+}
+
+// NewAdam returns Adam over params with learning rate lr and PyTorch's
+// defaults: betas 0.9 and 0.999, eps 1e-8, no weight decay.
+func NewAdam(params []*tensor.Tensor, lr float32) *Adam {
+	n := len(params)
+	return &Adam{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, params: params,
+		m: make([]*tensor.Tensor, n), v: make([]*tensor.Tensor, n), steps: make([]int, n)}
+}
+
+// NewAdamW returns AdamW over params with learning rate lr and PyTorch's
+// defaults: betas 0.9 and 0.999, eps 1e-8, weight decay 0.01.
+func NewAdamW(params []*tensor.Tensor, lr float32) *Adam {
+	o := NewAdam(params, lr)
+	o.WeightDecay, o.Decoupled = 0.01, true
+	return o
+}
+
+// Step applies one update.
+func (o *Adam) Step() error {
+	var err error
+	tensor.NoGrad(func() {
+		for i, p := range o.params {
+			g := p.Grad()
+			if g == nil {
+				continue
+			}
+			if o.m[i] == nil {
+				d := tensor.On(p.Backend())
+				o.m[i] = tensor.Keep(d.Zeros(p.Shape()...))
+				o.v[i] = tensor.Keep(d.Zeros(p.Shape()...))
+			}
+			o.steps[i]++
+			t := float64(o.steps[i])
+			if o.WeightDecay != 0 {
+				if o.Decoupled {
+					keepErr(&err, p.Assign(p.MulScalar(1-o.LR*o.WeightDecay)))
+				} else {
+					g = g.Add(p.MulScalar(o.WeightDecay))
+				}
+			}
+			m, v := o.m[i], o.v[i]
+			keepErr(&err, m.Assign(m.MulScalar(o.Beta1).Add(g.MulScalar(1-o.Beta1))))
+			keepErr(&err, v.Assign(v.MulScalar(o.Beta2).Add(g.Square().MulScalar(1-o.Beta2))))
+			// Bias corrections in float64: 1−β₂ᵗ is tiny for small t.
+			bc1 := 1 - math.Pow(float64(o.Beta1), t)
+			bc2 := 1 - math.Pow(float64(o.Beta2), t)
+			stepSize := float32(float64(o.LR) / bc1)
+			denom := v.Sqrt().DivScalar(float32(math.Sqrt(bc2))).AddScalar(o.Eps)
+			keepErr(&err, p.Assign(p.Sub(m.Div(denom).MulScalar(stepSize))))
+		}
+	})
+	return err
+}
+
+// ZeroGrad zeroes the gradients of the parameters.
+func (o *Adam) ZeroGrad() { zeroGrad(o.params) }
