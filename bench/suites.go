@@ -102,17 +102,20 @@ func (s mmShape) bytes() float64 {
 }
 
 // mnistShapes are the products of one training step of the MNIST MLP
-// 784→1024→1024→10 at batch 256: forward x·W, weight gradients xᵀ·dy and
-// input gradients dy·Wᵀ (none for the first layer, whose input is data).
+// 784→1024→1024→10 at batch 256, with the operand layouts package nn and
+// tensor's autograd use: nn.Linear stores W as [out, in] and computes
+// x·Wᵀ through a transposed view; autograd computes the weight gradient as
+// xᵀ·dy (x transposed in place) and the input gradient as dy·W (none for
+// the first layer, whose input is data).
 var mnistShapes = []mmShape{
-	{op: "mnist-fc1-fwd", m: 256, k: 784, n: 1024},
-	{op: "mnist-fc2-fwd", m: 256, k: 1024, n: 1024},
-	{op: "mnist-fc3-fwd", m: 256, k: 1024, n: 10},
+	{op: "mnist-fc1-fwd", m: 256, k: 784, n: 1024, transB: true},
+	{op: "mnist-fc2-fwd", m: 256, k: 1024, n: 1024, transB: true},
+	{op: "mnist-fc3-fwd", m: 256, k: 1024, n: 10, transB: true},
 	{op: "mnist-fc1-dW", m: 784, k: 256, n: 1024, transA: true},
 	{op: "mnist-fc2-dW", m: 1024, k: 256, n: 1024, transA: true},
 	{op: "mnist-fc3-dW", m: 1024, k: 256, n: 10, transA: true},
-	{op: "mnist-fc2-dx", m: 256, k: 1024, n: 1024, transB: true},
-	{op: "mnist-fc3-dx", m: 256, k: 10, n: 1024, transB: true},
+	{op: "mnist-fc2-dx", m: 256, k: 1024, n: 1024},
+	{op: "mnist-fc3-dx", m: 256, k: 10, n: 1024},
 }
 
 // mmOperands holds the host copies of one product's stored operands, so

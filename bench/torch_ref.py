@@ -31,18 +31,19 @@ import torch
 
 MIN_SAMPLE = 1e-3  # seconds; shorter operations are repeated per sample
 
-# MNIST MLP 784-1024-1024-10 at batch 256: forward x.W, weight gradients
-# x^T.dy and input gradients dy.W^T, as bench/suites.go's mnistShapes.
-# (op, m, k, n, transA, transB)
+# MNIST MLP 784-1024-1024-10 at batch 256 with the layouts of vktensor's nn
+# and autograd (and torch.nn.Linear's): forward x.W^T with W stored
+# [out, in], weight gradients x^T.dy, input gradients dy.W; as
+# bench/suites.go's mnistShapes. (op, m, k, n, transA, transB)
 MNIST_SHAPES = [
-    ("mnist-fc1-fwd", 256, 784, 1024, False, False),
-    ("mnist-fc2-fwd", 256, 1024, 1024, False, False),
-    ("mnist-fc3-fwd", 256, 1024, 10, False, False),
+    ("mnist-fc1-fwd", 256, 784, 1024, False, True),
+    ("mnist-fc2-fwd", 256, 1024, 1024, False, True),
+    ("mnist-fc3-fwd", 256, 1024, 10, False, True),
     ("mnist-fc1-dW", 784, 256, 1024, True, False),
     ("mnist-fc2-dW", 1024, 256, 1024, True, False),
     ("mnist-fc3-dW", 1024, 256, 10, True, False),
-    ("mnist-fc2-dx", 256, 1024, 1024, False, True),
-    ("mnist-fc3-dx", 256, 10, 1024, False, True),
+    ("mnist-fc2-dx", 256, 1024, 1024, False, False),
+    ("mnist-fc3-dx", 256, 10, 1024, False, False),
 ]
 
 
