@@ -73,8 +73,25 @@ func gpuTime(b *testing.B, vk *Backend, op func()) time.Duration {
 	return total / time.Duration(b.N)
 }
 
+// VKT_BENCH_TILE="BM,BN,BK,TM,TN" replaces the large matmul tiling, for
+// tuning on a device.
+func benchTile(b *testing.B) {
+	s := os.Getenv("VKT_BENCH_TILE")
+	if s == "" {
+		return
+	}
+	var v variant
+	if _, err := fmt.Sscanf(s, "%d,%d,%d,%d,%d", &v.bm, &v.bn, &v.bk, &v.tm, &v.tn); err != nil {
+		b.Fatalf("VKT_BENCH_TILE=%q: %v", s, err)
+	}
+	old := variants[len(variants)-1]
+	variants[len(variants)-1] = v
+	b.Cleanup(func() { variants[len(variants)-1] = old })
+}
+
 func BenchmarkMatMul(b *testing.B) {
 	vk := benchBackend(b)
+	benchTile(b)
 	top := benchMax(vk)
 	for n := 128; n <= top; n *= 2 {
 		if n < 1024 && top >= 1024 {
