@@ -39,6 +39,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -63,6 +64,9 @@ type config struct {
 	// gpuAllowCPU lets the Vulkan backend fall back to a CPU
 	// implementation such as lavapipe.
 	gpuAllowCPU bool
+	// gpuWall times GPU work with the wall clock around Sync instead of
+	// GPU timestamps.
+	gpuWall bool
 	// peakGFLOPS and peakGBps, when both are set, add a roofline plot.
 	peakGFLOPS, peakGBps float64
 	command              string // the command line, for the Markdown output
@@ -104,6 +108,7 @@ func parseFlags(args []string, errOut io.Writer) (config, error) {
 	withTorch := fs.Bool("with-torch", false, "also run the PyTorch reference (bench/torch_ref.py) when python3 can import torch")
 	torchScript := fs.String("torch-script", "bench/torch_ref.py", "path of the PyTorch reference script")
 	gpuAllowCPU := fs.Bool("gpu-allow-cpu", false, "let -device gpu use a CPU Vulkan implementation (lavapipe) when there is no GPU")
+	gpuTiming := fs.String("gpu-timing", "timestamps", "how GPU work is timed: timestamps (GPU time of the queued work) or wall (host clock around the sync, launch and recording overhead included)")
 	peakGFLOPS := fs.Float64("peak-gflops", 0, "GPU peak float32 GFLOP/s, for the roofline plot")
 	peakGBps := fs.Float64("peak-gbps", 0, "GPU peak memory bandwidth in GB/s, for the roofline plot")
 	if err := fs.Parse(args); err != nil {
@@ -120,6 +125,13 @@ func parseFlags(args []string, errOut io.Writer) (config, error) {
 		command: "go run ./bench " + strings.Join(args, " "),
 	}
 	cfg.command = strings.TrimSpace(cfg.command)
+	switch *gpuTiming {
+	case "timestamps":
+	case "wall":
+		cfg.gpuWall = true
+	default:
+		return config{}, fmt.Errorf("-gpu-timing: %q is neither timestamps nor wall", *gpuTiming)
+	}
 	var err error
 	if cfg.suites, err = listFlag("suite", *suites, allSuites); err != nil {
 		return config{}, err
@@ -216,6 +228,9 @@ func run(cfg config, out, errOut io.Writer) ([]Row, error) {
 			if tr.Suite == s {
 				r.rows = append(r.rows, tr)
 			}
+		}
+		if slices.ContainsFunc(r.rows, func(row Row) bool { return row.Timing == timingGPU }) {
+			r.notef("gpu-timestamps is GPU time from the start of a sample's first op to the end of its last: vktensor submits a sample's ops together, so host recording time is excluded, while PyTorch's CUDA events also count the GPU waiting for kernel launches. Where one op takes microseconds that gap is launch overhead, not kernel speed; -gpu-timing wall and the latency suite show it.")
 		}
 		writeTable(out, s, r.rows, r.notes)
 		notes[s] = r.notes

@@ -180,7 +180,7 @@ func barPlot(path, suite string, rows []Row) error {
 func rooflinePlot(path string, cfg config, rows []Row) error {
 	var pts []Row
 	for _, r := range rows {
-		if (r.Impl == implGPU || r.Impl == implTorchCUDA) && r.FLOP > 0 && r.Bytes > 0 && r.MedianS > 0 {
+		if (r.Impl == implGPU || r.Impl == implTorchCUDA) && r.Suite != "latency" && r.FLOP > 0 && r.Bytes > 0 && r.MedianS > 0 {
 			pts = append(pts, r)
 		}
 	}

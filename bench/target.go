@@ -46,6 +46,9 @@ func openTargets(cfg config, errOut io.Writer) ([]*target, func()) {
 				fmt.Fprintf(errOut, "bench: -device gpu: no Vulkan device opened (%v); skipping the GPU\n", err)
 				continue
 			}
+			if cfg.gpuWall {
+				t.timeGPU = nil
+			}
 			ts = append(ts, t)
 		}
 	}

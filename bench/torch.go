@@ -36,6 +36,9 @@ func runTorch(cfg config, mach Machine, errOut io.Writer) []Row {
 	if cfg.quick {
 		args = append(args, "--quick")
 	}
+	if cfg.gpuWall {
+		args = append(args, "--gpu-timing", "wall")
+	}
 	if len(cfg.sizes) > 0 {
 		s := make([]string, len(cfg.sizes))
 		for i, n := range cfg.sizes {

@@ -104,9 +104,11 @@ class Dev:
         if self.kind == "cuda":
             torch.cuda.synchronize()
 
+    use_events = True  # False with --gpu-timing wall
+
     def timed(self, fn, inner, events=True):
         """Seconds that inner calls of fn take, forcing completion."""
-        if self.kind == "cuda" and events:
+        if self.kind == "cuda" and events and self.use_events:
             start = torch.cuda.Event(enable_timing=True)
             end = torch.cuda.Event(enable_timing=True)
             torch.cuda.synchronize()
@@ -124,7 +126,7 @@ class Dev:
         return time.perf_counter() - t0
 
     def timing(self, events=True):
-        return "gpu-timestamps" if self.kind == "cuda" and events else "wall-median-after-warmup"
+        return "gpu-timestamps" if self.kind == "cuda" and events and self.use_events else "wall-median-after-warmup"
 
 
 class Bench:
@@ -306,6 +308,8 @@ def main():
     p.add_argument("--max-cpu", type=int, default=2048)
     p.add_argument("--max-gpu", type=int, default=8192)
     p.add_argument("--budget", type=float, default=0, help="seconds per measurement")
+    p.add_argument("--gpu-timing", default="timestamps", choices=["timestamps", "wall"],
+                   help="CUDA events, or the wall clock around a synchronize")
     p.add_argument("--command", default="python3 " + " ".join(sys.argv))
     args = p.parse_args()
     args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -313,6 +317,7 @@ def main():
         args.reps = 2 if args.quick else 7
     if args.budget <= 0:
         args.budget = 2.0 if args.quick else 20.0
+    Dev.use_events = args.gpu_timing == "timestamps"
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
 
