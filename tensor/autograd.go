@@ -127,11 +127,26 @@ func record(out *Tensor, op string, inputs []*Tensor, backward func(g *Tensor) [
 
 // Backward computes the gradient of t, which must hold a single element
 // (such as a loss), with respect to every leaf it was computed from that
-// requires a gradient, and adds it to that leaf's Grad. It returns t's
-// runtime failure, if any, or the first one met while computing gradients.
-// Backward does not free the recorded graph; it can run again (adding the
-// gradients again). It must not run concurrently with another Backward that
-// reaches the same leaves.
+// requires a gradient, and adds it to that leaf's Grad, as PyTorch's
+// backward. It returns t's runtime failure, if any, or the first one met
+// while computing gradients.
+//
+// Ops record what Backward needs when an input requires a gradient and the
+// goroutine is outside NoGrad; the gradient of a broadcast input is summed
+// back to its shape. Backward runs as tensor ops on the tensors' backend,
+// with nothing read back to the host. Every op of the package is
+// differentiable except the comparisons (Eq, Lt, ..., and their Scalar
+// forms), Sign, ArgMax, ArgMin and OneHot, whose results do not require
+// gradients, and To. Where a function has a kink the conventions are
+// PyTorch's: Relu and Abs pass no gradient at 0; Max and Min split it
+// evenly between tied maxima (amax/amin); Maximum and Minimum split it
+// evenly between equal operands; MaximumScalar and MinimumScalar pass it at
+// ties (clamp); Pow's gradient in the exponent is 0 where the base is 0.
+//
+// Backward does not free the recorded graph: it can run again, adding the
+// gradients again. It must not run concurrently with another Backward that
+// reaches the same leaves. Higher-order gradients are not supported: the
+// backward pass itself is not recorded.
 func (t *Tensor) Backward() error {
 	if t.Size() != 1 {
 		return fmt.Errorf("tensor: Backward of a tensor of shape %v: needs a single element (use BackwardWith)", t.shape)
