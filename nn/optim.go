@@ -55,8 +55,11 @@ func (o *SGD) Step() error {
 			if g == nil {
 				continue
 			}
+			// The math reads a detached view: ops on it skip autograd's
+			// per-goroutine NoGrad lookup. The update goes to p itself.
+			pd := p.Detach()
 			if o.WeightDecay != 0 {
-				g = g.Add(p.MulScalar(o.WeightDecay))
+				g = g.Add(pd.MulScalar(o.WeightDecay))
 			}
 			if o.Momentum != 0 {
 				b := o.bufs[i]
@@ -72,7 +75,7 @@ func (o *SGD) Step() error {
 					g = b
 				}
 			}
-			keepErr(&err, p.Assign(p.Sub(g.MulScalar(o.LR))))
+			keepErr(&err, p.Assign(pd.Sub(g.MulScalar(o.LR))))
 		}
 	})
 	return err
@@ -138,11 +141,12 @@ func (o *Adam) Step() error {
 			}
 			o.steps[i]++
 			t := float64(o.steps[i])
+			pd := p.Detach() // see SGD.Step
 			if o.WeightDecay != 0 {
 				if o.Decoupled {
-					keepErr(&err, p.Assign(p.MulScalar(1-o.LR*o.WeightDecay)))
+					keepErr(&err, p.Assign(pd.MulScalar(1-o.LR*o.WeightDecay)))
 				} else {
-					g = g.Add(p.MulScalar(o.WeightDecay))
+					g = g.Add(pd.MulScalar(o.WeightDecay))
 				}
 			}
 			m, v := o.m[i], o.v[i]
@@ -153,7 +157,7 @@ func (o *Adam) Step() error {
 			bc2 := 1 - math.Pow(float64(o.Beta2), t)
 			stepSize := float32(float64(o.LR) / bc1)
 			denom := v.Sqrt().DivScalar(float32(math.Sqrt(bc2))).AddScalar(o.Eps)
-			keepErr(&err, p.Assign(p.Sub(m.Div(denom).MulScalar(stepSize))))
+			keepErr(&err, p.Assign(pd.Sub(m.Div(denom).MulScalar(stepSize))))
 		}
 	})
 	return err

@@ -76,7 +76,10 @@ func (t *Tensor) Detach() *Tensor { return t.view(t.shape, t.strides, t.offset) 
 // inside it record nothing, so their results do not require gradients and
 // keep no graph alive (use it for evaluation and optimizer updates). Other
 // goroutines are not affected; goroutines that f starts record as usual.
-// Calls nest.
+// Calls nest. While some goroutine is inside NoGrad, each op whose input
+// requires a gradient looks up the calling goroutine, which costs a few
+// microseconds; hot loops under NoGrad (optimizers) avoid it by computing
+// on Detach()ed views.
 func NoGrad(f func()) {
 	s := enterState()
 	s.noGrad++
@@ -98,10 +101,14 @@ func GradEnabled() bool {
 }
 
 // needsGrad reports whether an op on inputs must record a node.
-func needsGrad(inputs ...*Tensor) bool {
+func needsGrad(inputs ...*Tensor) bool { return anyRequires(inputs...) && GradEnabled() }
+
+// anyRequires reports whether some input requires a gradient: the cheap
+// half of needsGrad, for hooks that call record, which checks both.
+func anyRequires(inputs ...*Tensor) bool {
 	for _, in := range inputs {
 		if in.RequiresGrad() {
-			return GradEnabled()
+			return true
 		}
 	}
 	return false
@@ -276,7 +283,7 @@ func one(g *Tensor) []*Tensor { return []*Tensor{g} }
 // gradUnary records the elementwise op out = op(x). Comparisons and Sign are
 // piecewise constant: their results do not require gradients.
 func gradUnary(out, x *Tensor, name string, op backend.UnaryOp, alpha float32) *Tensor {
-	if !needsGrad(x) {
+	if !anyRequires(x) {
 		return out
 	}
 	var f func(g *Tensor) *Tensor
@@ -339,7 +346,7 @@ func geluGrad(x, y *Tensor) *Tensor {
 // gradBinary records out = op(t, u) with broadcasting: each gradient is
 // summed back to its input's shape.
 func gradBinary(out, t, u *Tensor, name string, op backend.BinaryOp) *Tensor {
-	if !needsGrad(t, u) {
+	if !anyRequires(t, u) {
 		return out
 	}
 	var f func(g *Tensor) (gt, gu *Tensor)
@@ -397,7 +404,7 @@ func sumToIf(g, in *Tensor) *Tensor {
 
 // gradWhere records out = Where(cond, a, b); cond gets no gradient.
 func gradWhere(out, cond, a, b *Tensor) *Tensor {
-	if !needsGrad(a, b) {
+	if !anyRequires(a, b) {
 		return out
 	}
 	return record(out, "Where", []*Tensor{cond, a, b}, func(g *Tensor) []*Tensor {
@@ -421,7 +428,7 @@ func gradReshape(out, x *Tensor, name string) *Tensor {
 
 // gradPermute records out = x.Permute(axes...).
 func gradPermute(out, x *Tensor, axes []int) *Tensor {
-	if !needsGrad(x) {
+	if !anyRequires(x) {
 		return out
 	}
 	inv := make([]int, len(axes))
@@ -463,7 +470,7 @@ func gradIdentity(out, x *Tensor, name string) *Tensor {
 // gradMatMul records out = t·u, where a and b are t and u with the 1-D
 // promotion applied (views) and batch is the broadcast batch shape.
 func gradMatMul(out, t, u, a, b *Tensor, batch []int) *Tensor {
-	if !needsGrad(t, u) {
+	if !anyRequires(t, u) {
 		return out
 	}
 	m, n := a.shape[len(a.shape)-2], b.shape[len(b.shape)-1]
@@ -487,7 +494,7 @@ func gradMatMul(out, t, u, a, b *Tensor, batch []int) *Tensor {
 // (PyTorch's amax/amin convention). ArgMax and ArgMin are not
 // differentiable.
 func gradReduce(out, x *Tensor, name string, op backend.ReduceOp, red []bool, kept []int) *Tensor {
-	if op == backend.ArgMax || op == backend.ArgMin || !needsGrad(x) {
+	if op == backend.ArgMax || op == backend.ArgMin || !anyRequires(x) {
 		return out
 	}
 	var axes []int

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -32,12 +33,12 @@ func ReadMemStats() MemStats {
 	return MemStats{LiveBuffers: liveBuffers.Load(), LiveElements: liveElements.Load()}
 }
 
-// Step runs f and then releases the storage of every tensor that the calling
-// goroutine allocated while f ran, except the tensors marked with Keep,
-// leaves that require a gradient (SetRequiresGrad) and gradients stored by
-// Backward. Tensors released this way, and their views, must not be used
-// afterwards (ops on them panic with a *BackendError). Wrapping each
-// training iteration in a Step keeps memory flat without calling Release:
+// Step runs f and then releases the storage of every tensor allocated
+// while f ran, except the tensors marked with Keep, leaves that require a
+// gradient (SetRequiresGrad) and gradients stored by Backward. Tensors
+// released this way, and their views, must not be used afterwards (ops on
+// them panic with a *BackendError). Wrapping each training iteration in a
+// Step keeps memory flat without calling Release:
 //
 //	for i := range steps {
 //		tensor.Step(func() {
@@ -50,17 +51,30 @@ func ReadMemStats() MemStats {
 //
 // The forward pass and its Backward must run in the same Step: the recorded
 // graph refers to the intermediate tensors. Read values needed later (such
-// as loss.Item) inside f, or Keep them. Steps nest; tensors allocated by
-// other goroutines, including ones f starts, are not tracked. Step releases
-// its tensors even when f panics.
+// as loss.Item) inside f, or Keep them. Step releases its tensors even when
+// f panics.
+//
+// Tracking is process-wide, which keeps it to one atomic load per
+// allocation: a tensor allocated by any goroutine while a Step runs belongs
+// to the innermost Step open at that moment. Run steps from one goroutine
+// (as GPU backends require anyway), and have goroutines that allocate
+// tensors meanwhile, such as a data loader, Keep them. Steps nest.
 func Step(f func()) {
-	s := enterState()
 	sc := &scope{}
-	s.scopes = append(s.scopes, sc)
+	stepMu.Lock()
+	steps = append(steps, sc)
+	stepsOpen.Add(1)
+	stepMu.Unlock()
 	defer func() {
-		s.scopes = s.scopes[:len(s.scopes)-1]
-		leaveState(s)
-		for _, st := range sc.allocs {
+		stepMu.Lock()
+		if i := slices.Index(steps, sc); i >= 0 {
+			steps = slices.Delete(steps, i, i+1)
+		}
+		stepsOpen.Add(-1)
+		allocs := sc.allocs
+		sc.allocs = nil
+		stepMu.Unlock()
+		for _, st := range allocs {
 			if !st.kept.Load() {
 				st.ref.free()
 			}
@@ -87,24 +101,31 @@ func Keep(ts ...*Tensor) *Tensor {
 // scope lists the storages allocated inside one Step.
 type scope struct{ allocs []*storage }
 
-// trackAlloc adds a new storage to the calling goroutine's innermost Step.
+// Open Steps, innermost last.
+var (
+	stepMu    sync.Mutex
+	steps     []*scope
+	stepsOpen atomic.Int64 // len(steps), read without the lock
+)
+
+// trackAlloc adds a new storage to the innermost open Step.
 func trackAlloc(st *storage) {
-	if gActive.Load() == 0 {
+	if stepsOpen.Load() == 0 {
 		return
 	}
-	if s := lookupState(); s != nil && len(s.scopes) > 0 {
-		sc := s.scopes[len(s.scopes)-1]
-		sc.allocs = append(sc.allocs, st)
+	stepMu.Lock()
+	if n := len(steps); n > 0 {
+		steps[n-1].allocs = append(steps[n-1].allocs, st)
 	}
+	stepMu.Unlock()
 }
 
-// Per-goroutine state of NoGrad and Step. Go has no goroutine-local
-// storage, so the state is looked up by goroutine id, and only while some
-// goroutine has a NoGrad or Step open (gActive > 0): otherwise ops pay one
-// atomic load.
+// Per-goroutine NoGrad state. Go has no goroutine-local storage, so the
+// state is looked up by goroutine id, which costs microseconds; it is done
+// only while some goroutine is inside NoGrad (gActive > 0), and only for
+// ops whose inputs require gradients. Otherwise an op pays one atomic load.
 type gState struct {
-	noGrad int      // open NoGrad calls
-	scopes []*scope // open Steps, innermost last
+	noGrad int // open NoGrad calls
 }
 
 var (
@@ -129,7 +150,7 @@ func enterState() *gState {
 
 // leaveState drops the calling goroutine's state once nothing is open.
 func leaveState(s *gState) {
-	if s.noGrad > 0 || len(s.scopes) > 0 {
+	if s.noGrad > 0 {
 		return
 	}
 	id := goid()
