@@ -1,0 +1,266 @@
+// Package trainer trains and evaluates the MNIST classifiers of
+// cmd/mnist-gpu on any tensor backend. It lives apart from the command so
+// that the benchmarks can time the same training loop.
+//
+// The whole data set is uploaded to the backend once. Each epoch draws a
+// permutation on the host (a few hundred kilobytes), uploads it, and every
+// batch is gathered on the device from it, so a training step — forward,
+// backward and optimizer update — is recorded with no host round trip. The
+// loss is read back only when progress is shown.
+package trainer
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/vktensor/vktensor/internal/mnist"
+	"github.com/vktensor/vktensor/nn"
+	"github.com/vktensor/vktensor/tensor"
+)
+
+// Config selects the model and the training hyper-parameters.
+type Config struct {
+	Model  string  // "mlp" or "cnn"
+	Epochs int     // passes over the training set
+	Batch  int     // samples per step
+	LR     float32 // SGD learning rate (momentum 0.9)
+	Seed   uint64  // initialization, shuffling and dropout
+	Limit  int     // train on the first Limit samples only (0: all)
+	// Progress, when set, is called at the start of each epoch, after every
+	// logged step and at the end of the epoch with the samples done so far in the epoch and the mean
+	// training loss so far.
+	Progress func(epoch, done, total int, loss float64)
+	// LogEvery is how many steps pass between loss read-backs for Progress
+	// (each read-back waits for the device). 0 means 20.
+	LogEvery int
+}
+
+// Epoch is what one epoch measured.
+type Epoch struct {
+	Epoch     int
+	TrainLoss float64 // mean training loss over the epoch
+	TestLoss  float64 // mean test loss after the epoch
+	Accuracy  float64 // test accuracy after the epoch, percent
+	Seconds   float64 // wall time of the training part of the epoch
+	Samples   int     // training samples processed
+}
+
+// SamplesPerSec is the epoch's training throughput.
+func (e Epoch) SamplesPerSec() float64 { return float64(e.Samples) / e.Seconds }
+
+// NewModel builds the named model with parameters on the default device
+// (tensor.SetDefault), initialized from rng as PyTorch does.
+//
+//	mlp: 784-1024-1024-10 with ReLU
+//	cnn: conv5x5(32, pad 2)-ReLU-pool2 → conv5x5(64, pad 2)-ReLU-pool2 → fc 1024-ReLU → fc 10
+func NewModel(name string, rng *tensor.RNG) (nn.Module, error) {
+	switch name {
+	case "mlp":
+		return nn.NewSequential(
+			nn.Flatten{},
+			nn.NewLinear(rng, 784, 1024), nn.ReLU{},
+			nn.NewLinear(rng, 1024, 1024), nn.ReLU{},
+			nn.NewLinear(rng, 1024, 10),
+		), nil
+	case "cnn":
+		return nn.NewSequential(
+			nn.NewConv2d(rng, 1, 32, 5, 1, 2), nn.ReLU{}, nn.MaxPool2d{Kernel: 2},
+			nn.NewConv2d(rng, 32, 64, 5, 1, 2), nn.ReLU{}, nn.MaxPool2d{Kernel: 2},
+			nn.Flatten{},
+			nn.NewLinear(rng, 7*7*64, 1024), nn.ReLU{},
+			nn.NewLinear(rng, 1024, 10),
+		), nil
+	}
+	return nil, fmt.Errorf("unknown model %q (want mlp or cnn)", name)
+}
+
+// Data is MNIST on a device: images as [N, 1, 28, 28] normalized with the
+// data set's mean and standard deviation, labels as [N] class indices.
+type Data struct {
+	TrainX, TrainY, TestX, TestY *tensor.Tensor
+}
+
+// Upload normalizes ds and copies it to dev, keeping only the first limit
+// training samples when limit > 0.
+func Upload(dev tensor.Device, ds *mnist.Dataset, limit int) (*Data, error) {
+	trainX, testX := ds.Normalized(mnist.Mean, mnist.Std)
+	n := ds.Train.Images.N
+	if limit > 0 && limit < n {
+		n = limit
+		trainX = trainX[:n*784]
+	}
+	labels := func(ls []uint8) []float32 {
+		out := make([]float32, len(ls))
+		for i, l := range ls {
+			out[i] = float32(l)
+		}
+		return out
+	}
+	d := &Data{
+		TrainX: dev.FromSlice(trainX, n, 1, 28, 28),
+		TrainY: dev.FromSlice(labels(ds.Train.Labels[:n]), n),
+		TestX:  dev.FromSlice(testX, ds.Test.Images.N, 1, 28, 28),
+		TestY:  dev.FromSlice(labels(ds.Test.Labels), ds.Test.Images.N),
+	}
+	for _, t := range []*tensor.Tensor{d.TrainX, d.TrainY, d.TestX, d.TestY} {
+		if t.Err() != nil {
+			return nil, fmt.Errorf("uploading MNIST to %s: %w", dev.Backend().Name(), t.Err())
+		}
+		tensor.Keep(t)
+	}
+	return d, nil
+}
+
+// Trainer holds a model, its optimizer and the data.
+type Trainer struct {
+	Cfg   Config
+	Model nn.Module
+	Opt   *nn.SGD
+	Data  *Data
+	dev   tensor.Device
+	rng   *rand.Rand
+}
+
+// New builds the model of cfg on dev (which becomes tensor's default
+// device) with SGD, momentum 0.9.
+func New(cfg Config, dev tensor.Device, data *Data) (*Trainer, error) {
+	tensor.SetDefault(dev.Backend())
+	model, err := NewModel(cfg.Model, tensor.NewRNG(cfg.Seed))
+	if err != nil {
+		return nil, err
+	}
+	opt := nn.NewSGD(model.Parameters(), cfg.LR)
+	opt.Momentum = 0.9
+	if cfg.LogEvery <= 0 {
+		cfg.LogEvery = 20
+	}
+	return &Trainer{Cfg: cfg, Model: model, Opt: opt, Data: data, dev: dev,
+		rng: rand.New(rand.NewPCG(cfg.Seed, 0x6d6e697374))}, nil
+}
+
+// TrainEpoch runs one epoch of shuffled mini-batch SGD.
+func (tr *Trainer) TrainEpoch(epoch int) (Epoch, error) {
+	n := tr.Data.TrainY.Dim(0)
+	perm := make([]float32, n)
+	for i, p := range tr.rng.Perm(n) {
+		perm[i] = float32(p)
+	}
+	order := tensor.Keep(tr.dev.FromSlice(perm, n))
+	defer order.Release()
+	lossSum := tensor.Keep(tr.dev.Zeros())
+	defer lossSum.Release()
+
+	tr.Model.Train(true)
+	if tr.Cfg.Progress != nil {
+		tr.Cfg.Progress(epoch, 0, n, 0)
+	}
+	start := time.Now()
+	steps, logged := 0, 0.0
+	var stepErr error
+	for at := 0; at < n; at += tr.Cfg.Batch {
+		bs := min(tr.Cfg.Batch, n-at)
+		tensor.Step(func() {
+			idx := order.Narrow(0, at, bs)
+			x := tr.Data.TrainX.IndexSelect(0, idx)
+			y := tr.Data.TrainY.IndexSelect(0, idx)
+			loss := nn.CrossEntropyLoss(tr.Model.Forward(x), y)
+			if err := loss.Backward(); err != nil {
+				stepErr = err
+				return
+			}
+			if err := tr.Opt.Step(); err != nil {
+				stepErr = err
+				return
+			}
+			tr.Opt.ZeroGrad()
+			tensor.NoGrad(func() {
+				if err := lossSum.Assign(lossSum.Add(loss.MulScalar(float32(bs)))); err != nil {
+					stepErr = err
+				}
+			})
+		})
+		if stepErr != nil {
+			return Epoch{}, stepErr
+		}
+		steps++
+		done := at + bs
+		if tr.Cfg.Progress != nil && (steps%tr.Cfg.LogEvery == 0 || done == n) {
+			v, err := lossSum.Item()
+			if err != nil {
+				return Epoch{}, err
+			}
+			logged = float64(v) / float64(done)
+			tr.Cfg.Progress(epoch, done, n, logged)
+		}
+	}
+	total, err := lossSum.Item() // waits for the last step
+	if err != nil {
+		return Epoch{}, err
+	}
+	sec := time.Since(start).Seconds()
+	return Epoch{Epoch: epoch, TrainLoss: float64(total) / float64(n), Seconds: sec, Samples: n}, nil
+}
+
+// Evaluate returns the mean loss and the accuracy (percent) on the test set.
+func (tr *Trainer) Evaluate() (loss, acc float64, err error) {
+	tr.Model.Train(false)
+	defer tr.Model.Train(true)
+	n := tr.Data.TestY.Dim(0)
+	const batch = 1000
+	lossSum := tensor.Keep(tr.dev.Zeros())
+	correct := tensor.Keep(tr.dev.Zeros())
+	defer lossSum.Release()
+	defer correct.Release()
+	tensor.NoGrad(func() {
+		for at := 0; at < n && err == nil; at += batch {
+			bs := min(batch, n-at)
+			tensor.Step(func() {
+				x := tr.Data.TestX.Narrow(0, at, bs)
+				y := tr.Data.TestY.Narrow(0, at, bs)
+				logits := tr.Model.Forward(x)
+				l := nn.CrossEntropyLoss(logits, y).MulScalar(float32(bs))
+				c := logits.ArgMax(1).Eq(y).Sum()
+				if e := lossSum.Assign(lossSum.Add(l)); e != nil {
+					err = e
+				}
+				if e := correct.Assign(correct.Add(c)); e != nil {
+					err = e
+				}
+			})
+		}
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	ls, err := lossSum.Item()
+	if err != nil {
+		return 0, 0, err
+	}
+	cs, err := correct.Item()
+	if err != nil {
+		return 0, 0, err
+	}
+	return float64(ls) / float64(n), 100 * float64(cs) / float64(n), nil
+}
+
+// Run trains for cfg.Epochs epochs, evaluating after each, and calls report
+// with every epoch's figures.
+func (tr *Trainer) Run(report func(Epoch)) ([]Epoch, error) {
+	var hist []Epoch
+	for e := 1; e <= tr.Cfg.Epochs; e++ {
+		ep, err := tr.TrainEpoch(e)
+		if err != nil {
+			return hist, err
+		}
+		if ep.TestLoss, ep.Accuracy, err = tr.Evaluate(); err != nil {
+			return hist, err
+		}
+		hist = append(hist, ep)
+		if report != nil {
+			report(ep)
+		}
+	}
+	return hist, nil
+}
+
