@@ -263,4 +263,3 @@ func (tr *Trainer) Run(report func(Epoch)) ([]Epoch, error) {
 	}
 	return hist, nil
 }
-
