@@ -472,7 +472,7 @@ func (r *runner) latency() {
 // mnist runs the mnist suite when a training step can be called.
 func (r *runner) mnist() {
 	if mnistTrainer == nil {
-		r.notef("not available yet: package nn has no layers or training step to call, and cmd/mnist-gpu does not exist yet; this suite will time a training epoch of both models once they do")
+		r.notef("not available yet: this build has no MNIST training loop to call (bench/mnist_trainer.go wires in internal/trainer, cmd/mnist-gpu's loop)")
 		return
 	}
 	for _, t := range r.targets {
@@ -487,6 +487,7 @@ func (r *runner) mnist() {
 			row.Shape, row.N = fmt.Sprintf("%d samples", samples), samples
 			row.fill(st)
 			row.SamplesPerS = float64(samples) / row.MedianS
+			r.progress(row)
 			r.rows = append(r.rows, row)
 		}
 	}

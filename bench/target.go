@@ -107,10 +107,13 @@ const minSample = time.Millisecond
 // returns the median and minimum time per operation over reps samples.
 // Fewer samples are taken when reps of them would exceed budget.
 func measure(cfg config, s sampler) (stats, error) {
-	// Two warm-up runs: the first pays for pipeline compilation, first-touch
-	// page faults and the like, the second is a fair estimate.
-	if _, err := s(1); err != nil {
-		return stats{}, err
+	// Two warm-up runs (one in a smoke run): the first pays for pipeline
+	// compilation, first-touch page faults and the like, the second is a
+	// fair estimate.
+	if !cfg.quick {
+		if _, err := s(1); err != nil {
+			return stats{}, err
+		}
 	}
 	est, err := s(1)
 	if err != nil {
