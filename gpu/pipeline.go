@@ -245,7 +245,10 @@ func (d *Device) PipelineCachePath() string { return d.cachePath }
 // loadPipelineCache creates the VkPipelineCache, seeded from disk when
 // possible. Failures only cost compile time, so they are ignored.
 func (d *Device) loadPipelineCache() {
-	if !d.opts.NoPipelineCache {
+	// CPU implementations (lavapipe) skip the disk cache: it saves them
+	// little, and one crash inside lavapipe's vkCreateComputePipelines was
+	// seen while parallel test processes shared the file.
+	if !d.opts.NoPipelineCache && d.info.Type != DeviceCPU {
 		if dir, err := os.UserCacheDir(); err == nil {
 			d.cachePath = filepath.Join(dir, "vktensor", "pipeline-cache-"+hex.EncodeToString(d.info.CacheUUID[:])+".bin")
 		}

