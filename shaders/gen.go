@@ -1,10 +1,17 @@
 //go:build ignore
 
 // gen compiles every *.comp in this directory to a .spv next to it:
-// go generate ./shaders (needs glslc from shaderc on PATH).
+// go generate ./shaders (needs glslc from shaderc on PATH). A source may
+// also ask for variants compiled with extra defines, one line each:
+//
+//	//gen:variant NAME -DX=1 -DY=2
+//
+// which compiles the same source with those flags to NAME.spv. Keep the
+// parsing in step with variants in shaders_test.go.
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,13 +26,29 @@ func main() {
 		os.Exit(1)
 	}
 	for _, src := range srcs {
-		out := strings.TrimSuffix(src, ".comp") + ".spv"
-		// keep the flags in step with glslcFlags in shaders_test.go
-		cmd := exec.Command("glslc", "-O", "--target-env=vulkan1.1", src, "-o", out)
-		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "gen: %s: %v\n", src, err)
+		builds := [][]string{{strings.TrimSuffix(src, ".comp")}}
+		f, err := os.Open(src)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "gen:", err)
 			os.Exit(1)
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if rest, ok := strings.CutPrefix(sc.Text(), "//gen:variant "); ok {
+				builds = append(builds, strings.Fields(rest))
+			}
+		}
+		f.Close()
+		for _, bl := range builds {
+			// keep the flags in step with glslcFlags in shaders_test.go
+			args := append([]string{"-O", "--target-env=vulkan1.1"}, bl[1:]...)
+			args = append(args, src, "-o", bl[0]+".spv")
+			cmd := exec.Command("glslc", args...)
+			cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+			if err := cmd.Run(); err != nil {
+				fmt.Fprintf(os.Stderr, "gen: %s: %v\n", bl[0], err)
+				os.Exit(1)
+			}
 		}
 	}
 }

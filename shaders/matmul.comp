@@ -1,40 +1,67 @@
 #version 450
+#extension GL_EXT_control_flow_attributes : require
 // matmul.comp: batched, strided, tiled SGEMM: D = A·B (+ D) (+ bias) (ReLU).
 //
+// Variants (go generate compiles each line below into its own .spv; the
+// plain matmul.spv uses the defaults TM = TN = 4):
+//gen:variant matmul_8x4 -DTM=8 -DTN=4
+//gen:variant matmul_8x8 -DTM=8 -DTN=8
+//
 // A workgroup computes a BM×BN tile of D. K is walked in BK slices staged in
-// shared memory; while a slice is being multiplied the next one is already
-// loading into registers (register prefetch), so each slice costs two
-// barriers and global latency overlaps the FMAs. Each invocation keeps a
-// TM×TN block of accumulators; its rows are tr + i*(BM/TM) and columns
-// tc + j*(BN/TN), so neighbouring invocations read neighbouring shared
-// words (no bank conflicts) and write neighbouring columns of D.
+// double-buffered shared memory: while slice s is multiplied out of one
+// buffer, slice s+1 is loaded from global memory into registers and then
+// stored into the other buffer, so each slice costs one barrier and global
+// latency overlaps the FMAs. Both slices are stored K-major (As[k][m],
+// Bs[k][n]) so an invocation reads its operands as vec4s.
+//
+// Each invocation keeps TM×TN accumulators (TM, TN are compile-time
+// defines, multiples of 4, so every loop over them unrolls and the
+// accumulators live in registers). They form (TM/4)×(TN/4) blocks of 4×4:
+// rows gm*4*RM + tr*4 + 0..3 and columns gn*4*RN + tc*4 + 0..3, where
+// (tr, tc) is the invocation's place in the RM×RN grid; neighbouring
+// invocations read neighbouring vec4s of shared memory and write
+// neighbouring vec4s of D.
 //
 // Bindings: 0 = D (or the split-K scratch), 1 = A, 2 = B, 3 = bias (bind
 // anything readable when FLAGS has no bias).
 // Spec constants: 0 = workgroup size, which must be (BM/TM)*(BN/TN);
-// 1..5 = BM, BN, BK, TM, TN (BM % TM == 0, BN % TN == 0, BK % 4 == 0);
-// 6 = AMODE: 0 scalar loads with k fastest (A row-major), 1 scalar with m
-//     fastest (A transposed), 2 vec4 loads along k (needs sAK = 1 and sAM,
-//     offA, K and A's batch strides multiples of 4);
+// 1..3 = BM, BN, BK (BM % TM == 0, BN % TN == 0, BK % 4 == 0; ids 4 and 5
+// are unused: TM and TN are fixed per variant);
+// 6 = AMODE: 0 scalar loads with k fastest, 1 scalar with m fastest,
+//     2 vec4 loads along k (needs sAK = 1 and sAM, offA, K and A's batch
+//     strides multiples of 4), 3 vec4 loads along m (needs sAM = 1 and sAK,
+//     offA, M and the batch strides multiples of 4);
 // 7 = BMODE: 0 scalar with n fastest, 1 scalar with k fastest, 2 vec4 loads
-//     along n (needs sBN = 1 and sBK, offB, N, B's batch strides % 4 == 0);
+//     along n (sBN = 1; sBK, offB, N, batch strides % 4 == 0), 3 vec4 loads
+//     along k (sBK = 1; sBN, offB, K, batch strides % 4 == 0);
 // 8 = FLAGS: 1 add bias[n], 2 ReLU, 4 accumulate (D += ...), 8 split-K: write
 //     raw partial sums to scratch[((split*batches + batch)*M + m)*N + n]
-//     (flags 1, 2, 4 are then applied by splitk.comp).
+//     (flags 1, 2, 4 are then applied by splitk.comp); 16 every tile is full
+//     (M % BM == 0, N % BN == 0, K % BK == 0: no bounds checks); 32 vec4
+//     access to D (sDN = 1 and offD, sDM, N, D's batch strides % 4 == 0; for
+//     split-K only N % 4 == 0).
 // Grid: x = N tiles, y = M tiles, z = batches*splits (split fastest).
-// Every global access is bounds-checked, so any M, N, K works.
+// Without flag 16 every global access is bounds-checked, so any M, N, K works.
+
+#ifndef TM
+#define TM 4
+#endif
+#ifndef TN
+#define TN 4
+#endif
+#define GM (TM / 4)
+#define GN (TN / 4)
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint BM = 64;
 layout(constant_id = 2) const uint BN = 64;
 layout(constant_id = 3) const uint BK = 16;
-layout(constant_id = 4) const uint TM = 4;
-layout(constant_id = 5) const uint TN = 4;
 layout(constant_id = 6) const uint AMODE = 0;
 layout(constant_id = 7) const uint BMODE = 0;
 layout(constant_id = 8) const uint FLAGS = 0;
 
 layout(binding = 0) buffer D { float d[]; };
+layout(binding = 0) buffer D4 { vec4 d4[]; };
 layout(binding = 1) restrict readonly buffer A { float a[]; };
 layout(binding = 1) restrict readonly buffer A4 { vec4 a4[]; };
 layout(binding = 2) restrict readonly buffer B { float b[]; };
@@ -52,18 +79,29 @@ layout(push_constant) uniform PC {
     uint sBias;                        // bias stride along N
 } pc;
 
+const bool BIAS = (FLAGS & 1u) != 0u;
+const bool RELU = (FLAGS & 2u) != 0u;
+const bool ACCUM = (FLAGS & 4u) != 0u;
+const bool PARTIAL = (FLAGS & 8u) != 0u;
+const bool FULL = (FLAGS & 16u) != 0u;
+const bool DVEC = (FLAGS & 32u) != 0u;
+
 const uint RM = BM / TM;  // invocation rows
 const uint RN = BN / TN;  // invocation columns
 const uint WG = RM * RN;
-const uint AS = BM + 1u;  // padded shared row lengths
-const uint BS = BN + 1u;
-const uint LA = (BM * BK + WG - 1u) / WG;       // scalar loads per invocation
-const uint LB = (BN * BK + WG - 1u) / WG;
-const uint LA4 = (BM * BK / 4u + WG - 1u) / WG; // vec4 loads per invocation
-const uint LB4 = (BN * BK / 4u + WG - 1u) / WG;
+const uint AS = BM + 4u;  // padded shared row lengths (floats, vec4-aligned)
+const uint BS = BN + 4u;
+const uint AS4 = AS / 4u;
+const uint BS4 = BS / 4u;
+const uint NA = BM * BK;  // floats per slice
+const uint NB = BN * BK;
+const uint LA = (NA + WG - 1u) / WG;             // scalar loads per invocation
+const uint LB = (NB + WG - 1u) / WG;
+const uint LA4 = (NA / 4u + WG - 1u) / WG;       // vec4 loads per invocation
+const uint LB4 = (NB / 4u + WG - 1u) / WG;
 
-shared float As[BK * AS]; // As[k*AS + m]
-shared float Bs[BK * BS]; // Bs[k*BS + n]
+shared vec4 As[2u * BK * AS4]; // buffer p: As[p*BK*AS4 + k*AS4 + m/4][m%4]
+shared vec4 Bs[2u * BK * BS4];
 
 float ra[LA];
 float rb[LB];
@@ -72,83 +110,143 @@ vec4 rb4[LB4];
 
 uint aBase, bBase, m0, n0, tid;
 
+// slice element l of A: its row mm and column kk within the tile
+void slotA(uint l, out uint mm, out uint kk) {
+    if (AMODE == 0u) { mm = l / BK; kk = l % BK; }
+    else if (AMODE == 1u) { mm = l % BM; kk = l / BM; }
+    else if (AMODE == 2u) { mm = l / (BK / 4u); kk = (l % (BK / 4u)) * 4u; }
+    else { mm = (l % (BM / 4u)) * 4u; kk = l / (BM / 4u); }
+}
+
+void slotB(uint l, out uint nn, out uint kk) {
+    if (BMODE == 0u) { nn = l % BN; kk = l / BN; }
+    else if (BMODE == 1u) { nn = l / BK; kk = l % BK; }
+    else if (BMODE == 2u) { nn = (l % (BN / 4u)) * 4u; kk = l / (BN / 4u); }
+    else { nn = l / (BK / 4u); kk = (l % (BK / 4u)) * 4u; }
+}
+
 void loadA(uint k0, uint kEnd) {
-    if (AMODE == 2u) {
-        for (uint r = 0u; r < LA4; r++) {
-            uint l = tid + r * WG;
-            uint kk = (l % (BK / 4u)) * 4u, m = m0 + l / (BK / 4u), k = k0 + kk;
+    if (AMODE >= 2u) {
+        [[unroll]] for (uint r = 0u; r < LA4; r++) {
+            uint l = tid + r * WG, mm, kk;
+            slotA(l, mm, kk);
+            uint m = m0 + mm, k = k0 + kk;
             ra4[r] = vec4(0.0);
-            if (l < BM * BK / 4u && m < pc.M && k < kEnd) ra4[r] = a4[(aBase + m * pc.sAM + k) / 4u];
+            if (l < NA / 4u && (FULL || (m < pc.M && k < kEnd)))
+                ra4[r] = a4[(aBase + m * pc.sAM + k * pc.sAK) / 4u];
         }
     } else {
-        for (uint r = 0u; r < LA; r++) {
-            uint l = tid + r * WG;
-            uint mm = AMODE == 0u ? l / BK : l % BM;
-            uint kk = AMODE == 0u ? l % BK : l / BM;
+        [[unroll]] for (uint r = 0u; r < LA; r++) {
+            uint l = tid + r * WG, mm, kk;
+            slotA(l, mm, kk);
             uint m = m0 + mm, k = k0 + kk;
             ra[r] = 0.0;
-            if (l < BM * BK && m < pc.M && k < kEnd) ra[r] = a[aBase + m * pc.sAM + k * pc.sAK];
+            if (l < NA && (FULL || (m < pc.M && k < kEnd))) ra[r] = a[aBase + m * pc.sAM + k * pc.sAK];
         }
     }
 }
 
 void loadB(uint k0, uint kEnd) {
-    if (BMODE == 2u) {
-        for (uint r = 0u; r < LB4; r++) {
-            uint l = tid + r * WG;
-            uint n = n0 + (l % (BN / 4u)) * 4u, k = k0 + l / (BN / 4u);
+    if (BMODE >= 2u) {
+        [[unroll]] for (uint r = 0u; r < LB4; r++) {
+            uint l = tid + r * WG, nn, kk;
+            slotB(l, nn, kk);
+            uint n = n0 + nn, k = k0 + kk;
             rb4[r] = vec4(0.0);
-            if (l < BN * BK / 4u && n < pc.N && k < kEnd) rb4[r] = b4[(bBase + k * pc.sBK + n) / 4u];
+            if (l < NB / 4u && (FULL || (n < pc.N && k < kEnd)))
+                rb4[r] = b4[(bBase + k * pc.sBK + n * pc.sBN) / 4u];
         }
     } else {
-        for (uint r = 0u; r < LB; r++) {
-            uint l = tid + r * WG;
-            uint nn = BMODE == 0u ? l % BN : l / BK;
-            uint kk = BMODE == 0u ? l / BN : l % BK;
+        [[unroll]] for (uint r = 0u; r < LB; r++) {
+            uint l = tid + r * WG, nn, kk;
+            slotB(l, nn, kk);
             uint n = n0 + nn, k = k0 + kk;
             rb[r] = 0.0;
-            if (l < BN * BK && n < pc.N && k < kEnd) rb[r] = b[bBase + k * pc.sBK + n * pc.sBN];
+            if (l < NB && (FULL || (n < pc.N && k < kEnd))) rb[r] = b[bBase + k * pc.sBK + n * pc.sBN];
         }
     }
 }
 
-void store() {
-    if (AMODE == 2u) {
-        for (uint r = 0u; r < LA4; r++) {
-            uint l = tid + r * WG;
-            if (l < BM * BK / 4u) {
-                uint kk = (l % (BK / 4u)) * 4u, mm = l / (BK / 4u);
-                As[kk * AS + mm] = ra4[r].x;
-                As[(kk + 1u) * AS + mm] = ra4[r].y;
-                As[(kk + 2u) * AS + mm] = ra4[r].z;
-                As[(kk + 3u) * AS + mm] = ra4[r].w;
+// store writes the prefetched registers into shared buffer p.
+void store(uint p) {
+    uint ab = p * BK * AS, bb = p * BK * BS; // in floats
+    if (AMODE == 3u) {
+        [[unroll]] for (uint r = 0u; r < LA4; r++) {
+            uint l = tid + r * WG, mm, kk;
+            slotA(l, mm, kk);
+            if (l < NA / 4u) As[(ab + kk * AS + mm) / 4u] = ra4[r];
+        }
+    } else if (AMODE == 2u) {
+        [[unroll]] for (uint r = 0u; r < LA4; r++) {
+            uint l = tid + r * WG, mm, kk;
+            slotA(l, mm, kk);
+            if (l < NA / 4u) {
+                uint o = ab + kk * AS + mm;
+                [[unroll]] for (uint c = 0u; c < 4u; c++) As[(o + c * AS) / 4u][mm % 4u] = ra4[r][c];
             }
         }
     } else {
-        for (uint r = 0u; r < LA; r++) {
-            uint l = tid + r * WG;
-            uint mm = AMODE == 0u ? l / BK : l % BM;
-            uint kk = AMODE == 0u ? l % BK : l / BM;
-            if (l < BM * BK) As[kk * AS + mm] = ra[r];
+        [[unroll]] for (uint r = 0u; r < LA; r++) {
+            uint l = tid + r * WG, mm, kk;
+            slotA(l, mm, kk);
+            if (l < NA) As[(ab + kk * AS + mm) / 4u][mm % 4u] = ra[r];
         }
     }
     if (BMODE == 2u) {
-        for (uint r = 0u; r < LB4; r++) {
-            uint l = tid + r * WG;
-            if (l < BN * BK / 4u) {
-                uint nn = (l % (BN / 4u)) * 4u, kk = l / (BN / 4u);
-                Bs[kk * BS + nn] = rb4[r].x;
-                Bs[kk * BS + nn + 1u] = rb4[r].y;
-                Bs[kk * BS + nn + 2u] = rb4[r].z;
-                Bs[kk * BS + nn + 3u] = rb4[r].w;
+        [[unroll]] for (uint r = 0u; r < LB4; r++) {
+            uint l = tid + r * WG, nn, kk;
+            slotB(l, nn, kk);
+            if (l < NB / 4u) Bs[(bb + kk * BS + nn) / 4u] = rb4[r];
+        }
+    } else if (BMODE == 3u) {
+        [[unroll]] for (uint r = 0u; r < LB4; r++) {
+            uint l = tid + r * WG, nn, kk;
+            slotB(l, nn, kk);
+            if (l < NB / 4u) {
+                uint o = bb + kk * BS + nn;
+                [[unroll]] for (uint c = 0u; c < 4u; c++) Bs[(o + c * BS) / 4u][nn % 4u] = rb4[r][c];
             }
         }
     } else {
-        for (uint r = 0u; r < LB; r++) {
-            uint l = tid + r * WG;
-            uint nn = BMODE == 0u ? l % BN : l / BK;
-            uint kk = BMODE == 0u ? l / BN : l % BK;
-            if (l < BN * BK) Bs[kk * BS + nn] = rb[r];
+        [[unroll]] for (uint r = 0u; r < LB; r++) {
+            uint l = tid + r * WG, nn, kk;
+            slotB(l, nn, kk);
+            if (l < NB) Bs[(bb + kk * BS + nn) / 4u][nn % 4u] = rb[r];
+        }
+    }
+}
+
+float relu(float v) { return (v > 0.0 || isnan(v)) ? v : 0.0; }
+
+// emit writes v to D[m][n..n+3] (the columns below N), after the epilogue.
+void emit(uint m, uint n, uint dBase, uint pBase, vec4 v) {
+    if (PARTIAL) {
+        uint o = pBase + m * pc.N + n;
+        if (DVEC) {
+            d4[o / 4u] = v;
+        } else {
+            [[unroll]] for (uint c = 0u; c < 4u; c++)
+                if (FULL || n + c < pc.N) d[o + c] = v[c];
+        }
+    } else if (DVEC) { // N % 4 == 0, so the whole vec4 is in range
+        uint o = (dBase + m * pc.sDM + n) / 4u;
+        if (ACCUM) v += d4[o];
+        if (BIAS) {
+            uint ob = pc.offBias + n * pc.sBias;
+            v += vec4(bias[ob], bias[ob + pc.sBias], bias[ob + 2u * pc.sBias], bias[ob + 3u * pc.sBias]);
+        }
+        if (RELU) v = vec4(relu(v.x), relu(v.y), relu(v.z), relu(v.w));
+        d4[o] = v;
+    } else {
+        [[unroll]] for (uint c = 0u; c < 4u; c++) {
+            if (FULL || n + c < pc.N) {
+                uint o = dBase + m * pc.sDM + (n + c) * pc.sDN;
+                float x = v[c];
+                if (ACCUM) x += d[o];
+                if (BIAS) x += bias[pc.offBias + (n + c) * pc.sBias];
+                if (RELU) x = relu(x);
+                d[o] = x;
+            }
         }
     }
 }
@@ -165,49 +263,48 @@ void main() {
     bBase = pc.offB + b1 * pc.sB1 + b2 * pc.sB2;
     uint kBegin = split * pc.kSplit;
     uint kEnd = min(pc.K, kBegin + pc.kSplit);
+    uint steps = kBegin < kEnd ? (kEnd - kBegin + BK - 1u) / BK : 0u;
 
-    float acc[TM * TN];
-    for (uint i = 0u; i < TM * TN; i++) acc[i] = 0.0;
+    vec4 acc[TM][GN];
+    [[unroll]] for (uint i = 0u; i < TM; i++)
+        [[unroll]] for (uint g = 0u; g < GN; g++) acc[i][g] = vec4(0.0);
 
-    if (kBegin < kEnd) {
+    if (steps > 0u) {
         loadA(kBegin, kEnd);
         loadB(kBegin, kEnd);
+        store(0u);
     }
-    for (uint k0 = kBegin; k0 < kEnd; k0 += BK) {
-        store();
-        barrier();
-        if (k0 + BK < kEnd) {
-            loadA(k0 + BK, kEnd);
-            loadB(k0 + BK, kEnd);
+    barrier();
+    for (uint s = 0u; s < steps; s++) {
+        uint p = s & 1u;
+        bool more = s + 1u < steps;
+        if (more) {
+            uint k1 = kBegin + (s + 1u) * BK;
+            loadA(k1, kEnd);
+            loadB(k1, kEnd);
         }
-        for (uint kk = 0u; kk < BK; kk++) {
-            float av[TM], bv[TN];
-            for (uint i = 0u; i < TM; i++) av[i] = As[kk * AS + tr + i * RM];
-            for (uint j = 0u; j < TN; j++) bv[j] = Bs[kk * BS + tc + j * RN];
-            for (uint i = 0u; i < TM; i++)
-                for (uint j = 0u; j < TN; j++) acc[i * TN + j] += av[i] * bv[j];
+        uint ao = p * BK * AS4 + tr, bo = p * BK * BS4 + tc;
+        [[unroll]] for (uint kk = 0u; kk < BK; kk++) {
+            vec4 av[GM], bv[GN];
+            [[unroll]] for (uint g = 0u; g < GM; g++) av[g] = As[ao + kk * AS4 + g * RM];
+            [[unroll]] for (uint g = 0u; g < GN; g++) bv[g] = Bs[bo + kk * BS4 + g * RN];
+            [[unroll]] for (uint g = 0u; g < GM; g++)
+                [[unroll]] for (uint i = 0u; i < 4u; i++)
+                    [[unroll]] for (uint h = 0u; h < GN; h++) acc[g * 4u + i][h] += av[g][i] * bv[h];
         }
+        if (more) store(p ^ 1u);
         barrier();
     }
 
     uint dBase = pc.offD + b1 * pc.sD1 + b2 * pc.sD2;
-    uint batches = gl_NumWorkGroups.z / pc.splits;
-    for (uint i = 0u; i < TM; i++) {
-        uint m = m0 + tr + i * RM;
-        if (m >= pc.M) continue;
-        for (uint j = 0u; j < TN; j++) {
-            uint n = n0 + tc + j * RN;
-            if (n >= pc.N) continue;
-            float v = acc[i * TN + j];
-            if ((FLAGS & 8u) != 0u) {
-                d[pc.offD + ((split * batches + batch) * pc.M + m) * pc.N + n] = v;
-                continue;
-            }
-            uint o = dBase + m * pc.sDM + n * pc.sDN;
-            if ((FLAGS & 4u) != 0u) v += d[o];
-            if ((FLAGS & 1u) != 0u) v += bias[pc.offBias + n * pc.sBias];
-            if ((FLAGS & 2u) != 0u) v = (v > 0.0 || isnan(v)) ? v : 0.0;
-            d[o] = v;
+    uint pBase = pc.offD + (split * (gl_NumWorkGroups.z / pc.splits) + batch) * pc.M * pc.N;
+    // no continue/break in these loops, so that they unroll and acc is
+    // only indexed by constants
+    [[unroll]] for (uint i = 0u; i < TM; i++) {
+        uint m = m0 + (i / 4u) * 4u * RM + tr * 4u + i % 4u;
+        [[unroll]] for (uint h = 0u; h < GN; h++) {
+            uint n = n0 + h * 4u * RN + tc * 4u;
+            if (FULL || (m < pc.M && n < pc.N)) emit(m, n, dBase, pBase, acc[i][h]);
         }
     }
 }

@@ -1,6 +1,7 @@
 package shaders
 
 import (
+	"bufio"
 	"bytes"
 	"os"
 	"os/exec"
@@ -21,25 +22,47 @@ func TestSPIRVUpToDate(t *testing.T) {
 		t.Fatal("no *.comp sources")
 	}
 	dir := t.TempDir()
+	builds := 0
 	for _, src := range srcs {
-		name := strings.TrimSuffix(src, ".comp")
-		out := filepath.Join(dir, name+".spv")
-		args := append(append([]string{}, glslcFlags...), src, "-o", out)
-		if msg, err := exec.Command("glslc", args...).CombinedOutput(); err != nil {
-			t.Errorf("glslc %s: %v\n%s", src, err, msg)
-			continue
-		}
-		fresh, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(fresh, Get(name)) {
-			t.Errorf("%s.spv is stale: run go generate ./shaders", name)
+		for _, bl := range variants(t, src) {
+			builds++
+			name := bl[0]
+			out := filepath.Join(dir, name+".spv")
+			args := append(append(append([]string{}, glslcFlags...), bl[1:]...), src, "-o", out)
+			if msg, err := exec.Command("glslc", args...).CombinedOutput(); err != nil {
+				t.Errorf("glslc %s (%s): %v\n%s", src, name, err, msg)
+				continue
+			}
+			fresh, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(fresh, Get(name)) {
+				t.Errorf("%s.spv is stale: run go generate ./shaders", name)
+			}
 		}
 	}
-	if got, want := len(Names()), len(srcs); got != want {
-		t.Errorf("%d embedded .spv files for %d sources: remove stale .spv files", got, want)
+	if got := len(Names()); got != builds {
+		t.Errorf("%d embedded .spv files for %d builds: remove stale .spv files", got, builds)
 	}
+}
+
+// variants lists the builds of a source as gen.go does: the plain one, then
+// one per "//gen:variant NAME FLAGS..." line; each entry is NAME, FLAGS...
+func variants(t *testing.T, src string) [][]string {
+	builds := [][]string{{strings.TrimSuffix(src, ".comp")}}
+	f, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "//gen:variant "); ok {
+			builds = append(builds, strings.Fields(rest))
+		}
+	}
+	return builds
 }
 
 func TestSPIRVValid(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,30 +74,54 @@ func gpuTime(b *testing.B, vk *Backend, op func()) time.Duration {
 	return total / time.Duration(b.N)
 }
 
-// VKT_BENCH_TILE="BM,BN,BK,TM,TN" replaces the large matmul tiling, for
-// tuning on a device.
-func benchTile(b *testing.B) {
+// VKT_BENCH_TILE="BM,BN,BK,TM,TN[,SPLITS]" replaces the large matmul tiling
+// and forces it (and the split-K factor, if given) for every size, for
+// tuning on a device; TM and TN must name a compiled kernel (4 or 8).
+func benchTile(b *testing.B, vk *Backend) {
 	s := os.Getenv("VKT_BENCH_TILE")
 	if s == "" {
 		return
 	}
 	var v variant
-	if _, err := fmt.Sscanf(s, "%d,%d,%d,%d,%d", &v.bm, &v.bn, &v.bk, &v.tm, &v.tn); err != nil {
+	splits := 0
+	if n, err := fmt.Sscanf(s, "%d,%d,%d,%d,%d,%d", &v.bm, &v.bn, &v.bk, &v.tm, &v.tn, &splits); n < 5 {
 		b.Fatalf("VKT_BENCH_TILE=%q: %v", s, err)
 	}
 	old := variants[len(variants)-1]
 	variants[len(variants)-1] = v
-	b.Cleanup(func() { variants[len(variants)-1] = old })
+	vk.forceVariant, vk.forceSplits = len(variants)-1, splits
+	b.Cleanup(func() {
+		variants[len(variants)-1] = old
+		vk.forceVariant, vk.forceSplits = -1, 0
+	})
 }
 
-func BenchmarkMatMul(b *testing.B) {
-	vk := benchBackend(b)
-	benchTile(b)
+// benchSizes lists the matmul sizes: VKT_BENCH_NS="1024,4096" if set, else
+// powers of two up to benchMax (1024.. on a GPU).
+func benchSizes(vk *Backend) []int {
+	var ns []int
+	if s := os.Getenv("VKT_BENCH_NS"); s != "" {
+		for _, f := range strings.Split(s, ",") {
+			if n, err := strconv.Atoi(f); err == nil {
+				ns = append(ns, n)
+			}
+		}
+		return ns
+	}
 	top := benchMax(vk)
 	for n := 128; n <= top; n *= 2 {
 		if n < 1024 && top >= 1024 {
 			continue // the GPU sizes are 1024..8192
 		}
+		ns = append(ns, n)
+	}
+	return ns
+}
+
+func BenchmarkMatMul(b *testing.B) {
+	vk := benchBackend(b)
+	benchTile(b, vk)
+	for _, n := range benchSizes(vk) {
 		if need := uint64(3 * n * n * 4); vk.info.DeviceLocalBytes > 0 && need > vk.info.DeviceLocalBytes/2 {
 			break
 		}

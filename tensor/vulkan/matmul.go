@@ -1,28 +1,42 @@
 package vulkan
 
 import (
+	"fmt"
+
 	"github.com/vktensor/vktensor/gpu"
 	"github.com/vktensor/vktensor/tensor/backend"
 )
 
 // variant is a tiling of shaders/matmul.comp: a BM×BN tile per workgroup,
-// BK-deep shared-memory slices and TM×TN accumulators per invocation.
+// BK-deep double-buffered shared-memory slices and TM×TN accumulators per
+// invocation. TM and TN are compiled into the kernel (4 or 8 each, see
+// kernel), the rest are specialization constants.
 type variant struct{ bm, bn, bk, tm, tn int }
 
-// The three tilings, smallest first. On an H200 (n=4096) 128×128 tiles with
-// 8×4 accumulators (512 invocations) ran at 32 TFLOP/s, 128×64 (8×4) at 31,
-// 64×64 (4×4) at 24, while 8×8 accumulators collapsed to 2 TFLOP/s.
+// The three tilings, smallest first.
 var variants = []variant{
-	{32, 32, 16, 2, 2},   // small matrices and skinny products, 256 invocations
-	{64, 64, 16, 4, 4},   // medium, 256 invocations
-	{128, 128, 16, 8, 4}, // large, 512 invocations
+	{32, 32, 16, 4, 4},  // small matrices and skinny products, 64 invocations
+	{64, 64, 16, 4, 4},  // medium, 256 invocations
+	{128, 128, 8, 8, 8}, // large, 256 invocations
 }
 
 func (v variant) wg() int { return (v.bm / v.tm) * (v.bn / v.tn) }
 
-// fit halves BK until the two padded slices fit the device's shared memory.
+// kernel names the SPIR-V build of matmul.comp with v's TM×TN.
+func (v variant) kernel() string {
+	if v.tm == 4 && v.tn == 4 {
+		return "matmul"
+	}
+	return fmt.Sprintf("matmul_%dx%d", v.tm, v.tn)
+}
+
+// shared is the shared memory the kernel declares: two padded slices of
+// each operand.
+func (v variant) shared() int { return 2 * (v.bm + 4 + v.bn + 4) * v.bk * 4 }
+
+// fit halves BK until the slices fit the device's shared memory.
 func (v variant) fit(maxShared int) variant {
-	for v.bk > 4 && (v.bm+1+v.bn+1)*v.bk*4 > maxShared {
+	for v.bk > 4 && v.shared() > maxShared {
 		v.bk /= 2
 	}
 	return v
@@ -36,6 +50,8 @@ const (
 	mmRelu       = 2
 	mmAccumulate = 4
 	mmPartial    = 8
+	mmFull       = 16 // every tile full: no bounds checks
+	mmVecD       = 32 // vec4 access to D
 )
 
 // MatMul sets dst = a·b, or dst += a·b with accumulate, for every batch
@@ -166,16 +182,29 @@ func (b *Backend) matmul(dst, a, x, bias backend.Strided, flags int) {
 				amode := uint32(0)
 				if sAK != 1 && sAM == 1 {
 					amode = 1
+					if all4(off[1], sAK, M, p.st[1][2], p.st[1][3]) {
+						amode = 3
+					}
 				} else if sAK == 1 && all4(off[1], sAM, K, p.st[1][2], p.st[1][3]) {
 					amode = 2
 				}
 				bmode := uint32(0)
 				if sBN != 1 && sBK == 1 {
 					bmode = 1
+					if all4(off[2], sBN, K, p.st[2][2], p.st[2][3]) {
+						bmode = 3
+					}
 				} else if sBN == 1 && all4(off[2], sBK, N, p.st[2][2], p.st[2][3]) {
 					bmode = 2
 				}
-				b.launchMatmul(v, amode, bmode, flags, splits, push, [3]uint32{uint32(ceilDiv(N, v.bn)), uint32(ceilDiv(M, v.bm)), uint32(n1 * n2 * splits)}, dst, a, x, bias)
+				f := flags
+				if M%v.bm == 0 && N%v.bn == 0 && K%v.bk == 0 {
+					f |= mmFull
+				}
+				if splits > 1 && N%4 == 0 || splits == 1 && sDN == 1 && all4(off[0], sDM, N, p.st[0][2], p.st[0][3]) {
+					f |= mmVecD
+				}
+				b.launchMatmul(v, amode, bmode, f, splits, push, [3]uint32{uint32(ceilDiv(N, v.bn)), uint32(ceilDiv(M, v.bm)), uint32(n1 * n2 * splits)}, dst, a, x, bias)
 			}
 		}
 	}
@@ -197,6 +226,9 @@ func (b *Backend) launchMatmul(v variant, amode, bmode uint32, flags, splits int
 	if flags&mmBias != 0 {
 		biasRange = in(bias)
 	}
+	// flags carries the kernel-only bits (full tiles, vec4 D) beside the
+	// epilogue; splitk.comp gets only the epilogue bits
+	kflags := flags &^ (mmFull | mmVecD)
 	spec := func(f int) []uint32 {
 		return []uint32{uint32(v.wg()), uint32(v.bm), uint32(v.bn), uint32(v.bk), uint32(v.tm), uint32(v.tn), amode, bmode, uint32(f)}
 	}
@@ -205,7 +237,7 @@ func (b *Backend) launchMatmul(v variant, amode, bmode uint32, flags, splits int
 		if flags&mmAccumulate != 0 {
 			access = gpu.ReadWrite
 		}
-		pipe := b.pipeline("matmul", 4, 92, spec(flags)...)
+		pipe := b.pipeline(v.kernel(), 4, 92, spec(flags)...)
 		b.dispatch(pipe, "matmul", push, groups, gbuf(dst.Buf).Range(0, 0, access), in(a), in(x), biasRange)
 		return
 	}
@@ -219,7 +251,7 @@ func (b *Backend) launchMatmul(v variant, amode, bmode uint32, flags, splits int
 	defer b.Free(scratch) // reuse waits for the recorded work
 	offD := push[3]
 	push[3] = 0
-	pipe := b.pipeline("matmul", 4, 92, spec(mmPartial)...)
+	pipe := b.pipeline(v.kernel(), 4, 92, spec(mmPartial|flags&(mmFull|mmVecD))...)
 	sc := backend.Strided{Buf: scratch}
 	b.dispatch(pipe, "matmul", push, groups, out(sc), in(a), in(x), biasRange)
 	// splitk.comp: M, N, batches, splits, nb2, offD, offP, offBias,
@@ -233,6 +265,6 @@ func (b *Backend) launchMatmul(v variant, amode, bmode uint32, flags, splits int
 	if flags&mmBias == 0 {
 		biasRange = in(sc)
 	}
-	kp := b.pipeline("splitk", 3, 52, ewGroup, uint32(flags))
+	kp := b.pipeline("splitk", 3, 52, ewGroup, uint32(kflags))
 	b.dispatch(kp, "splitk", sp, b.grid(batches*M*N, ewGroup), gbuf(dst.Buf).Range(0, 0, access), in(sc), biasRange)
 }

@@ -517,6 +517,14 @@ func matmulCases() []pcase {
 		mc{nil, false, 257, 257, 33, dense, dense, dense, false, 2, 0},
 		mc{nil, false, 130, 132, 68, dense, dense, dense, false, 2, 0},
 		mc{nil, false, 130, 132, 68, dense, dense, dense, false, 1, 0},
+		// full tiles (no bounds checks), vec4 loads of every kind, vec4 D
+		mc{nil, false, 128, 128, 64, dense, dense, dense, false, 2, 0},
+		mc{nil, false, 128, 128, 64, transposed, transposed, dense, true, 2, 0},
+		mc{[]int{2}, false, 64, 68, 36, transposed, transposed, transposed, false, 1, 0},
+		mc{nil, false, 36, 132, 520, transposed, transposed, dense, true, 2, 3},
+		mc{nil, false, 32, 32, 16, dense, dense, dense, false, 0, 0},
+		mc{nil, false, 32, 32, 64, dense, transposed, dense, true, 0, 2},
+		mc{[]int{2, 3}, true, 64, 64, 32, transposed, dense, dense, true, 1, 0},
 	)
 	for _, c := range list {
 		bs := len(c.batch)
@@ -540,6 +548,40 @@ func matmulCases() []pcase {
 					defer func() { v.forceVariant, v.forceSplits = -1, 0 }()
 				}
 				b.MatMul(o[0], o[1], o[2], c.acc)
+			},
+			rel: 1e-6, norm: 2, bound: mmBound,
+		})
+	}
+	// MatMulBias: the reference adds the broadcast bias and applies ReLU
+	// with separate ops
+	for _, c := range []struct {
+		M, N, K, ld, lbias int
+		relu               bool
+		variant            int
+		splits             int
+	}{
+		{128, 128, 64, dense, dense, true, 2, 0},
+		{128, 128, 64, dense, stepped, false, 2, 0},
+		{33, 36, 40, dense, stepped, true, 1, 2},
+		{64, 68, 36, transposed, dense, true, -1, 0},
+		{7, 33, 257, shifted, dense, false, 0, 3},
+	} {
+		cs = append(cs, pcase{
+			name: fmt.Sprintf("matmulbias/%dx%dx%d/%d%d/relu=%v/v%d/s%d", c.M, c.N, c.K, c.ld, c.lbias, c.relu, c.variant, c.splits),
+			ops:  []opnd{{[]int{c.M, c.N}, c.ld, nil}, {[]int{c.M, c.K}, dense, nil}, {[]int{c.K, c.N}, dense, nil}, {[]int{c.N}, c.lbias, nil}},
+			run: func(b backend.Backend, o []backend.Strided) {
+				if v, ok := b.(*Backend); ok {
+					v.forceVariant, v.forceSplits = c.variant, c.splits
+					defer func() { v.forceVariant, v.forceSplits = -1, 0 }()
+					v.MatMulBias(o[0], o[1], o[2], o[3], c.relu)
+					return
+				}
+				b.MatMul(o[0], o[1], o[2], false)
+				bb := backend.Strided{Buf: o[3].Buf, Offset: o[3].Offset, Shape: []int{c.M, c.N}, Strides: []int{0, o[3].Strides[0]}}
+				b.Binary(backend.Add, o[0], o[0], bb)
+				if c.relu {
+					b.Unary(backend.Relu, o[0], o[0], 0, 0)
+				}
 			},
 			rel: 1e-6, norm: 2, bound: mmBound,
 		})
