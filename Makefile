@@ -3,7 +3,7 @@
 
 GO ?= go
 
-.PHONY: all setup run test test-race shaders check-shaders fmt vet bench
+.PHONY: all setup run test test-race shaders fmt bench bench-readme
 
 all: test
 
@@ -33,5 +33,12 @@ shaders:
 fmt:
 	gofmt -l -w $$(git ls-files '*.go')
 
-bench:
+# Side-by-side benchmarks (go run ./bench -h lists the flags).
+bench: setup
 	$(GO) run ./bench $(ARGS)
+
+# Runs every suite and writes the README's Performance tables to
+# bench/out/perf.md (plus JSON lines and PNG plots). With a GPU, add
+# ARGS='-with-torch' to put PyTorch beside vktensor.
+bench-readme: setup
+	$(GO) run ./bench -device cpu,gpu -json bench/out/results.jsonl -md bench/out/perf.md -png bench/out $(ARGS)
