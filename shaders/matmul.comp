@@ -39,7 +39,9 @@
 //     (flags 1, 2, 4 are then applied by splitk.comp); 16 every tile is full
 //     (M % BM == 0, N % BN == 0, K % BK == 0: no bounds checks); 32 vec4
 //     access to D (sDN = 1 and offD, sDM, N, D's batch strides % 4 == 0; for
-//     split-K only N % 4 == 0).
+//     split-K only N % 4 == 0); 64 warp-shaped invocation grid: each run of
+//     32 invocations covers 4 rows × 8 columns of the RM×RN grid (needs
+//     RM % 4 == 0, RN % 8 == 0, WG % 32 == 0), instead of row-major order.
 // Grid: x = N tiles, y = M tiles, z = batches*splits (split fastest).
 // Without flag 16 every global access is bounds-checked, so any M, N, K works.
 
@@ -85,6 +87,7 @@ const bool ACCUM = (FLAGS & 4u) != 0u;
 const bool PARTIAL = (FLAGS & 8u) != 0u;
 const bool FULL = (FLAGS & 16u) != 0u;
 const bool DVEC = (FLAGS & 32u) != 0u;
+const bool WARPS = (FLAGS & 64u) != 0u;
 
 const uint RM = BM / TM;  // invocation rows
 const uint RN = BN / TN;  // invocation columns
@@ -254,6 +257,11 @@ void emit(uint m, uint n, uint dBase, uint pBase, vec4 v) {
 void main() {
     tid = gl_LocalInvocationID.x;
     uint tr = tid / RN, tc = tid % RN;
+    if (WARPS) {
+        uint lane = tid % 32u, w = tid / 32u;
+        tr = (w / (RN / 8u)) * 4u + lane / 8u;
+        tc = (w % (RN / 8u)) * 8u + lane % 8u;
+    }
     n0 = gl_WorkGroupID.x * BN;
     m0 = gl_WorkGroupID.y * BM;
     uint split = gl_WorkGroupID.z % pc.splits;

@@ -74,19 +74,21 @@ func gpuTime(b *testing.B, vk *Backend, op func()) time.Duration {
 	return total / time.Duration(b.N)
 }
 
-// VKT_BENCH_TILE="BM,BN,BK,TM,TN[,SPLITS]" replaces the large matmul tiling
-// and forces it (and the split-K factor, if given) for every size, for
-// tuning on a device; TM and TN must name a compiled kernel (4 or 8).
+// VKT_BENCH_TILE="BM,BN,BK,TM,TN[,SPLITS[,WARPS]]" replaces the large matmul
+// tiling and forces it (and the split-K factor, if not 0) for every size,
+// for tuning on a device; TM×TN must name a compiled kernel (4x4, 8x4,
+// 8x8); WARPS 1 asks for the warp-shaped invocation grid.
 func benchTile(b *testing.B, vk *Backend) {
 	s := os.Getenv("VKT_BENCH_TILE")
 	if s == "" {
 		return
 	}
 	var v variant
-	splits := 0
-	if n, err := fmt.Sscanf(s, "%d,%d,%d,%d,%d,%d", &v.bm, &v.bn, &v.bk, &v.tm, &v.tn, &splits); n < 5 {
+	splits, warps := 0, 0
+	if n, err := fmt.Sscanf(s, "%d,%d,%d,%d,%d,%d,%d", &v.bm, &v.bn, &v.bk, &v.tm, &v.tn, &splits, &warps); n < 5 {
 		b.Fatalf("VKT_BENCH_TILE=%q: %v", s, err)
 	}
+	v.warps = warps == 1
 	old := variants[len(variants)-1]
 	variants[len(variants)-1] = v
 	vk.forceVariant, vk.forceSplits = len(variants)-1, splits

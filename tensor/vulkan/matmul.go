@@ -11,13 +11,16 @@ import (
 // BK-deep double-buffered shared-memory slices and TM×TN accumulators per
 // invocation. TM and TN are compiled into the kernel (4 or 8 each, see
 // kernel), the rest are specialization constants.
-type variant struct{ bm, bn, bk, tm, tn int }
+type variant struct {
+	bm, bn, bk, tm, tn int
+	warps              bool // warp-shaped invocation grid (flag 64)
+}
 
 // The three tilings, smallest first.
 var variants = []variant{
-	{32, 32, 16, 4, 4},  // small matrices and skinny products, 64 invocations
-	{64, 64, 16, 4, 4},  // medium, 256 invocations
-	{128, 128, 8, 8, 8}, // large, 256 invocations
+	{32, 32, 16, 4, 4, false},  // small matrices and skinny products, 64 invocations
+	{64, 64, 16, 4, 4, false},  // medium, 256 invocations
+	{128, 128, 8, 8, 8, false}, // large, 256 invocations
 }
 
 func (v variant) wg() int { return (v.bm / v.tm) * (v.bn / v.tn) }
@@ -52,6 +55,7 @@ const (
 	mmPartial    = 8
 	mmFull       = 16 // every tile full: no bounds checks
 	mmVecD       = 32 // vec4 access to D
+	mmWarps      = 64 // warp-shaped invocation grid
 )
 
 // MatMul sets dst = a·b, or dst += a·b with accumulate, for every batch
@@ -198,6 +202,9 @@ func (b *Backend) matmul(dst, a, x, bias backend.Strided, flags int) {
 					bmode = 2
 				}
 				f := flags
+				if v.warps && (v.bm/v.tm)%4 == 0 && (v.bn/v.tn)%8 == 0 && v.wg()%32 == 0 {
+					f |= mmWarps
+				}
 				if M%v.bm == 0 && N%v.bn == 0 && K%v.bk == 0 {
 					f |= mmFull
 				}
@@ -228,7 +235,7 @@ func (b *Backend) launchMatmul(v variant, amode, bmode uint32, flags, splits int
 	}
 	// flags carries the kernel-only bits (full tiles, vec4 D) beside the
 	// epilogue; splitk.comp gets only the epilogue bits
-	kflags := flags &^ (mmFull | mmVecD)
+	kflags := flags &^ (mmFull | mmVecD | mmWarps)
 	spec := func(f int) []uint32 {
 		return []uint32{uint32(v.wg()), uint32(v.bm), uint32(v.bn), uint32(v.bk), uint32(v.tm), uint32(v.tn), amode, bmode, uint32(f)}
 	}
@@ -251,7 +258,7 @@ func (b *Backend) launchMatmul(v variant, amode, bmode uint32, flags, splits int
 	defer b.Free(scratch) // reuse waits for the recorded work
 	offD := push[3]
 	push[3] = 0
-	pipe := b.pipeline(v.kernel(), 4, 92, spec(mmPartial|flags&(mmFull|mmVecD))...)
+	pipe := b.pipeline(v.kernel(), 4, 92, spec(mmPartial|flags&(mmFull|mmVecD|mmWarps))...)
 	sc := backend.Strided{Buf: scratch}
 	b.dispatch(pipe, "matmul", push, groups, out(sc), in(a), in(x), biasRange)
 	// splitk.comp: M, N, batches, splits, nb2, offD, offP, offBias,
