@@ -70,26 +70,51 @@ func (it *iter) inner(k int) int { return it.strides[k][len(it.shape)-1] }
 // walk calls body for every run of consecutive inner-axis elements whose
 // row-major linear index lies in [lo, hi): off holds each operand's element
 // offset (relative to its Strided.Offset) of the run's first element, lin that
-// element's linear index, and n the run's length.
+// element's linear index, and n the run's length. body must not modify off.
 func (it *iter) walk(lo, hi int, body func(lin int, off *[maxOps]int, n int)) {
+	if lo >= hi {
+		return
+	}
 	last := len(it.shape) - 1
 	rowLen := it.shape[last]
-	var off [maxOps]int
+	// Row index as an odometer over the outer axes: decomposed once, then
+	// advanced by increments, so short rows cost no division.
+	var small [8]int
+	idx := small[:0]
+	if last > len(small) {
+		idx = make([]int, 0, last)
+	}
+	idx = idx[:last]
+	var base, off [maxOps]int
+	row, col := lo/rowLen, lo%rowLen
+	for ax := last - 1; ax >= 0; ax-- {
+		idx[ax] = row % it.shape[ax]
+		row /= it.shape[ax]
+		for k := 0; k < it.nops; k++ {
+			base[k] += idx[ax] * it.strides[k][ax]
+		}
+	}
 	for lin := lo; lin < hi; {
-		row, col := lin/rowLen, lin%rowLen
 		n := min(rowLen-col, hi-lin)
 		for k := 0; k < it.nops; k++ {
-			off[k] = col * it.strides[k][last]
-		}
-		for ax := last - 1; ax >= 0 && row > 0; ax-- {
-			i := row % it.shape[ax]
-			row /= it.shape[ax]
-			for k := 0; k < it.nops; k++ {
-				off[k] += i * it.strides[k][ax]
-			}
+			off[k] = base[k] + col*it.strides[k][last]
 		}
 		body(lin, &off, n)
 		lin += n
+		col = 0
+		for ax := last - 1; ax >= 0; ax-- {
+			idx[ax]++
+			for k := 0; k < it.nops; k++ {
+				base[k] += it.strides[k][ax]
+			}
+			if idx[ax] < it.shape[ax] {
+				break
+			}
+			idx[ax] = 0
+			for k := 0; k < it.nops; k++ {
+				base[k] -= it.strides[k][ax] * it.shape[ax]
+			}
+		}
 	}
 }
 

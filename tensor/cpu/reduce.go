@@ -38,7 +38,10 @@ func (*Backend) Reduce(op backend.ReduceOp, dst, src backend.Strided) {
 	})
 }
 
-// reduceBlock reduces the block red describes, starting at s[0].
+// reduceBlock reduces the block red describes, starting at s[0]. Blocks of
+// one or two coalesced axes (nearly all of them) are walked by plain nested
+// loops; that keeps per-output overhead low when blocks are small, as in
+// max pooling.
 func reduceBlock(op backend.ReduceOp, s []float32, red *iter) float32 {
 	if red.size == 0 {
 		if op == backend.Mean {
@@ -46,6 +49,71 @@ func reduceBlock(op backend.ReduceOp, s []float32, red *iter) float32 {
 		}
 		return 0 // Sum; the tensor package rejects empty Max, Min and Arg*.
 	}
+	if len(red.shape) <= 2 {
+		n1, s1 := red.shape[len(red.shape)-1], red.strides[0][len(red.shape)-1]
+		n0, s0 := 1, 0
+		if len(red.shape) == 2 {
+			n0, s0 = red.shape[0], red.strides[0][0]
+		}
+		return reduce2(op, s, n0, s0, n1, s1)
+	}
+	return reduceWalk(op, s, red)
+}
+
+// reduce2 reduces the n0×n1 block with strides s0 and s1.
+func reduce2(op backend.ReduceOp, s []float32, n0, s0, n1, s1 int) float32 {
+	switch op {
+	case backend.Sum, backend.Mean:
+		var acc float64
+		for i := 0; i < n0; i++ {
+			row := s[i*s0:]
+			if s1 == 1 {
+				for _, v := range row[:n1] {
+					acc += float64(v)
+				}
+				continue
+			}
+			for j := 0; j < n1; j++ {
+				acc += float64(row[j*s1])
+			}
+		}
+		if op == backend.Mean {
+			acc /= float64(n0 * n1)
+		}
+		return float32(acc)
+	case backend.Max, backend.Min:
+		f := maximum
+		if op == backend.Min {
+			f = minimum
+		}
+		best := s[0]
+		for i := 0; i < n0; i++ {
+			for j := 0; j < n1; j++ {
+				best = f(best, s[i*s0+j*s1])
+			}
+		}
+		return best
+	case backend.ArgMax, backend.ArgMin:
+		isMax := op == backend.ArgMax
+		best, at := s[0], 0
+		for i := 0; i < n0; i++ {
+			for j := 0; j < n1; j++ {
+				v := s[i*s0+j*s1]
+				if v != v {
+					return float32(i*n1 + j) // the first NaN wins, as in NumPy
+				}
+				if (isMax && v > best) || (!isMax && v < best) {
+					best, at = v, i*n1+j
+				}
+			}
+		}
+		return float32(at)
+	}
+	panic("cpu: unknown reduce op")
+}
+
+// reduceWalk reduces a block of three or more coalesced axes.
+func reduceWalk(op backend.ReduceOp, s []float32, red *iter) float32 {
 	st := red.inner(0)
 	switch op {
 	case backend.Sum, backend.Mean:
