@@ -206,8 +206,81 @@ type Backend interface {
 	// along axis: idx has dst's shape, and src has dst's shape except on
 	// axis. Indices are in range (the tensor package checks).
 	Gather(dst, src, idx Strided, axis int)
+	// Im2Col copies the k×k patches of the images src [N, C, H, W] into
+	// dst [N, C, k·k, Ho, Wo]: dst[n, c, i·k+j, y, x] =
+	// src[n, c, y·stride+i−pad, x·stride+j−pad], 0 outside the image, with
+	// Ho = (H+2·pad−k)/stride+1 and Wo likewise.
+	Im2Col(dst, src Strided, k, stride, pad int)
+	// Col2Im is the adjoint of Im2Col: dst [N, C, H, W] receives, at each
+	// pixel, the sum of the entries of src [N, C, k·k, Ho, Wo] that Im2Col
+	// would have copied from it.
+	Col2Im(dst, src Strided, k, stride, pad int)
 	// ScatterAdd adds src[..., i, ...] into dst[..., int(idx[..., i, ...]), ...]
 	// along axis (the adjoint of Gather): idx has src's shape, and dst has
 	// src's shape except on axis. Repeated indices accumulate.
 	ScatterAdd(dst, src, idx Strided, axis int)
+}
+
+// Fused is implemented by backends that have fused kernels for the hot
+// spots of training: a linear layer with its bias and activation, the
+// cross-entropy loss and its gradient, and in-place optimizer updates. Each
+// replaces several elementwise launches, and the temporaries between them,
+// with one. The tensor package and package nn use a backend's Fused
+// methods when it has them and fall back to composed ops otherwise, with
+// the same results to float32 rounding.
+type Fused interface {
+	// MatMulBias sets dst = a·b + bias (bias has shape [N] and is added to
+	// every row), followed by ReLU (max(x, 0), NaN staying NaN) when relu
+	// is set. Operands are as for MatMul without accumulate; bias.Buf is
+	// nil for no bias.
+	MatMulBias(dst, a, b, bias Strided, relu bool)
+	// CrossEntropy sets loss[i] = −log softmax(logits[i, :])[t] for each
+	// row i of logits [N, C], where t = int(targets[i]) clamped to
+	// [0, C−1] (the tensor package checks the range where that is free).
+	// loss and targets have shape [N]; C ≥ 1.
+	CrossEntropy(loss, logits, targets Strided)
+	// CrossEntropyGrad sets dst[i, j] = (softmax(logits[i, :])[j] −
+	// [j == t]) · grad[i] · scale, the gradient of CrossEntropy given the
+	// gradient grad [N] of its result (often a broadcast scalar, stride 0);
+	// dst has logits' shape and t is clamped as in CrossEntropy.
+	CrossEntropyGrad(dst, logits, targets, grad Strided, scale float32)
+	// SGDStep updates param and its momentum buffer in place from grad
+	// (see SGDParams). All three are contiguous and of the same size; buf
+	// is neither read nor written when Momentum is 0.
+	SGDStep(param, grad, buf Strided, p SGDParams)
+	// AdamStep updates param and its moment estimates m and v in place
+	// from grad (see AdamParams). All four are contiguous and of the same
+	// size.
+	AdamStep(param, grad, m, v Strided, p AdamParams)
+}
+
+// SGDParams are the hyper-parameters of one SGD update, torch.optim.SGD's:
+// with g the gradient and p the parameter, each rounded to float32 after
+// every operation as separate ops would,
+//
+//	g ← g + WeightDecay·p                  (when WeightDecay ≠ 0)
+//	b ← g when First, else Momentum·b + (1−Dampening)·g
+//	g ← g + Momentum·b with Nesterov, else b   (when Momentum ≠ 0)
+//	p ← p − LR·g
+type SGDParams struct {
+	LR, Momentum, Dampening, WeightDecay float32
+	Nesterov                             bool
+	First                                bool // the momentum buffer is uninitialized: set it to g
+}
+
+// AdamParams are the hyper-parameters of one Adam or AdamW update,
+// torch.optim's, with the bias corrections of the step precomputed on the
+// host:
+//
+//	p ← p·(1 − LR·WeightDecay)             (Decoupled)
+//	g ← g + WeightDecay·p                  (not Decoupled)
+//	m ← Beta1·m + (1−Beta1)·g
+//	v ← Beta2·v + (1−Beta2)·g²
+//	p ← p − StepSize · m / (√v / BC2Sqrt + Eps)
+//
+// where StepSize = LR/(1−Beta1ᵗ) and BC2Sqrt = √(1−Beta2ᵗ) at step t.
+type AdamParams struct {
+	LR, Beta1, Beta2, Eps, WeightDecay float32
+	Decoupled                          bool
+	StepSize, BC2Sqrt                  float32
 }

@@ -1,0 +1,120 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// xent.comp: cross-entropy of each row of logits [rows, C] against a class
+// index per row, and (GRAD = 1) its gradient.
+// Bindings: 0 = dst, 1 = logits, 2 = targets, 3 = per-row incoming gradient
+// (GRAD only; the forward binds any buffer there). Spec constants: 0 =
+// workgroup size (power of two), 1 = MODE (0 one invocation per row, 1 one
+// workgroup per row), 2 = GRAD.
+//   GRAD = 0: dst[r] = log sum_j exp(x_j - m) - (x_t - m), m = max_j x_j
+//   GRAD = 1: dst[r, j] = (softmax(x)_j - [j == t]) * g[r] * scale
+// Targets are float32 class indices, clamped to [0, C-1] so that no index
+// leaves the row whatever they hold. The row statistics (m, sum of exp)
+// come from one read pass as in softmax.comp.
+#include "vkmath.glsl"
+
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint MODE = 0;
+layout(constant_id = 2) const uint GRAD = 0;
+
+layout(binding = 0) writeonly buffer D { float d[]; };
+layout(binding = 1) readonly buffer L { float l[]; };
+layout(binding = 2) readonly buffer T { float tg[]; };
+layout(binding = 3) readonly buffer G { float g[]; };
+
+layout(push_constant) uniform PC {
+    uint rows;
+    uint C;
+    uint offL;
+    uint sLr;   // logits stride between rows
+    uint sLc;   // logits stride along a row
+    uint offT;
+    uint sT;
+    uint offD;
+    uint sDr;   // dst stride between rows (the loss's stride when GRAD = 0)
+    uint sDc;   // dst stride along a row (GRAD only)
+    uint offG;
+    uint sG;    // 0 when one gradient serves every row
+    float scale;
+} pc;
+
+#define NEG_INF uintBitsToFloat(0xff800000u)
+
+// add folds x into the running pair (m, z), z = sum exp(x_i - m).
+void add(inout float m, inout float z, float x) {
+    if (x == NEG_INF) return; // contributes 0; avoids -inf - -inf = NaN
+    if (x > m) {
+        z = z * vexp(m - x) + 1.0;
+        m = x;
+    } else {
+        z += vexp(x - m); // NaN x or m makes z NaN, so NaN propagates
+    }
+}
+
+void merge(inout float m, inout float z, float m2, float z2) {
+    if (z2 == 0.0) return;
+    if (z == 0.0) { m = m2; z = z2; return; }
+    float mm = nanmax(m, m2);
+    z = z * vexp(m - mm) + z2 * vexp(m2 - mm);
+    m = mm;
+}
+
+uint target(uint r) {
+    float t = tg[pc.offT + r * pc.sT];
+    // NaN and negatives fail t >= 0 and give class 0
+    return t >= 0.0 ? uint(min(t, float(pc.C - 1u))) : 0u;
+}
+
+// finish writes the loss of row r, or its gradient at columns k0, k0+step, ...
+void finish(uint r, uint k0, uint step, float m, float z) {
+    uint lo = pc.offL + r * pc.sLr;
+    uint t = target(r);
+    if (GRAD == 0u) {
+        if (k0 != 0u) return;
+        precise float x = l[lo + t * pc.sLc] - m;
+        d[pc.offD + r * pc.sDr] = vlog(z) - x;
+        return;
+    }
+    float iz = 1.0 / z;
+    float gs = g[pc.offG + r * pc.sG] * pc.scale;
+    uint dof = pc.offD + r * pc.sDr;
+    for (uint k = k0; k < pc.C; k += step) {
+        precise float p = vexp(l[lo + k * pc.sLc] - m) * iz;
+        if (k == t) p -= 1.0;
+        d[dof + k * pc.sDc] = p * gs;
+    }
+}
+
+shared float sm[gl_WorkGroupSize.x];
+shared float sz[gl_WorkGroupSize.x];
+
+void main() {
+    uint gid = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
+    if (MODE == 0u) {
+        uint r = gid * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
+        if (r >= pc.rows) return;
+        uint lo = pc.offL + r * pc.sLr;
+        float m = NEG_INF, z = 0.0;
+        for (uint k = 0u; k < pc.C; k++) add(m, z, l[lo + k * pc.sLc]);
+        finish(r, 0u, 1u, m, z);
+        return;
+    }
+    if (gid >= pc.rows) return;
+    uint t = gl_LocalInvocationID.x;
+    uint lo = pc.offL + gid * pc.sLr;
+    float m = NEG_INF, z = 0.0;
+    for (uint k = t; k < pc.C; k += gl_WorkGroupSize.x) add(m, z, l[lo + k * pc.sLc]);
+    sm[t] = m;
+    sz[t] = z;
+    barrier();
+    for (uint h = gl_WorkGroupSize.x / 2u; h > 0u; h >>= 1) {
+        if (t < h) {
+            float a = sm[t], b = sz[t];
+            merge(a, b, sm[t + h], sz[t + h]);
+            sm[t] = a;
+            sz[t] = b;
+        }
+        barrier();
+    }
+    finish(gid, t, gl_WorkGroupSize.x, sm[0], sz[0]);
+}

@@ -1,0 +1,146 @@
+package vulkan
+
+import "github.com/vktensor/vktensor/tensor/backend"
+
+// The fused kernels of backend.Fused besides MatMulBias (matmul.go):
+// cross-entropy and its gradient (shaders/xent.comp), and the SGD and Adam
+// steps (shaders/sgd.comp, shaders/adam.comp), each one dispatch.
+
+var _ backend.Fused = (*Backend)(nil)
+
+// Push constant sizes in bytes.
+const (
+	xentPush = 13 * 4
+	sgdPush  = 9 * 4
+	adamPush = 15 * 4
+)
+
+// within reports whether off + Σ (shape[i]−1)·strides[i] is a 32-bit
+// element index for every operand.
+func within(ops ...backend.Strided) bool {
+	for _, s := range ops {
+		hi := s.Offset
+		for i, d := range s.Shape {
+			if d > 0 {
+				hi += (d - 1) * s.Strides[i]
+			}
+		}
+		if s.Offset < 0 || hi > maxElems {
+			return false
+		}
+	}
+	return true
+}
+
+// CrossEntropy sets loss[i] = −log softmax(logits[i, :])[targets[i]].
+func (b *Backend) CrossEntropy(loss, logits, targets backend.Strided) {
+	b.xent(loss, logits, targets, backend.Strided{}, 0, false)
+}
+
+// CrossEntropyGrad sets dst = (softmax(logits) − onehot(targets)) ·
+// grad[i] · scale.
+func (b *Backend) CrossEntropyGrad(dst, logits, targets, grad backend.Strided, scale float32) {
+	b.xent(dst, logits, targets, grad, scale, true)
+}
+
+// xent launches xent.comp: one invocation per row for short rows (the
+// MNIST case, 10 classes), one workgroup per row from 128 classes on, as
+// Softmax chooses.
+func (b *Backend) xent(dst, logits, targets, grad backend.Strided, scale float32, isGrad bool) {
+	rows, c := logits.Shape[0], logits.Shape[1]
+	if b.err != nil || rows == 0 || c == 0 {
+		return
+	}
+	ops := []backend.Strided{dst, logits, targets}
+	if isGrad {
+		ops = append(ops, grad)
+	}
+	if !within(ops...) || rows > maxElems || c > maxElems {
+		b.fail(errTooLarge)
+		return
+	}
+	mode, items := uint32(0), rows
+	if c >= 128 {
+		mode, items = 1, rows*rowGroup
+	}
+	g := uint32(0)
+	gr := in(logits) // bound but unused by the forward
+	push := []uint32{uint32(rows), uint32(c),
+		uint32(logits.Offset), uint32(logits.Strides[0]), uint32(logits.Strides[1]),
+		uint32(targets.Offset), uint32(targets.Strides[0]),
+		uint32(dst.Offset), uint32(dst.Strides[0]), 0, 0, 0, f32bits(scale)}
+	if isGrad {
+		g, gr = 1, in(grad)
+		push[9], push[10], push[11] = uint32(dst.Strides[1]), uint32(grad.Offset), uint32(grad.Strides[0])
+	}
+	pipe := b.pipeline("xent", 4, xentPush, rowGroup, mode, g)
+	b.dispatch(pipe, "xent", push, b.grid(items, rowGroup), out(dst), in(logits), in(targets), gr)
+}
+
+// SGDStep updates param and buf in place (shaders/sgd.comp).
+func (b *Backend) SGDStep(param, grad, buf backend.Strided, p backend.SGDParams) {
+	n := param.Size()
+	if b.err != nil || n == 0 {
+		return
+	}
+	var flags uint32
+	bufRange, offB := in(grad), 0 // bound but unused without momentum
+	ops := []backend.Strided{param, grad}
+	if p.Nesterov {
+		flags |= 1
+	}
+	if p.First {
+		flags |= 2
+	}
+	if p.Momentum != 0 {
+		flags |= 4
+		bufRange, offB = inout(buf), buf.Offset
+		ops = append(ops, buf)
+	}
+	if p.WeightDecay != 0 {
+		flags |= 8
+	}
+	if !flatFits(n, ops...) {
+		b.fail(errTooLarge)
+		return
+	}
+	push := []uint32{uint32(n), uint32(param.Offset), uint32(grad.Offset), uint32(offB),
+		f32bits(p.LR), f32bits(p.Momentum), f32bits(1 - p.Dampening), f32bits(p.WeightDecay), flags}
+	pipe := b.pipeline("sgd", 3, sgdPush, ewGroup)
+	b.dispatch(pipe, "sgd", push, b.grid(n, ewGroup), inout(param), in(grad), bufRange)
+}
+
+// AdamStep updates param, m and v in place (shaders/adam.comp).
+func (b *Backend) AdamStep(param, grad, m, v backend.Strided, p backend.AdamParams) {
+	n := param.Size()
+	if b.err != nil || n == 0 {
+		return
+	}
+	if !flatFits(n, param, grad, m, v) {
+		b.fail(errTooLarge)
+		return
+	}
+	var flags uint32
+	if p.WeightDecay != 0 {
+		flags |= 1
+	}
+	if p.Decoupled {
+		flags |= 2
+	}
+	push := []uint32{uint32(n), uint32(param.Offset), uint32(grad.Offset), uint32(m.Offset), uint32(v.Offset),
+		f32bits(p.Beta1), f32bits(p.Beta2), f32bits(1 - p.Beta1), f32bits(1 - p.Beta2), f32bits(p.Eps),
+		f32bits(p.WeightDecay), f32bits(1 - p.LR*p.WeightDecay), f32bits(p.StepSize), f32bits(p.BC2Sqrt), flags}
+	pipe := b.pipeline("adam", 4, adamPush, ewGroup)
+	b.dispatch(pipe, "adam", push, b.grid(n, ewGroup), inout(param), in(grad), inout(m), inout(v))
+}
+
+// flatFits reports whether n contiguous elements from each operand's offset
+// have 32-bit indices.
+func flatFits(n int, ops ...backend.Strided) bool {
+	for _, s := range ops {
+		if s.Offset < 0 || s.Offset+n-1 > maxElems {
+			return false
+		}
+	}
+	return true
+}
