@@ -34,34 +34,22 @@ func NewConv2d(rng *tensor.RNG, in, out, kernel, stride, padding int) *Conv2d {
 // Forward maps x of shape [N, in, H, W] to [N, out, H', W'] with
 // H' = (H + 2·padding − kernel)/stride + 1 (rounded down), likewise W'.
 //
-// It lowers the convolution to one matrix product (im2col): each of the
-// kernel² taps is a strided view of the padded input, the taps are stacked
-// into columns [N, in·kernel², H'·W'], and the weight, seen as
-// [out, in·kernel²], multiplies them. Every step is a differentiable tensor
-// op, so autograd provides the gradients.
+// It lowers the convolution to one matrix product (im2col): x.Unfold lays
+// every kernel-sized patch out as a column [N, in·kernel², H'·W'], and the
+// weight, seen as [out, in·kernel²], multiplies them. Unfold and MatMul are
+// differentiable, so autograd provides the gradients (Unfold's is the
+// col2im sum).
 func (c *Conv2d) Forward(x *tensor.Tensor) *tensor.Tensor {
 	sh, ws := x.Shape(), c.Weight.Shape()
 	if len(sh) != 4 || sh[1] != ws[1] {
 		panic(&tensor.ShapeError{Op: "Conv2d", Shapes: [][]int{sh, ws}, Reason: "are not an input [N, in, H, W] and a weight [out, in, k, k]"})
 	}
 	n, ci, k, s, p := sh[0], sh[1], ws[2], c.Stride, c.Padding
-	if p > 0 {
-		x = pad2d(x, p)
+	if sh[2]+2*p < k || sh[3]+2*p < k {
+		panic(&tensor.ShapeError{Op: "Conv2d", Shapes: [][]int{sh, ws}, Reason: fmt.Sprintf("have a padded input (%d×%d) smaller than the kernel", sh[2]+2*p, sh[3]+2*p)})
 	}
-	h, w := x.Dim(2), x.Dim(3)
-	if h < k || w < k {
-		panic(&tensor.ShapeError{Op: "Conv2d", Shapes: [][]int{sh, ws}, Reason: fmt.Sprintf("have a padded input (%d×%d) smaller than the kernel", h, w)})
-	}
-	ho, wo := (h-k)/s+1, (w-k)/s+1
-	taps := make([]*tensor.Tensor, 0, k*k)
-	for i := range k {
-		for j := range k {
-			taps = append(taps, x.Slice(2, i, i+s*(ho-1)+1, s).Slice(3, j, j+s*(wo-1)+1, s))
-		}
-	}
-	// [N, in, k², H', W']: column index ci·k² + i·k + j, matching the
-	// row-major flattening of the weight's [in, k, k].
-	cols := tensor.Stack(2, taps...).Reshape(n, ci*k*k, ho*wo)
+	ho, wo := (sh[2]+2*p-k)/s+1, (sh[3]+2*p-k)/s+1
+	cols := x.Unfold(k, s, p)
 	y := c.Weight.Reshape(ws[0], ci*k*k).MatMul(cols).Reshape(n, ws[0], ho, wo)
 	if c.Bias != nil {
 		y = y.Add(c.Bias.Reshape(ws[0], 1, 1))
@@ -69,17 +57,6 @@ func (c *Conv2d) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return y
 }
 
-// pad2d surrounds the last two axes of x with p zeros on each side.
-func pad2d(x *tensor.Tensor, p int) *tensor.Tensor {
-	d := tensor.On(x.Backend())
-	sh := x.Shape()
-	rows := d.Zeros(sh[0], sh[1], p, sh[3])
-	x = tensor.Concat(2, rows, x, rows)
-	cols := d.Zeros(sh[0], sh[1], sh[2]+2*p, p)
-	return tensor.Concat(3, cols, x, cols)
-}
-
-// Parameters returns the weight and the bias.
 func (c *Conv2d) Parameters() []*tensor.Tensor { return tensorsOf(c.NamedParameters()) }
 
 // NamedParameters returns "weight" and "bias".

@@ -392,6 +392,27 @@ func parityCases(r *rand.Rand) []pcase {
 			rel: 1e-5, abs: 1e-5,
 		})
 	}
+	// im2col and its adjoint: odd image sizes, stride 1 and 2, padding 0-2,
+	// a transposed (non-contiguous) source
+	for _, c := range []struct{ n, ch, h, w, k, s, p int }{
+		{2, 3, 7, 9, 3, 1, 1}, {1, 2, 33, 7, 5, 2, 2}, {3, 1, 5, 5, 5, 1, 0}, {2, 4, 8, 6, 2, 2, 0},
+	} {
+		ho, wo := (c.h+2*c.p-c.k)/c.s+1, (c.w+2*c.p-c.k)/c.s+1
+		img := []int{c.n, c.ch, c.h, c.w}
+		cols := []int{c.n, c.ch, c.k * c.k, ho, wo}
+		k, st, pd := c.k, c.s, c.p
+		cs = append(cs, pcase{
+			name: fmt.Sprintf("im2col/%v/k%d-s%d-p%d", img, k, st, pd),
+			ops:  []opnd{{cols, dense, nil}, {img, transposed, nil}},
+			run:  func(b backend.Backend, o []backend.Strided) { b.Im2Col(o[0], o[1], k, st, pd) },
+		}, pcase{
+			name: fmt.Sprintf("col2im/%v/k%d-s%d-p%d", img, k, st, pd),
+			ops:  []opnd{{img, stepped, nil}, {cols, transposed, nil}},
+			run:  func(b backend.Backend, o []backend.Strided) { b.Col2Im(o[0], o[1], k, st, pd) },
+			// sums of up to k² terms, float32 on the GPU vs float64 on the CPU
+			rel: 1e-5, abs: 1e-6,
+		})
+	}
 	return cs
 }
 
