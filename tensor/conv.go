@@ -6,11 +6,25 @@ import "fmt"
 // [N, C, H, W] (zero padding on every side, the given stride) as columns:
 // the result is [N, C·kernel², Ho·Wo] with Ho = (H+2·padding−kernel)/stride+1
 // and Wo likewise, row c·kernel²+i·kernel+j holding channel c's pixel at tap
-// (i, j) of each patch, as PyTorch's unfold. A convolution is then one
-// matrix product of the weight [out, C·kernel²] with the columns (im2col).
-// Its gradient sums each column entry back onto the pixel it came from.
+// (i, j) of each patch, as PyTorch's unfold. Its gradient sums each column
+// entry back onto the pixel it came from.
 func (t *Tensor) Unfold(kernel, stride, padding int) *Tensor {
-	const name = "Unfold"
+	return t.patches("Unfold", kernel, stride, padding, false)
+}
+
+// Im2Col is Unfold with the patches of the whole batch side by side: the
+// result is the matrix [C·kernel², N·Ho·Wo] whose column n·Ho·Wo + y·Wo + x
+// is the patch of image n at output position (y, x). A convolution with
+// weight [out, C, kernel, kernel] is then a single matrix product,
+// weight.Reshape(out, C·kernel²).MatMul(cols), giving [out, N·Ho·Wo].
+func (t *Tensor) Im2Col(kernel, stride, padding int) *Tensor {
+	return t.patches("Im2Col", kernel, stride, padding, true)
+}
+
+// patches lays out the patches of t for Unfold (batch outermost) or Im2Col
+// (batch inside the columns). Both run the backend's Im2Col into a
+// destination whose strides give the wanted layout.
+func (t *Tensor) patches(name string, kernel, stride, padding int, matrix bool) *Tensor {
 	if len(t.shape) != 4 {
 		shapePanic(name, "is not a batch of images [N, C, H, W]", t.shape)
 	}
@@ -21,19 +35,31 @@ func (t *Tensor) Unfold(kernel, stride, padding int) *Tensor {
 	if h+2*padding < kernel || w+2*padding < kernel {
 		shapePanic(name, fmt.Sprintf("is smaller than the %d×%d kernel after padding %d", kernel, kernel, padding), t.shape)
 	}
-	ho, wo := (h+2*padding-kernel)/stride+1, (w+2*padding-kernel)/stride+1
+	ho, wo, kk := (h+2*padding-kernel)/stride+1, (w+2*padding-kernel)/stride+1, kernel*kernel
 	b := t.Backend()
-	out := alloc(b, []int{n, c, kernel * kernel, ho, wo}, t)
+	// storage holds the patches in the result's row-major order; cols views
+	// it as [N, C, k², Ho, Wo], the backend's layout.
+	storage := []int{n, c, kk, ho, wo}
+	toCols := []int{0, 1, 2, 3, 4}
+	if matrix {
+		storage = []int{c, kk, n, ho, wo}
+		toCols = []int{2, 0, 1, 3, 4}
+	}
+	out := alloc(b, storage, t)
+	cols := out.Permute(toCols...)
 	if out.ok() && out.Size() > 0 {
-		b.Im2Col(out.strided(name), t.strided(name), kernel, stride, padding)
+		b.Im2Col(cols.strided(name), t.strided(name), kernel, stride, padding)
 	}
 	out = record(out, name, []*Tensor{t}, func(g *Tensor) []*Tensor {
 		g = g.Contiguous()
 		dx := alloc(b, t.shape, g)
 		if dx.ok() && dx.Size() > 0 {
-			b.Col2Im(dx.strided(name), g.strided(name), kernel, stride, padding)
+			b.Col2Im(dx.strided(name), g.Permute(toCols...).strided(name), kernel, stride, padding)
 		}
 		return one(dx)
 	})
-	return out.Reshape(n, c*kernel*kernel, ho*wo)
+	if matrix {
+		return out.Reshape(c*kk, n*ho*wo)
+	}
+	return out.Reshape(n, c*kk, ho*wo)
 }

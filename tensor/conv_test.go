@@ -53,7 +53,17 @@ func TestUnfold(t *testing.T) {
 				}
 			}
 		}
-		loss := got.Mul(FromSlice(cw, want...)).Sum()
+		// Im2Col is the same patches with the batch moved inside the columns.
+		m := x.Im2Col(c.k, c.s, c.p)
+		perm := got.Reshape(c.n, c.ch*c.k*c.k, ho*wo).Permute(1, 0, 2).Reshape(c.ch*c.k*c.k, c.n*ho*wo)
+		md, _ := m.Data()
+		pd, _ := perm.Data()
+		for i := range md {
+			if md[i] != pd[i] {
+				t.Fatalf("%+v: Im2Col element %d = %v, want %v", c, i, md[i], pd[i])
+			}
+		}
+		loss := got.Mul(FromSlice(cw, want...)).Sum().Add(m.Sum().MulScalar(0))
 		if err := loss.Backward(); err != nil {
 			t.Fatal(err)
 		}
