@@ -292,13 +292,20 @@ void main() {
             loadB(k1, kEnd);
         }
         uint ao = p * BK * AS4 + tr, bo = p * BK * BS4 + tc;
-        [[unroll]] for (uint kk = 0u; kk < BK; kk++) {
-            vec4 av[GM], bv[GN];
-            [[unroll]] for (uint g = 0u; g < GM; g++) av[g] = As[ao + kk * AS4 + g * RM];
-            [[unroll]] for (uint g = 0u; g < GN; g++) bv[g] = Bs[bo + kk * BS4 + g * RN];
-            [[unroll]] for (uint g = 0u; g < GM; g++)
-                [[unroll]] for (uint i = 0u; i < 4u; i++)
-                    [[unroll]] for (uint h = 0u; h < GN; h++) acc[g * 4u + i][h] += av[g][i] * bv[h];
+        // four k per iteration, unrolled here (BK is only known at
+        // pipeline creation); fma() so every product is one FFMA, not an
+        // FMUL and an FADD
+        for (uint k4 = 0u; k4 < BK; k4 += 4u) {
+            [[unroll]] for (uint j = 0u; j < 4u; j++) {
+                uint kk = k4 + j;
+                vec4 av[GM], bv[GN];
+                [[unroll]] for (uint g = 0u; g < GM; g++) av[g] = As[ao + kk * AS4 + g * RM];
+                [[unroll]] for (uint g = 0u; g < GN; g++) bv[g] = Bs[bo + kk * BS4 + g * RN];
+                [[unroll]] for (uint g = 0u; g < GM; g++)
+                    [[unroll]] for (uint i = 0u; i < 4u; i++)
+                        [[unroll]] for (uint h = 0u; h < GN; h++)
+                            acc[g * 4u + i][h] = fma(vec4(av[g][i]), bv[h], acc[g * 4u + i][h]);
+            }
         }
         if (more) store(p ^ 1u);
         barrier();
