@@ -105,14 +105,15 @@ func NewLinear(rng *tensor.RNG, in, out int) *Linear {
 	}
 }
 
-// Forward maps x of shape [..., in] to [..., out].
+// Forward maps x of shape [..., in] to [..., out] with tensor.Linear: the
+// product and the bias in one launch where the backend fuses them.
 func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
-	// MatMul reads the transposed weight through its strides, no copy.
-	y := x.MatMul(l.Weight.T())
-	if l.Bias != nil {
-		y = y.Add(l.Bias)
-	}
-	return y
+	return tensor.Linear(x, l.Weight, l.Bias)
+}
+
+// forwardReLU is Forward followed by ReLU, fused (tensor.LinearReLU).
+func (l *Linear) forwardReLU(x *tensor.Tensor) *tensor.Tensor {
+	return tensor.LinearReLU(x, l.Weight, l.Bias)
 }
 
 // Parameters returns the weight and the bias.
@@ -209,12 +210,28 @@ type Sequential struct {
 // NewSequential returns the composition of layers, first applied first.
 func NewSequential(layers ...Module) *Sequential { return &Sequential{Layers: layers} }
 
-// Forward feeds x through every layer.
+// Forward feeds x through every layer. A Linear directly followed by a
+// ReLU runs as one fused layer (tensor.LinearReLU), which computes the same
+// values and gradients without the intermediate tensor.
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
-	for _, l := range s.Layers {
-		x = l.Forward(x)
+	for i := 0; i < len(s.Layers); i++ {
+		if l, ok := s.Layers[i].(*Linear); ok && i+1 < len(s.Layers) && isReLU(s.Layers[i+1]) {
+			x = l.forwardReLU(x)
+			i++
+			continue
+		}
+		x = s.Layers[i].Forward(x)
 	}
 	return x
+}
+
+// isReLU reports whether m is the ReLU layer (by value or pointer).
+func isReLU(m Module) bool {
+	switch m.(type) {
+	case ReLU, *ReLU:
+		return true
+	}
+	return false
 }
 
 // Parameters returns the parameters of every layer, in order.
@@ -243,11 +260,11 @@ func (s *Sequential) Train(on bool) {
 // CrossEntropyLoss returns the mean over the batch of −log softmax(logits)
 // at the target class, as PyTorch's nn.CrossEntropyLoss: logits is [N, C],
 // targets is [N] holding class indices as float32 integers in [0, C). It is
-// computed stably through LogSoftmax.
+// computed stably by tensor.CrossEntropy, in one launch per pass where the
+// backend fuses it.
 func CrossEntropyLoss(logits, targets *tensor.Tensor) *tensor.Tensor {
 	if logits.Rank() != 2 || targets.Rank() != 1 || targets.Dim(0) != logits.Dim(0) {
 		panic(&tensor.ShapeError{Op: "CrossEntropyLoss", Shapes: [][]int{logits.Shape(), targets.Shape()}, Reason: "are not logits [N, C] and targets [N]"})
 	}
-	picked := logits.LogSoftmax(1).Gather(1, targets.Reshape(-1, 1))
-	return picked.Mean().Neg()
+	return tensor.CrossEntropy(logits, targets)
 }

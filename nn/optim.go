@@ -4,12 +4,15 @@ import (
 	"math"
 
 	"github.com/vktensor/vktensor/tensor"
+	"github.com/vktensor/vktensor/tensor/backend"
 )
 
 // Optimizer updates parameters from their gradients.
 type Optimizer interface {
 	// Step updates every parameter that has a gradient, in place (with
-	// tensor.Assign, under tensor.NoGrad), and returns the first runtime
+	// one fused kernel per parameter where the backend has them, see
+	// tensor.SGDUpdate, else with tensor.Assign under tensor.NoGrad), and
+	// returns the first runtime
 	// failure met. Its state tensors are kept (tensor.Keep), so Step may run
 	// inside a tensor.Step.
 	Step() error
@@ -32,6 +35,9 @@ func zeroGrad(ps []*tensor.Tensor) {
 //	b ← g on the first step, else Momentum·b + (1−Dampening)·g
 //	g ← g + Momentum·b with Nesterov, else b   (when Momentum ≠ 0)
 //	p ← p − LR·g
+//
+// On backends with fused kernels (backend.Fused) each parameter's update is
+// one launch (tensor.SGDUpdate), with the same float32 roundings.
 type SGD struct {
 	LR, Momentum, Dampening, WeightDecay float32
 	Nesterov                             bool
@@ -53,6 +59,9 @@ func (o *SGD) Step() error {
 		for i, p := range o.params {
 			g := p.Grad()
 			if g == nil {
+				continue
+			}
+			if o.fused(i, p, g, &err) {
 				continue
 			}
 			// The math reads a detached view: ops on it skip autograd's
@@ -81,6 +90,29 @@ func (o *SGD) Step() error {
 	return err
 }
 
+// fused runs the update of parameter i as one kernel
+// (tensor.SGDUpdate) and reports whether it could.
+func (o *SGD) fused(i int, p, g *tensor.Tensor, err *error) bool {
+	hp := backend.SGDParams{LR: o.LR, Momentum: o.Momentum, Dampening: o.Dampening,
+		WeightDecay: o.WeightDecay, Nesterov: o.Nesterov}
+	buf := o.bufs[i]
+	if o.Momentum != 0 && buf == nil {
+		if _, ok := p.Backend().(backend.Fused); !ok {
+			return false
+		}
+		// The kernel initializes the buffer (First); Zeros just gives it
+		// storage.
+		buf = tensor.Keep(tensor.On(p.Backend()).Zeros(p.Shape()...))
+		hp.First = true
+	}
+	ok, e := tensor.SGDUpdate(p, g, buf, hp)
+	if ok {
+		o.bufs[i] = buf
+		keepErr(err, e)
+	}
+	return ok
+}
+
 // ZeroGrad zeroes the gradients of the parameters.
 func (o *SGD) ZeroGrad() { zeroGrad(o.params) }
 
@@ -100,6 +132,9 @@ func keepErr(first *error, err error) {
 //	m ← Beta1·m + (1−Beta1)·g
 //	v ← Beta2·v + (1−Beta2)·g²
 //	p ← p − LR/(1−Beta1ᵗ) · m / (√v/√(1−Beta2ᵗ) + Eps)
+//
+// On backends with fused kernels (backend.Fused) each parameter's update is
+// one launch (tensor.AdamUpdate), with the same float32 roundings.
 type Adam struct {
 	LR, Beta1, Beta2, Eps, WeightDecay float32
 	Decoupled                          bool
@@ -141,6 +176,17 @@ func (o *Adam) Step() error {
 			}
 			o.steps[i]++
 			t := float64(o.steps[i])
+			// Bias corrections in float64: 1−β₂ᵗ is tiny for small t.
+			bc1 := 1 - math.Pow(float64(o.Beta1), t)
+			bc2 := 1 - math.Pow(float64(o.Beta2), t)
+			stepSize := float32(float64(o.LR) / bc1)
+			hp := backend.AdamParams{LR: o.LR, Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps,
+				WeightDecay: o.WeightDecay, Decoupled: o.Decoupled,
+				StepSize: stepSize, BC2Sqrt: float32(math.Sqrt(bc2))}
+			if ok, e := tensor.AdamUpdate(p, g, o.m[i], o.v[i], hp); ok {
+				keepErr(&err, e)
+				continue
+			}
 			pd := p.Detach() // see SGD.Step
 			if o.WeightDecay != 0 {
 				if o.Decoupled {
@@ -152,10 +198,6 @@ func (o *Adam) Step() error {
 			m, v := o.m[i], o.v[i]
 			keepErr(&err, m.Assign(m.MulScalar(o.Beta1).Add(g.MulScalar(1-o.Beta1))))
 			keepErr(&err, v.Assign(v.MulScalar(o.Beta2).Add(g.Square().MulScalar(1-o.Beta2))))
-			// Bias corrections in float64: 1−β₂ᵗ is tiny for small t.
-			bc1 := 1 - math.Pow(float64(o.Beta1), t)
-			bc2 := 1 - math.Pow(float64(o.Beta2), t)
-			stepSize := float32(float64(o.LR) / bc1)
 			denom := v.Sqrt().DivScalar(float32(math.Sqrt(bc2))).AddScalar(o.Eps)
 			keepErr(&err, p.Assign(pd.Sub(m.Div(denom).MulScalar(stepSize))))
 		}
