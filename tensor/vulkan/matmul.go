@@ -17,14 +17,16 @@ type variant struct {
 }
 
 // The three tilings, smallest first. H200 (GPU timestamps, TFLOP/s at
-// n = 1024/2048/4096/8192, 128×128 forced at every size): 128×128×16 8×8
-// 28.2/36.2/37.0/37.2 (the warp-shaped grid 28.6/36.1/36.9/36.9), ×8 deep
+// n = 1024/2048/4096/8192, 128×128 forced at every size, so 4 splits at
+// 1024): 128×128×16 8×8 with the warp-shaped grid 28.6/36.1/36.9/36.9
+// (29.8 at 1024 with 2 splits, the default), row-major grid
+// 28.2/36.2/37.0/37.2 (equal within noise), ×8 deep
 // 27.3/34.1/35.3/35.6, 128×128×16 8×4 (512 invocations) 26.4/33.9/34.8/35.3,
 // 128×256 and 256×128 8×8 (512) about 30 and 29 at 8192, 128×64×16 8×4 23.
 var variants = []variant{
-	{32, 32, 16, 4, 4, false},   // small matrices and skinny products, 64 invocations
-	{64, 64, 16, 4, 4, false},   // medium, 256 invocations
-	{128, 128, 16, 8, 8, false}, // large, 256 invocations (BK 8 where shared memory is 32 KiB)
+	{32, 32, 16, 4, 4, false},  // small matrices and skinny products, 64 invocations
+	{64, 64, 16, 4, 4, false},  // medium, 256 invocations
+	{128, 128, 16, 8, 8, true}, // large, 256 invocations (BK 8 where shared memory is 32 KiB)
 }
 
 func (v variant) wg() int { return (v.bm / v.tm) * (v.bn / v.tn) }
