@@ -91,5 +91,7 @@
 // pure-Go CPU backend (package cpu); On(b) creates tensors on another, and
 // To moves a tensor. The Vulkan backend (package vulkan) runs every op as
 // GPU compute shaders and queues them, so results come back to the host
-// only when Data, Item or String read them.
+// only when Data, Item or String read them. Backends that implement
+// backend.Fused also run Linear, LinearReLU, CrossEntropy and the optimizer
+// updates SGDUpdate and AdamUpdate as single fused kernels.
 package tensor

@@ -99,7 +99,7 @@ func gradLinear(out, x, w, b *Tensor, name string, relu bool) *Tensor {
 		if x.RequiresGrad() {
 			gs[0] = g.MatMul(w.Detach())
 		}
-		if w.RequiresGrad() {
+		if w.RequiresGrad() && !addProductToGrad(name, w, g.T(), x.Detach()) {
 			gs[1] = g.T().MatMul(x.Detach())
 		}
 		if b != nil && b.RequiresGrad() {
@@ -107,6 +107,22 @@ func gradLinear(out, x, w, b *Tensor, name string, relu bool) *Tensor {
 		}
 		return gs
 	})
+}
+
+// addProductToGrad adds a·b into the gradient the leaf w has accumulated
+// so far, with one accumulating product, and reports whether it could (w
+// is a leaf whose gradient buffer exists, as from the second training step
+// on). Backward would otherwise compute a·b into a temporary and add that:
+// the same sum, with one launch and one weight-sized buffer more.
+func addProductToGrad(name string, w, a, b *Tensor) bool {
+	gr := w.grad
+	if !w.leaf || gr == nil || gr.err != nil || a.err != nil || b.err != nil || !gr.IsContiguous() {
+		return false
+	}
+	if gr.Size() > 0 {
+		gr.Backend().MatMul(gr.strided(name), a.strided(name), b.strided(name), true)
+	}
+	return true
 }
 
 // CrossEntropy returns the mean over the rows of −log softmax(logits) at

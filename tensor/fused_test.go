@@ -82,11 +82,15 @@ func TestLinearMatchesComposed(t *testing.T) {
 			checkShapeEq(t, "Linear", y1, y2.Shape())
 			closeSlices(t, "Linear value", readData(t, y1), readData(t, y2), 1e-6)
 			gw := d.FromSlice(randSlice(r, y1.Size()), y1.Shape()...)
-			if err := y1.Mul(gw).Sum().Backward(); err != nil {
-				t.Fatal(err)
-			}
-			if err := y2.Mul(gw).Sum().Backward(); err != nil {
-				t.Fatal(err)
+			// twice: the second pass adds the weight gradient into the
+			// existing one in place (addProductToGrad)
+			for range 2 {
+				if err := y1.Mul(gw).Sum().Backward(); err != nil {
+					t.Fatal(err)
+				}
+				if err := y2.Mul(gw).Sum().Backward(); err != nil {
+					t.Fatal(err)
+				}
 			}
 			pairs := [][2]*Tensor{{x1, x2}, {w1, w2}}
 			if c.bias {
