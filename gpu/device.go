@@ -84,7 +84,7 @@ type physical struct {
 	ext    extInfo
 }
 
-func newInstance(validate bool, col *collector) (inst vk.Instance, h cgo.Handle, msgInfo unsafe.Pointer, err error) {
+func newInstance(validate bool, col *collector, extra []string) (inst vk.Instance, h cgo.Handle, msgInfo unsafe.Pointer, err error) {
 	var n uint32
 	vk.EnumerateInstanceExtensionProperties("", &n, nil)
 	props := make([]vk.ExtensionProperties, n)
@@ -100,6 +100,12 @@ func newInstance(validate bool, col *collector) (inst vk.Instance, h cgo.Handle,
 		// MoltenVK and other non-conformant drivers are only listed with it.
 		exts = append(exts, cstr("VK_KHR_portability_enumeration"))
 		flags |= 1 // VK_INSTANCE_CREATE_ENUMERATE_PORTABILITY_BIT_KHR
+	}
+	for _, e := range extra {
+		if !have[e] {
+			return nil, 0, nil, fmt.Errorf("%w: instance extension %s is not available", ErrNoDevice, e)
+		}
+		exts = append(exts, cstr(e))
 	}
 	var next unsafe.Pointer
 	if validate {
@@ -124,6 +130,11 @@ func newInstance(validate bool, col *collector) (inst vk.Instance, h cgo.Handle,
 		h = cgo.NewHandle(col)
 		msgInfo = messengerInfo(uintptr(h))
 		next = msgInfo // also report messages from vkCreate/DestroyInstance
+		if layerHasExtension("VK_LAYER_KHRONOS_validation", "VK_EXT_validation_features") {
+			exts = append(exts, cstr("VK_EXT_validation_features"))
+			next = validationFeatures(msgInfo)
+			defer cfree(next)
+		}
 	}
 	api := instanceVersion()
 	if api > vk.MakeVersion(1, 3, 0) {
@@ -160,6 +171,22 @@ func newInstance(validate bool, col *collector) (inst vk.Instance, h cgo.Handle,
 	}
 	vk.InitInstance(inst)
 	return inst, h, msgInfo, nil
+}
+
+// layerHasExtension reports whether layer provides the instance extension
+// ext.
+func layerHasExtension(layer, ext string) bool {
+	var n uint32
+	vk.EnumerateInstanceExtensionProperties(cstr(layer), &n, nil)
+	props := make([]vk.ExtensionProperties, n)
+	vk.EnumerateInstanceExtensionProperties(cstr(layer), &n, props)
+	for _, p := range props {
+		p.Deref()
+		if vk.ToString(p.ExtensionName[:]) == ext {
+			return true
+		}
+	}
+	return false
 }
 
 func vendorName(id uint32) string {
@@ -297,7 +324,7 @@ func Devices() ([]DeviceInfo, error) {
 		return nil, err
 	}
 	instanceMu.Lock()
-	inst, _, _, err := newInstance(false, nil)
+	inst, _, _, err := newInstance(false, nil, nil)
 	instanceMu.Unlock()
 	if err != nil {
 		return nil, err
@@ -377,7 +404,7 @@ func Open(opts Options) (*Device, error) {
 		d.opts.MaxBatch = 1024
 	}
 	instanceMu.Lock()
-	inst, h, msgInfo, err := newInstance(d.validate, d.col)
+	inst, h, msgInfo, err := newInstance(d.validate, d.col, d.opts.InstanceExtensions)
 	instanceMu.Unlock()
 	if err != nil {
 		return nil, err
@@ -443,6 +470,12 @@ func (d *Device) open() error {
 	}
 	if p.info.CooperativeMatrix {
 		exts = append(exts, cstr("VK_KHR_cooperative_matrix"))
+	}
+	for _, e := range d.opts.DeviceExtensions {
+		if !p.exts[e] {
+			return fmt.Errorf("%w: %s lacks device extension %s", ErrNoDevice, p.info.Name, e)
+		}
+		exts = append(exts, cstr(e))
 	}
 	if p.exts["VK_KHR_portability_subset"] {
 		exts = append(exts, cstr("VK_KHR_portability_subset")) // required when present

@@ -245,9 +245,8 @@ func (d *Device) PipelineCachePath() string { return d.cachePath }
 // loadPipelineCache creates the VkPipelineCache, seeded from disk when
 // possible. Failures only cost compile time, so they are ignored.
 func (d *Device) loadPipelineCache() {
-	// CPU implementations (lavapipe) skip the disk cache: it saves them
-	// little, and one crash inside lavapipe's vkCreateComputePipelines was
-	// seen while parallel test processes shared the file.
+	// CPU implementations (lavapipe) skip the disk cache: their compiles
+	// are cheap, and parallel test processes would share the file.
 	if !d.opts.NoPipelineCache && d.info.Type != DeviceCPU {
 		if dir, err := os.UserCacheDir(); err == nil {
 			d.cachePath = filepath.Join(dir, "vktensor", "pipeline-cache-"+hex.EncodeToString(d.info.CacheUUID[:])+".bin")

@@ -213,6 +213,28 @@ static void* vkt_messenger_info_new(uintptr_t user) {
 	return i;
 }
 
+// vkt_validation_features_new returns a malloc'd VkValidationFeaturesEXT
+// (VK_EXT_validation_features) chained before next, which turns off the
+// validation layer's on-disk shader validation cache: concurrent processes
+// (parallel test binaries) share that file, and one reading it while another
+// wrote it crashed inside vkCreateComputePipelines.
+typedef struct {
+	uint32_t sType; const void* pNext;
+	uint32_t enabledCount; const uint32_t* pEnabled;
+	uint32_t disabledCount; const uint32_t* pDisabled;
+	uint32_t disabled[1];
+} vkt_validation_features;
+
+static void* vkt_validation_features_new(void* next) {
+	vkt_validation_features* f = calloc(1, sizeof *f);
+	f->sType = 1000247000; // VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT
+	f->pNext = next;
+	f->disabled[0] = 5;    // VK_VALIDATION_FEATURE_DISABLE_SHADER_VALIDATION_CACHE_EXT
+	f->disabledCount = 1;
+	f->pDisabled = f->disabled;
+	return f;
+}
+
 static int32_t vkt_create_messenger(void* gipa, void* instance, void* info, uint64_t* out) {
 	typedef int32_t (*fn_t)(void*, void*, void*, uint64_t*);
 	fn_t f = (fn_t)((vkt_gipa_t)gipa)(instance, "vkCreateDebugUtilsMessengerEXT");
@@ -379,6 +401,12 @@ func memoryBudget(inst vk.Instance, phys vk.PhysicalDevice) (budget, usage [16]u
 // callback reports to the collector registered under handle.
 func messengerInfo(handle uintptr) unsafe.Pointer {
 	return C.vkt_messenger_info_new(C.uintptr_t(handle))
+}
+
+// validationFeatures allocates a VkValidationFeaturesEXT chained before
+// next that disables the layer's shared on-disk shader validation cache.
+func validationFeatures(next unsafe.Pointer) unsafe.Pointer {
+	return C.vkt_validation_features_new(next)
 }
 
 func createMessenger(inst vk.Instance, info unsafe.Pointer) (uint64, vk.Result) {
