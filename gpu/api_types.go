@@ -125,6 +125,12 @@ type Options struct {
 	NoPushDescriptors bool
 	// NoPipelineCache disables loading and saving the on-disk pipeline cache.
 	NoPipelineCache bool
+	// InstanceExtensions and DeviceExtensions are enabled on top of what
+	// the runtime needs, e.g. the window-system surface extensions and
+	// VK_KHR_swapchain for presenting frames (see Device.Handles). Open
+	// fails with ErrNoDevice when one is not available.
+	InstanceExtensions []string
+	DeviceExtensions   []string
 }
 
 // MemoryStats reports the device allocator's state.
