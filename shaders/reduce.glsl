@@ -4,7 +4,14 @@
 // Bindings: 0 = dst, 1 = src. Spec constants: 0 = workgroup size (power of
 // two), 1 = OP (backend.ReduceOp), 2 = MODE: 0 one invocation per output
 // (short rows; also coalesced when the outer axis is the dense one),
-// 1 one workgroup per output with a shared-memory tree (long rows).
+// 1 one workgroup per output with a shared-memory tree (long rows),
+// 2 columns: outputs adjacent in src (the innermost output axis has src
+// stride 1) and the reduced axes strided. A workgroup is RCOLS adjacent
+// outputs × (size/RCOLS) row groups; the reduced range is cut into chunks
+// of pc.chunk elements, one workgroup per (column block, chunk), and
+// chunk c writes its partial at dst offset + c*pc.cst (the host reduces
+// the partials in a second MODE 2 pass). Sum, Mean, Max and Min only; the
+// order of combination is fixed, so results are deterministic.
 // The subgroup variant (SUBGROUP defined) combines within subgroups with
 // GL_KHR_shader_subgroup_arithmetic first; it is only used for Sum, Mean,
 // Max and Min.
@@ -26,7 +33,12 @@ layout(push_constant) uniform PC {
     uint offD;
     uint nOut;    // number of outputs
     uint nIn;     // elements per output
+    uint chunk;   // MODE 2: reduced elements per workgroup
+    uint cst;     // MODE 2: dst stride between chunks' partials
+    uint div;     // Mean's divisor
 } pc;
+
+const uint RCOLS = 32u; // MODE 2: outputs per workgroup
 
 const bool ISMAX = OP == 2u || OP == 4u;
 const bool ISARG = OP == 4u || OP == 5u;
@@ -76,7 +88,7 @@ float comb(float a, float b) {
 
 float finish(float v, uint i) {
     if (ISARG) return float(i);
-    if (OP == 1u) return pc.nIn == 0u ? uintBitsToFloat(0x7fc00000u) : v / float(pc.nIn);
+    if (OP == 1u) return pc.div == 0u ? uintBitsToFloat(0x7fc00000u) : v / float(pc.div);
     return v;
 }
 
@@ -101,6 +113,29 @@ void main() {
             }
         }
         d[dof] = finish(v, vi);
+        return;
+    }
+    if (MODE == 2u) {
+        uint t = gl_LocalInvocationID.x;
+        uint tx = t % RCOLS, ty = t / RCOLS;
+        const uint ROWS = gl_WorkGroupSize.x / RCOLS;
+        uint blocks = (pc.nOut + RCOLS - 1u) / RCOLS;
+        uint c = gid / blocks; // chunk
+        uint r = (gid - c * blocks) * RCOLS + tx;
+        uint k0 = c * pc.chunk;
+        uint k1 = min(k0 + pc.chunk, pc.nIn);
+        float v = ident();
+        uint so = 0u, dof = 0u;
+        if (r < pc.nOut && k0 < pc.nIn) {
+            outer(r, so, dof);
+            for (uint k = k0 + ty; k < k1; k += ROWS) v = comb(v, s[so + inner(k)]);
+        }
+        sv[t] = v;
+        barrier();
+        if (ty == 0u && r < pc.nOut && k0 < pc.nIn) {
+            for (uint j = 1u; j < ROWS; j++) v = comb(v, sv[j * RCOLS + tx]);
+            d[dof + c * pc.cst] = finish(v, 0u);
+        }
         return;
     }
     // MODE 1: one workgroup per output row

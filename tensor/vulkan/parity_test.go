@@ -455,6 +455,9 @@ func reduceCases() []pcase {
 		{[]int{257, 1, 33}, 1, transposed, small, "columns, ties"},
 		{[]int{2, 3, 2, 3, 2, 7}, 3, stepped, nil, "rank 6"},
 		{[]int{5, 1100}, 1, broadcast, nil, "broadcast rows"},
+		{[]int{70, 300}, 1, transposed, nil, "columns"},
+		{[]int{3, 33, 131}, 2, transposed, nil, "columns, two kept axes"},
+		{[]int{1100, 65}, 1, transposed, wide, "many columns"},
 	}
 	for op := backend.ReduceOp(0); int(op) < backend.NumReduce; op++ {
 		for _, c := range list {
@@ -471,6 +474,29 @@ func reduceCases() []pcase {
 				ops:  []opnd{{c.src[:c.nd], stepped, nil}, {c.src, c.sl, c.gen}},
 				run:  func(b backend.Backend, o []backend.Strided) { b.Reduce(op, o[0], o[1]) },
 				rel:  rel, norm: norm, bound: bound,
+			})
+		}
+		// column reduction split into 3 chunks (two passes), several kept axes
+		if op <= backend.Min {
+			rel, norm := 0.0, 0.0
+			var bound func([][]float32, []backend.Strided) float64
+			if op == backend.Sum || op == backend.Mean {
+				rel, norm, bound = 1e-6, 2, sumBound
+				if op == backend.Mean {
+					norm = 2.0 / 131
+				}
+			}
+			cs = append(cs, pcase{
+				name: fmt.Sprintf("reduce/%d/columns, 3 chunks", op),
+				ops:  []opnd{{[]int{3, 33}, stepped, nil}, {[]int{3, 33, 131}, transposed, nil}},
+				run: func(b backend.Backend, o []backend.Strided) {
+					if _, ok := b.(*Backend); ok {
+						forceChunks = 3
+						defer func() { forceChunks = 0 }()
+					}
+					b.Reduce(op, o[0], o[1])
+				},
+				rel: rel, norm: norm, bound: bound,
 			})
 		}
 	}

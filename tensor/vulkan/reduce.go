@@ -56,6 +56,11 @@ func (b *Backend) Reduce(op backend.ReduceOp, dst, src backend.Strided) {
 			b.fail(errTooLarge)
 			return
 		}
+		// columns: outputs adjacent in src, reduced elements strided
+		if nIn >= 64 && p.n >= 32 && ip.st[0][3] != 1 && p.st[1][3] == 1 && op <= backend.Min {
+			b.reduceCols(op, dst, src, p, &ip, nIn)
+			continue
+		}
 		// a workgroup per row unless rows are short, or many rows that are
 		// adjacent to each other but strided inside
 		mode := uint32(1)
@@ -66,23 +71,100 @@ func (b *Backend) Reduce(op backend.ReduceOp, dst, src backend.Strided) {
 		if mode == 1 && b.info.SubgroupArithmetic && op <= backend.Min {
 			kernel = "reduce_sg"
 		}
-		pipe := b.pipeline(kernel, 2, 96, rowGroup, uint32(op), mode)
-		w := make([]uint32, 24)
-		for d := 0; d < maxRank; d++ {
-			w[d] = uint32(p.shape[d])
-			w[4+d] = uint32(p.st[1][d])
-			w[8+d] = uint32(p.st[0][d])
-			w[12+d] = uint32(ip.shape[d])
-			w[16+d] = uint32(ip.st[0][d])
-		}
-		w[20], w[21], w[22], w[23] = uint32(p.off[1]), uint32(p.off[0]), uint32(p.n), uint32(nIn)
+		w := reducePush(p, &ip, nIn)
 		items := p.n
 		if mode == 1 {
 			items *= rowGroup
 		}
-		b.dispatch(pipe, kernel, w, b.grid(items, rowGroup), out(dst), in(src))
+		b.dispatch(b.pipeline(kernel, 2, reducePushBytes, rowGroup, uint32(op), mode), kernel, w,
+			b.grid(items, rowGroup), out(dst), in(src))
 	}
 }
+
+// reducePushBytes is the size of reduce.glsl's push constants.
+const reducePushBytes = 108
+
+// reducePush fills reduce.glsl's push constants for part p (operand 0 dst,
+// 1 src) and the reduced block ip.
+func reducePush(p, ip *part, nIn int) []uint32 {
+	w := make([]uint32, reducePushBytes/4)
+	for d := 0; d < maxRank; d++ {
+		w[d] = uint32(p.shape[d])
+		w[4+d] = uint32(p.st[1][d])
+		w[8+d] = uint32(p.st[0][d])
+		w[12+d] = uint32(ip.shape[d])
+		w[16+d] = uint32(ip.st[0][d])
+	}
+	w[20], w[21], w[22], w[23] = uint32(p.off[1]), uint32(p.off[0]), uint32(p.n), uint32(nIn)
+	w[24], w[25], w[26] = uint32(nIn), 0, uint32(nIn)
+	return w
+}
+
+// colBlock is the number of adjacent outputs per MODE 2 workgroup
+// (RCOLS in reduce.glsl).
+const colBlock = 32
+
+// reduceCols reduces columns (MODE 2 of reduce.glsl): workgroups of
+// colBlock adjacent outputs × rowGroup/colBlock row groups. When there are
+// few column blocks, the reduced range is split into chunks that write
+// partials to a temporary [chunks, p.n] buffer, which a second MODE 2 pass
+// (over chunks, now adjacent outputs with stride p.n) reduces into dst.
+func (b *Backend) reduceCols(op backend.ReduceOp, dst, src backend.Strided, p, ip *part, nIn int) {
+	blocks := (p.n + colBlock - 1) / colBlock
+	rows := rowGroup / colBlock
+	// aim for ~2048 workgroups, each chunk at least 16 elements per row group
+	chunks := max(1, min((2048+blocks-1)/blocks, nIn/(16*rows)))
+	if forceChunks > 0 {
+		chunks = min(forceChunks, nIn)
+	}
+	if chunks == 1 {
+		w := reducePush(p, ip, nIn)
+		b.dispatch(b.pipeline("reduce", 2, reducePushBytes, rowGroup, uint32(op), 2), "reduce", w,
+			b.grid(blocks*rowGroup, rowGroup), out(dst), in(src))
+		return
+	}
+	chunk := (nIn + chunks - 1) / chunks
+	chunks = (nIn + chunk - 1) / chunk
+	tmp, err := b.Alloc(chunks * p.n)
+	if err != nil {
+		b.fail(err)
+		return
+	}
+	defer b.Free(tmp)
+	// pass 1: partials at tmp[c*p.n + r], r the row-major output index
+	op1 := op
+	if op == backend.Mean {
+		op1 = backend.Sum
+	}
+	q := *p
+	q.off[0] = 0
+	m := 1
+	for d := maxRank - 1; d >= 0; d-- {
+		q.st[0][d] = m
+		m *= q.shape[d]
+	}
+	w := reducePush(&q, ip, nIn)
+	w[24], w[25] = uint32(chunk), uint32(p.n)
+	b.dispatch(b.pipeline("reduce", 2, reducePushBytes, rowGroup, uint32(op1), 2), "reduce", w,
+		b.grid(blocks*chunks*rowGroup, rowGroup), gbuf(tmp).Out(), in(src))
+	// pass 2: reduce the chunks of every output
+	var r part
+	r.rank, r.n, r.shape = p.rank, p.n, p.shape
+	r.st[0], r.off[0] = p.st[0], p.off[0]
+	r.st[1] = q.st[0]
+	var red part // the chunks: stride p.n in tmp
+	red.rank, red.n = 1, chunks
+	red.shape = [maxRank]int{1, 1, 1, chunks}
+	red.st[0] = [maxRank]int{0, 0, 0, p.n}
+	w = reducePush(&r, &red, chunks)
+	w[26] = uint32(nIn)
+	b.dispatch(b.pipeline("reduce", 2, reducePushBytes, rowGroup, uint32(op), 2), "reduce", w,
+		b.grid(blocks*rowGroup, rowGroup), out(dst), gbuf(tmp).In())
+}
+
+// forceChunks, when not 0, forces the number of chunks of column
+// reductions (1: no split), for tests and tuning.
+var forceChunks int
 
 // Softmax computes softmax or log-softmax along the last axis; see
 // shaders/softmax.comp.
