@@ -104,6 +104,10 @@ func (*Backend) Copy(dst, src backend.Strided) {
 	d, a := data(dst.Buf)[dst.Offset:], data(src.Buf)[src.Offset:]
 	it := newIter(dst.Shape, dst, src)
 	sd, sa := it.inner(0), it.inner(1)
+	if len(it.shape) == 2 && sd == 1 && sa != 1 && it.strides[1][0] == 1 {
+		transposeCopy(d, it.strides[0][0], a, sa, it.shape[0], it.shape[1])
+		return
+	}
 	it.run(func(_ int, off *[maxOps]int, n int) {
 		od, oa := off[0], off[1]
 		if sd == 1 && sa == 1 {
@@ -112,6 +116,28 @@ func (*Backend) Copy(dst, src backend.Strided) {
 		}
 		for i := 0; i < n; i++ {
 			d[od+i*sd] = a[oa+i*sa]
+		}
+	})
+}
+
+// transposeCopy sets d[r*dr + c] = a[r + c*ac] for a rows×cols matrix: a
+// transpose into row-major order. It works in 32×32 blocks, so both the
+// reads down a's columns and the writes along d's rows stay in cache.
+func transposeCopy(d []float32, dr int, a []float32, ac, rows, cols int) {
+	const blk = 32
+	minBlocks := max(1, parallelMin/(blk*max(cols, 1)))
+	parallelFor((rows+blk-1)/blk, minBlocks, func(lo, hi int) {
+		for r0 := lo * blk; r0 < min(hi*blk, rows); r0 += blk {
+			r1 := min(r0+blk, rows)
+			for c0 := 0; c0 < cols; c0 += blk {
+				c1 := min(c0+blk, cols)
+				for r := r0; r < r1; r++ {
+					row := d[r*dr : r*dr+c1]
+					for c := c0; c < c1; c++ {
+						row[c] = a[r+c*ac]
+					}
+				}
+			}
 		}
 	})
 }
@@ -223,6 +249,12 @@ func (*Backend) Softmax(dst, src backend.Strided, log bool) {
 	dOff := rowOffsets(dst, lead.Shape)
 	sOff := rowOffsets(src, lead.Shape)
 	parallelFor(rows, max(1, parallelMin/n), func(lo, hi int) {
+		// The exponentials of a row, kept in float64 so that each is
+		// computed once and rounded once.
+		var e []float64
+		if !log {
+			e = make([]float64, n)
+		}
 		for row := lo; row < hi; row++ {
 			od, os := dOff(row), sOff(row)
 			m := float32(math.Inf(-1))
@@ -233,19 +265,23 @@ func (*Backend) Softmax(dst, src backend.Strided, log bool) {
 				}
 			}
 			var sum float64
-			for i := 0; i < n; i++ {
-				sum += math.Exp(float64(s[os+i*ss] - m))
-			}
 			if log {
+				for i := 0; i < n; i++ {
+					sum += math.Exp(float64(s[os+i*ss] - m))
+				}
 				ls := math.Log(sum)
 				for i := 0; i < n; i++ {
 					d[od+i*ds] = float32(float64(s[os+i*ss]-m) - ls)
 				}
-			} else {
-				inv := 1 / sum
-				for i := 0; i < n; i++ {
-					d[od+i*ds] = float32(math.Exp(float64(s[os+i*ss]-m)) * inv)
-				}
+				continue
+			}
+			for i := range e {
+				e[i] = math.Exp(float64(s[os+i*ss] - m))
+				sum += e[i]
+			}
+			inv := 1 / sum
+			for i, v := range e {
+				d[od+i*ds] = float32(v * inv)
 			}
 		}
 	})

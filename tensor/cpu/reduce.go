@@ -28,6 +28,10 @@ func (*Backend) Reduce(op backend.ReduceOp, dst, src backend.Strided) {
 		})
 		return
 	}
+	if len(out.shape) == 1 && sk == 1 && red.inner(0) != 1 && op <= backend.Min {
+		reduceColumns(op, d, sd, s, out.size, &red)
+		return
+	}
 	perOut := red.size
 	parallelFor(out.size, max(1, parallelMin/max(perOut, 1)), func(lo, hi int) {
 		out.walk(lo, hi, func(_ int, off *[maxOps]int, n int) {
@@ -35,6 +39,58 @@ func (*Backend) Reduce(op backend.ReduceOp, dst, src backend.Strided) {
 				d[off[0]+i*sd] = reduceBlock(op, s[off[1]+i*sk:], &red)
 			}
 		})
+	})
+}
+
+// reduceColumns reduces when the outputs are consecutive in src (a sum over
+// axis 0 of a row-major matrix): instead of striding down every column, it
+// walks the reduced block once per run of outputs and accumulates each
+// contiguous source row segment into the run, which keeps memory access
+// sequential. Runs are short enough for their accumulators to stay in L1.
+func reduceColumns(op backend.ReduceOp, d []float32, sd int, s []float32, nOut int, red *iter) {
+	const run = 1024
+	st := red.inner(0)
+	parallelFor(nOut, max(1, parallelMin/max(red.size, 1)), func(lo, hi int) {
+		acc := make([]float64, min(run, hi-lo))
+		best := make([]float32, min(run, hi-lo))
+		for a := lo; a < hi; a += run {
+			b := min(a+run, hi)
+			acc, best := acc[:b-a], best[:b-a]
+			clear(acc)
+			first := true
+			red.walk(0, red.size, func(_ int, off *[maxOps]int, n int) {
+				for i := 0; i < n; i++ {
+					seg := s[off[0]+i*st+a : off[0]+i*st+b]
+					switch {
+					case op == backend.Sum || op == backend.Mean:
+						for j, v := range seg {
+							acc[j] += float64(v)
+						}
+					case first:
+						copy(best, seg)
+					case op == backend.Max:
+						for j, v := range seg {
+							best[j] = maximum(best[j], v)
+						}
+					default:
+						for j, v := range seg {
+							best[j] = minimum(best[j], v)
+						}
+					}
+					first = false
+				}
+			})
+			for j := range acc {
+				v := best[j]
+				switch op {
+				case backend.Sum:
+					v = float32(acc[j])
+				case backend.Mean:
+					v = float32(acc[j] / float64(red.size))
+				}
+				d[(a+j)*sd] = v
+			}
+		}
 	})
 }
 
