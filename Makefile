@@ -3,7 +3,7 @@
 
 GO ?= go
 
-.PHONY: all setup run test test-race shaders fmt bench bench-readme
+.PHONY: all setup run test test-race shaders fmt bench bench-readme readme-perf
 
 all: test
 
@@ -37,8 +37,17 @@ fmt:
 bench: setup
 	$(GO) run ./bench $(ARGS)
 
-# Runs every suite and writes the README's Performance tables to
-# bench/out/perf.md (plus JSON lines and PNG plots). With a GPU, add
-# ARGS='-with-torch' to put PyTorch beside vktensor.
+# Runs every suite on this machine's devices, keeps the tables in
+# bench/results/$(RESULTS).md (plus JSON lines and PNG plots in bench/out),
+# and regenerates the README's Performance section from bench/results.
+# With a GPU, add ARGS='-with-torch' to put PyTorch beside vktensor; on a
+# GPU machine without Go, scripts/gpu-check.sh does the same from binaries.
+RESULTS ?= $(shell hostname)
 bench-readme: setup
-	$(GO) run ./bench -device cpu,gpu -json bench/out/results.jsonl -md bench/out/perf.md -png bench/out $(ARGS)
+	mkdir -p bench/results bench/out
+	$(GO) run ./bench -json bench/out/results.jsonl -md bench/results/$(RESULTS).md -png bench/out $(ARGS)
+	./scripts/readme-perf.sh
+
+# Regenerates the README's Performance section from bench/results only.
+readme-perf:
+	./scripts/readme-perf.sh
