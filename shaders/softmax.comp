@@ -2,18 +2,28 @@
 #extension GL_GOOGLE_include_directive : require
 // softmax.comp: softmax (or log-softmax, LOG = 1) over the last axis.
 // Bindings: 0 = dst, 1 = src. Spec constants: 0 = workgroup size (power of
-// two), 1 = MODE (0 one invocation per row, 1 one workgroup per row),
-// 2 = LOG. One read pass keeps a running (max, sum of exp) pair per
+// two), 1 = MODE (0 one invocation per row, 1 one workgroup per row,
+// 2 one workgroup per row with the row cached in shared memory), 2 = LOG,
+// 3 = CACHE (vec4s of shared row cache, MODE 2), 4 = VEC (MODE 2: rows
+// dense and 16-byte aligned in src and dst: vec4 loads and stores).
+// MODE 0 and 1: one read pass keeps a running (max, sum of exp) pair per
 // invocation (online softmax), the pairs are merged, and a second pass
 // writes; src is read twice, dst written once.
+// MODE 2: the row is read once into shared memory while taking its max;
+// exp(x - max) is computed once, summed and kept in the cache, and the
+// scaled values written; src is read once, dst written once.
 #include "vkmath.glsl"
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint MODE = 0;
 layout(constant_id = 2) const uint LOG = 0;
+layout(constant_id = 3) const uint CACHE = 1;
+layout(constant_id = 4) const uint VEC = 0;
 
 layout(binding = 0) writeonly buffer D { float d[]; };
+layout(binding = 0) writeonly buffer D4 { vec4 d4[]; };
 layout(binding = 1) readonly buffer S { float s[]; };
+layout(binding = 1) readonly buffer S4 { vec4 s4[]; };
 
 layout(push_constant) uniform PC {
     uvec4 oshape; // row shape (all axes but the last), rank 4
@@ -66,6 +76,86 @@ void write(uint so, uint dof, uint k, float m, float z, float lz, float iz) {
 
 shared float sm[gl_WorkGroupSize.x];
 shared float sz[gl_WorkGroupSize.x];
+shared vec4 cache[CACHE];
+
+// cached element k of the row (MODE 2)
+float getc(uint k) { return cache[k >> 2][k & 3u]; }
+void setc(uint k, float v) { cache[k >> 2][k & 3u] = v; }
+
+// rowMax returns the NaN-propagating max of every invocation's m.
+float rowMax(uint t, float m) {
+    sm[t] = m;
+    barrier();
+    for (uint h = gl_WorkGroupSize.x / 2u; h > 0u; h >>= 1) {
+        if (t < h) sm[t] = nanmax(sm[t], sm[t + h]);
+        barrier();
+    }
+    return sm[0];
+}
+
+// rowSum returns the sum of every invocation's z (fixed order).
+float rowSum(uint t, float z) {
+    sz[t] = z;
+    barrier();
+    for (uint h = gl_WorkGroupSize.x / 2u; h > 0u; h >>= 1) {
+        if (t < h) sz[t] += sz[t + h];
+        barrier();
+    }
+    return sz[0];
+}
+
+float max4(vec4 v) { return nanmax(nanmax(v.x, v.y), nanmax(v.z, v.w)); }
+
+vec4 exp4(vec4 v) { return vec4(vexp(v.x), vexp(v.y), vexp(v.z), vexp(v.w)); }
+
+void cached(uint r) {
+    uint t = gl_LocalInvocationID.x;
+    const uint G = gl_WorkGroupSize.x;
+    uint so, dof;
+    rowBase(r, so, dof);
+    float m = NEG_INF;
+    if (VEC == 1u) {
+        uint n4 = pc.L / 4u, s0 = so / 4u, d0 = dof / 4u;
+        for (uint k = t; k < n4; k += G) {
+            vec4 x = s4[s0 + k];
+            cache[k] = x;
+            m = nanmax(m, max4(x));
+        }
+        m = rowMax(t, m);
+        float z = 0.0;
+        for (uint k = t; k < n4; k += G) {
+            vec4 x = cache[k] - m;
+            if (LOG == 1u) {
+                cache[k] = x;
+                x = exp4(x);
+            } else {
+                x = exp4(x);
+                cache[k] = x;
+            }
+            z += (x.x + x.y) + (x.z + x.w);
+        }
+        z = rowSum(t, z);
+        float lz = vlog(z), iz = 1.0 / z;
+        for (uint k = t; k < n4; k += G) d4[d0 + k] = LOG == 1u ? cache[k] - lz : cache[k] * iz;
+        return;
+    }
+    for (uint k = t; k < pc.L; k += G) {
+        float x = s[so + k * pc.sst];
+        setc(k, x);
+        m = nanmax(m, x);
+    }
+    m = rowMax(t, m);
+    float z = 0.0;
+    for (uint k = t; k < pc.L; k += G) {
+        float x = getc(k) - m;
+        float e = vexp(x);
+        setc(k, LOG == 1u ? x : e);
+        z += e;
+    }
+    z = rowSum(t, z);
+    float lz = vlog(z), iz = 1.0 / z;
+    for (uint k = t; k < pc.L; k += G) d[dof + k * pc.dstr] = LOG == 1u ? getc(k) - lz : getc(k) * iz;
+}
 
 void main() {
     uint gid = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
@@ -80,7 +170,11 @@ void main() {
         for (uint k = 0u; k < pc.L; k++) write(so, dof, k, m, z, lz, iz);
         return;
     }
-    if (gid >= pc.nRows) return;
+    if (gid >= pc.nRows) return; // uniform across the workgroup
+    if (MODE == 2u) {
+        cached(gid);
+        return;
+    }
     uint t = gl_LocalInvocationID.x;
     uint so, dof;
     rowBase(gid, so, dof);

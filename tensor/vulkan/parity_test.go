@@ -358,7 +358,9 @@ func parityCases(r *rand.Rand) []pcase {
 		for _, c := range []struct {
 			sh     []int
 			dl, sl int
-		}{{[]int{33, 257}, dense, dense}, {[]int{257, 7}, stepped, transposed}, {[]int{3, 1, 33, 7}, dense, broadcast}, {[]int{5}, dense, dense}, {[]int{}, dense, dense}} {
+		}{{[]int{33, 257}, dense, dense}, {[]int{257, 7}, stepped, transposed}, {[]int{3, 1, 33, 7}, dense, broadcast}, {[]int{5}, dense, dense}, {[]int{}, dense, dense},
+			// cached rows: vec4, strided, unaligned; a row too long to cache
+			{[]int{5, 1024}, dense, dense}, {[]int{3, 300}, stepped, transposed}, {[]int{2, 3000}, shifted, dense}, {[]int{2, 9000}, dense, dense}} {
 			cs = append(cs, pcase{
 				name: fmt.Sprintf("softmax/%v/%v/%d-%d", lg, c.sh, c.dl, c.sl),
 				ops:  []opnd{{c.sh, c.dl, nil}, {c.sh, c.sl, wide}},

@@ -196,7 +196,14 @@ func (b *Backend) Softmax(dst, src backend.Strided, log bool) {
 		if L < 128 {
 			mode = 0
 		}
-		pipe := b.pipeline("softmax", 2, 72, rowGroup, mode, lg)
+		cache, vec := uint32(1), uint32(0)
+		if c := softmaxCache(L, b.info.MaxComputeSharedMemorySize); mode == 1 && c > 0 {
+			mode, cache = 2, uint32(c/4)
+			if sst == 1 && dstr == 1 && L%4 == 0 && aligned4(p) {
+				vec = 1
+			}
+		}
+		pipe := b.pipeline("softmax", 2, 72, rowGroup, mode, lg, cache, vec)
 		w := make([]uint32, 18)
 		for d := 0; d < maxRank; d++ {
 			w[d] = uint32(p.shape[d])
@@ -205,9 +212,39 @@ func (b *Backend) Softmax(dst, src backend.Strided, log bool) {
 		}
 		w[12], w[13], w[14], w[15], w[16], w[17] = uint32(p.off[1]), uint32(p.off[0]), uint32(L), uint32(sst), uint32(dstr), uint32(p.n)
 		items := p.n
-		if mode == 1 {
+		if mode != 0 {
 			items *= rowGroup
 		}
 		b.dispatch(pipe, "softmax", w, b.grid(items, rowGroup), gbuf(dst.Buf).Range(0, 0, gpu.Write), in(src))
 	}
+}
+
+// softmaxCache returns the row cache (floats, a power of two >= 1024) of
+// softmax.comp's MODE 2 for rows of L elements, or 0 when such a row does
+// not fit in shared memory next to the kernel's two reduction arrays.
+func softmaxCache(L int, shared uint32) int {
+	c := 1024
+	for c < L {
+		c *= 2
+	}
+	if 4*c+2*4*rowGroup > int(shared) {
+		return 0
+	}
+	return c
+}
+
+// aligned4 reports whether every operand of p starts each row on a
+// multiple of 4 elements.
+func aligned4(p *part) bool {
+	for k := 0; k < 2; k++ {
+		if p.off[k]%4 != 0 {
+			return false
+		}
+		for d := 0; d < maxRank; d++ {
+			if p.shape[d] > 1 && p.st[k][d]%4 != 0 {
+				return false
+			}
+		}
+	}
+	return true
 }
