@@ -123,7 +123,8 @@ type Frame struct {
 	Footer string
 	// DigitImages holds the grid's 64 digits, 28×28 each, row-major; a
 	// pixel shows as grey clamp(v*DigitScale+DigitBias, 0, 1). Nil keeps
-	// the digits of the previous frame.
+	// the digits of the previous frame; the same slice as last time is not
+	// uploaded again.
 	DigitImages []float32
 	DigitScale  float32
 	DigitBias   float32
@@ -255,9 +256,9 @@ func axes(f *Frame) (lossMax, accMin float64) {
 		if lossMax <= 0 || math.IsNaN(lossMax) || math.IsInf(lossMax, 0) {
 			lossMax = 1
 		}
-		// round up to 1, 2 or 5 times a power of ten
+		// round up to a round multiple of a power of ten
 		e := math.Pow(10, math.Floor(math.Log10(lossMax)))
-		for _, m := range []float64{1, 2, 5, 10} {
+		for _, m := range []float64{1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10} {
 			if m*e >= lossMax {
 				lossMax = m * e
 				break
@@ -321,7 +322,7 @@ type Renderer struct {
 	out, scene, font, digits, classes, weights *gpu.Buffer
 	w, h                                       int
 	flags                                      uint32
-	haveDigits                                 bool
+	digitsFrom                                 *float32 // DigitImages last uploaded
 }
 
 // NewRenderer builds the frame pipeline on dev and allocates the input
@@ -412,16 +413,16 @@ func (r *Renderer) Render(f *Frame) error {
 	if err != nil {
 		return err
 	}
-	if f.DigitImages != nil {
+	if f.DigitImages != nil && &f.DigitImages[0] != r.digitsFrom {
 		if len(f.DigitImages) != Digits*DigitPixels {
 			return fmt.Errorf("view: %d digit pixels, want %d", len(f.DigitImages), Digits*DigitPixels)
 		}
 		if err := r.dev.UploadFloat32(r.digits, 0, f.DigitImages); err != nil {
 			return err
 		}
-		r.haveDigits = true
+		r.digitsFrom = &f.DigitImages[0]
 	}
-	if !r.haveDigits {
+	if r.digitsFrom == nil {
 		return errors.New("view: the first frame needs DigitImages")
 	}
 	if len(f.Label) != Digits || (f.Pred != nil && len(f.Pred) != Digits) {

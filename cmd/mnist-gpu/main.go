@@ -70,6 +70,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	plotPath := fs.String("plot", "", "write loss and accuracy per epoch to this PNG file")
 	minAcc := fs.Float64("min-acc", 0, "exit with status 3 when the final test accuracy (percent) is below this")
 	limit := fs.Int("limit", 0, "train on the first N samples only (0: all 60000)")
+	viewOn := fs.Bool("view", false, "show training live in a window (needs a build with -tags glfw)")
+	snapshot := fs.String("snapshot", "", "after each epoch, draw the live view off-screen into this PNG file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -88,11 +90,19 @@ func run(args []string, stdout, stderr io.Writer) error {
 		cfg.LR = float32(*lr)
 	}
 
-	dev, closeDev, err := openDevice(*device, stderr)
+	lv, err := newLive(*viewOn, *snapshot, stderr)
+	if err != nil {
+		return err
+	}
+	if lv.window {
+		cfg.LogEvery = 4 // frames are drawn from the progress reports
+	}
+	dev, closeDev, err := openDevice(*device, stderr, lv.options)
 	if err != nil {
 		return err
 	}
 	defer closeDev()
+	defer lv.close() // before the device closes
 	fmt.Fprintf(stdout, "device: %s\n", dev.Backend().Name())
 
 	dir := *dataDir
@@ -120,6 +130,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			bar.finish(loss)
 			bar = nil
 		}
+		lv.progress(epoch, done, total, loss)
 	}
 	tr, err := trainer.New(cfg, dev, data)
 	if err != nil {
@@ -133,13 +144,20 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "model: %s, %d training samples, batch %d, lr %g, %d epochs\n",
 		cfg.Model, data.TrainY.Dim(0), cfg.Batch, cfg.LR, cfg.Epochs)
+	if err := lv.start(dev, tr, cfg.Model); err != nil {
+		return err
+	}
 
 	start := time.Now()
 	var hist []trainer.Epoch
-	hist, err = tr.Run(func(e trainer.Epoch) {
+	hist, err = lv.train(tr, func(e trainer.Epoch) {
 		fmt.Fprintf(stdout, "epoch %d: train loss %.4f, test loss %.4f, test accuracy %.2f%%, %.2fs, %.0f samples/s\n",
 			e.Epoch, e.TrainLoss, e.TestLoss, e.Accuracy, e.Seconds, e.SamplesPerSec())
 	})
+	if errors.Is(err, errStopped) {
+		fmt.Fprintf(stdout, "\n%v\n", err)
+		err = nil
+	}
 	if err != nil {
 		return err
 	}
@@ -173,6 +191,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	fmt.Fprintf(stdout, "test accuracy: %.2f%%\n", acc)
+	lv.hold(stderr)
 	if *minAcc > 0 && acc < *minAcc {
 		return &shortfall{got: acc, want: *minAcc}
 	}
@@ -182,8 +201,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 // openDevice returns the device to train on. With "auto" it takes the best
 // Vulkan GPU and falls back to the CPU backend with a one-line notice; with
 // "cpu" it takes the CPU backend; anything else names a Vulkan device (a
-// CPU implementation such as lavapipe included).
-func openDevice(spec string, notice io.Writer) (tensor.Device, func(), error) {
+// CPU implementation such as lavapipe included). extra adjusts the device
+// options (the -view window's extensions).
+func openDevice(spec string, notice io.Writer, extra ...func(*gpu.Options)) (tensor.Device, func(), error) {
 	if spec == "cpu" {
 		return tensor.CPU(), func() {}, nil
 	}
@@ -191,6 +211,9 @@ func openDevice(spec string, notice io.Writer) (tensor.Device, func(), error) {
 	opts := gpu.Options{OnValidation: func(msg string) { fmt.Fprintln(notice, "vulkan validation:", msg) }}
 	if spec != "auto" {
 		opts.Select, opts.AllowCPU = spec, true
+	}
+	for _, f := range extra {
+		f(&opts)
 	}
 	b, err := vulkan.New(vulkan.WithGPUOptions(opts))
 	if err != nil {
