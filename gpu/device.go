@@ -155,7 +155,8 @@ func newInstance(validate bool, col *collector, extra []string) (inst vk.Instanc
 		EnabledExtensionCount:   uint32(len(exts)),
 		PpEnabledExtensionNames: exts,
 	}
-	r := vk.CreateInstance(&ci, nil, &inst)
+	var r vk.Result
+	gcPaused(func() { r = vk.CreateInstance(&ci, nil, &inst) })
 	ci.PApplicationInfo.Free()
 	ci.Free()
 	if r != vk.Success {
@@ -496,7 +497,8 @@ func (d *Device) open() error {
 		PpEnabledExtensionNames: exts,
 	}
 	var dev vk.Device
-	r := vk.CreateDevice(d.phys, &dci, nil, &dev)
+	var r vk.Result
+	gcPaused(func() { r = vk.CreateDevice(d.phys, &dci, nil, &dev) })
 	dci.Free()
 	if err := vkErr("vkCreateDevice", r); err != nil {
 		return err

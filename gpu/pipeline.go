@@ -133,7 +133,8 @@ func (d *Device) build(code []byte, desc PipelineDesc, spec []byte, l *layout) (
 		PCode:    unsafe.Slice((*uint32)(cc), len(code)/4),
 	}
 	var module vk.ShaderModule
-	res := vk.CreateShaderModule(d.dev, &mci, nil, &module)
+	var res vk.Result
+	gcPaused(func() { res = vk.CreateShaderModule(d.dev, &mci, nil, &module) })
 	mci.Free()
 	if res != vk.Success {
 		return nil, fmt.Errorf("gpu: shader %s: %w", desc.Name, vkErr("vkCreateShaderModule", res))
@@ -175,7 +176,7 @@ func (d *Device) build(code []byte, desc PipelineDesc, spec []byte, l *layout) (
 		Layout: l.layout,
 	}}
 	pipes := make([]vk.Pipeline, 1)
-	res = vk.CreateComputePipelines(d.dev, d.pcache, 1, ci, nil, pipes)
+	gcPaused(func() { res = vk.CreateComputePipelines(d.dev, d.pcache, 1, ci, nil, pipes) })
 	ci[0].Free()
 	if res != vk.Success {
 		err := fmt.Errorf("gpu: shader %s (entry %s): %w", desc.Name, desc.Entry, vkErr("vkCreateComputePipelines", res))
@@ -210,7 +211,8 @@ func (d *Device) layoutFor(bindings, push int) (*layout, error) {
 		sci.Flags = 1 // VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR
 	}
 	var sl vk.DescriptorSetLayout
-	res := vk.CreateDescriptorSetLayout(d.dev, &sci, nil, &sl)
+	var res vk.Result
+	gcPaused(func() { res = vk.CreateDescriptorSetLayout(d.dev, &sci, nil, &sl) })
 	sci.Free()
 	if err := vkErr("vkCreateDescriptorSetLayout", res); err != nil {
 		return nil, err
@@ -225,7 +227,7 @@ func (d *Device) layoutFor(bindings, push int) (*layout, error) {
 		lci.PPushConstantRanges = []vk.PushConstantRange{{StageFlags: vk.ShaderStageFlags(vk.ShaderStageComputeBit), Size: uint32(push)}}
 	}
 	var pl vk.PipelineLayout
-	res = vk.CreatePipelineLayout(d.dev, &lci, nil, &pl)
+	gcPaused(func() { res = vk.CreatePipelineLayout(d.dev, &lci, nil, &pl) })
 	lci.Free()
 	if err := vkErr("vkCreatePipelineLayout", res); err != nil {
 		vk.DestroyDescriptorSetLayout(d.dev, sl, nil)

@@ -343,7 +343,8 @@ func (d *Device) bindSet(b *batch, p *Pipeline) error {
 				PPoolSizes:    []vk.DescriptorPoolSize{{Type: vk.DescriptorTypeStorageBuffer, DescriptorCount: sets * 8}},
 			}
 			var pool vk.DescriptorPool
-			res := vk.CreateDescriptorPool(d.dev, &pci, nil, &pool)
+			var res vk.Result
+			gcPaused(func() { res = vk.CreateDescriptorPool(d.dev, &pci, nil, &pool) })
 			pci.Free()
 			if err := vkErr("vkCreateDescriptorPool", res); err != nil {
 				return err
@@ -470,13 +471,7 @@ func (d *Device) submit() error {
 		r.spare = append(r.spare, b)
 		return d.fail(err)
 	}
-	si := []vk.SubmitInfo{{
-		SType:              vk.StructureTypeSubmitInfo,
-		CommandBufferCount: 1,
-		PCommandBuffers:    []vk.CommandBuffer{b.cmd},
-	}}
-	res := vk.QueueSubmit(d.queue, 1, si, b.fence)
-	si[0].Free()
+	res := d.fns.submit(d.queue, b.cmd, b.fence)
 	if err := vkErr("vkQueueSubmit", res); err != nil {
 		r.spare = append(r.spare, b)
 		return d.fail(err)

@@ -265,6 +265,7 @@ typedef struct {
 	void* pipelineBarrier;
 	void* bindDescriptorSets;
 	void* copyBuffer;
+	void* queueSubmit;
 } vkt_device_fns;
 
 static void* vkt_device_proc(void* gipa, void* instance, void* device, const char* name) {
@@ -309,6 +310,24 @@ static int32_t vkt_bind_set(vkt_device_fns* fns, void* device, void* cmd, uint64
 	typedef void (*bind_t)(void*, uint32_t, uint64_t, uint32_t, uint32_t, const uint64_t*, uint32_t, const uint32_t*);
 	((bind_t)fns->bindDescriptorSets)(cmd, 1, pipeLayout, 0, 1, &set, 0, NULL);
 	return 0;
+}
+
+// vkt_queue_submit submits one command buffer with a fence. The
+// VkSubmitInfo lives on the C stack: vulkan-go's own QueueSubmit frees its C
+// copy of the submit infos from a finalizer that can run mid-call.
+static int32_t vkt_queue_submit(vkt_device_fns* fns, void* queue, void* cmd, uint64_t fence) {
+	struct {
+		uint32_t sType; const void* pNext;
+		uint32_t waitCount; const void* pWait; const void* pWaitStages;
+		uint32_t cmdCount; void* const* pCmds;
+		uint32_t signalCount; const void* pSignal;
+	} si;
+	memset(&si, 0, sizeof si);
+	si.sType = 4; // VK_STRUCTURE_TYPE_SUBMIT_INFO
+	si.cmdCount = 1;
+	si.pCmds = &cmd;
+	typedef int32_t (*fn_t)(void*, uint32_t, const void*, uint64_t);
+	return ((fn_t)fns->queueSubmit)(queue, 1, &si, fence);
 }
 
 static void vkt_copy(vkt_device_fns* fns, void* cmd, uint64_t src, uint64_t dst, uint64_t srcOff, uint64_t dstOff, uint64_t size) {
@@ -443,8 +462,9 @@ func loadDeviceFns(inst vk.Instance, dev vk.Device, pushDesc bool) (deviceFns, b
 	f.pipelineBarrier = get("vkCmdPipelineBarrier")
 	f.bindDescriptorSets = get("vkCmdBindDescriptorSets")
 	f.copyBuffer = get("vkCmdCopyBuffer")
+	f.queueSubmit = get("vkQueueSubmit")
 	ok := f.updateDescriptorSets != nil && f.allocateDescriptorSets != nil && f.pipelineBarrier != nil &&
-		f.bindDescriptorSets != nil && f.copyBuffer != nil
+		f.bindDescriptorSets != nil && f.copyBuffer != nil && f.queueSubmit != nil
 	return deviceFns{c: f}, ok
 }
 
@@ -473,6 +493,11 @@ func (f deviceFns) pushDescriptors(cmd vk.CommandBuffer, layout vk.PipelineLayou
 func (f deviceFns) bindSet(dev vk.Device, cmd vk.CommandBuffer, pool vk.DescriptorPool, setLayout vk.DescriptorSetLayout, layout vk.PipelineLayout, infos []bufferInfo) vk.Result {
 	return vk.Result(C.vkt_bind_set(f.c, unsafe.Pointer(dev), unsafe.Pointer(cmd), handle(unsafe.Pointer(pool)),
 		handle(unsafe.Pointer(setLayout)), handle(unsafe.Pointer(layout)), C.uint32_t(len(infos)), &infos[0]))
+}
+
+// submit submits cmd to queue, signalling fence when it completes.
+func (f deviceFns) submit(queue vk.Queue, cmd vk.CommandBuffer, fence vk.Fence) vk.Result {
+	return vk.Result(C.vkt_queue_submit(f.c, unsafe.Pointer(queue), unsafe.Pointer(cmd), handle(unsafe.Pointer(fence))))
 }
 
 func (f deviceFns) copy(cmd vk.CommandBuffer, src, dst vk.Buffer, srcOff, dstOff, size uint64) {
