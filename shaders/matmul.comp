@@ -7,6 +7,23 @@
 //gen:variant matmul_8x4 -DTM=8 -DTN=4
 //gen:variant matmul_8x8 -DTM=8 -DTN=8
 //
+// Build options that are not compiled by default (add a //gen:variant line
+// and name the build with VKT_BENCH_KERNEL to measure one again): BKC=n
+// fixes BK (spec constant 3 ignored) so the k loop over a slice unrolls
+// completely; BMC, BNC fix BM, BN too (spec constants 1, 2 ignored);
+// KU=1|2|4 k per iteration of the slice loop, KDONT forbids the driver to
+// unroll it further; FRAG2 loads the next k's fragments before this k's
+// FMAs (one k per iteration); LATELOAD loads the next slice from global
+// memory after the FMAs instead of before them. On the H200 (128×128 tiles,
+// 8×8, warp-shaped, TFLOP/s at n = 4096/8192) none beat the default
+// (4 k per iteration, BK a spec constant, which the driver does not unroll
+// further: KU=4 with KDONT measured the same, 36.8/37.0): BKC=16 33.0/33.0,
+// BKC=16 with BMC=BNC=128 33.1/33.0, BKC=8 33.8/34.3, KU=2 33.7/33.8,
+// KU=1 28.4/28.5, FRAG2 27.3/27.6 (35.1/35.3 at BK 8), LATELOAD 30.0/29.9,
+// LATELOAD with KU=1 27.2/27.1; TM×TN = 8×16 with BKC: 128×128 tiles
+// (128 invocations) 24.1/26.0, 128×256×8 31.4/31.6; SWZ=8 with BKC=16
+// 32.1/32.1 against 33.0/33.0 without.
+//
 // A workgroup computes a BM×BN tile of D. K is walked in BK slices staged in
 // double-buffered shared memory: while slice s is multiplied out of one
 // buffer, slice s+1 is loaded from global memory into registers and then
@@ -26,7 +43,8 @@
 // anything readable when FLAGS has no bias).
 // Spec constants: 0 = workgroup size, which must be (BM/TM)*(BN/TN);
 // 1..3 = BM, BN, BK (BM % TM == 0, BN % TN == 0, BK % 4 == 0; ids 4 and 5
-// are unused: TM and TN are fixed per variant);
+// are unused: TM and TN are fixed per variant, and so is BK where BKC is
+// defined);
 // 6 = AMODE: 0 scalar loads with k fastest, 1 scalar with m fastest,
 //     2 vec4 loads along k (needs sAK = 1 and sAM, offA, K and A's batch
 //     strides multiples of 4), 3 vec4 loads along m (needs sAM = 1 and sAK,
@@ -41,7 +59,10 @@
 //     access to D (sDN = 1 and offD, sDM, N, D's batch strides % 4 == 0; for
 //     split-K only N % 4 == 0); 64 warp-shaped invocation grid: each run of
 //     32 invocations covers 4 rows × 8 columns of the RM×RN grid (needs
-//     RM % 4 == 0, RN % 8 == 0, WG % 32 == 0), instead of row-major order.
+//     RM % 4 == 0, RN % 8 == 0, WG % 32 == 0), instead of row-major order;
+// 9 = SWZ: 0 tiles in grid order, else workgroups walk the tiles in bands
+//     of SWZ tile rows, column by column within a band, so that the
+//     workgroups resident at once share more of A's and B's slices in L2.
 // Grid: x = N tiles, y = M tiles, z = batches*splits (split fastest).
 // Without flag 16 every global access is bounds-checked, so any M, N, K works.
 
@@ -55,12 +76,37 @@
 #define GN (TN / 4)
 
 layout(local_size_x_id = 0) in;
+#ifdef BMC
+const uint BM = BMC;
+const uint BN = BNC;
+#else
 layout(constant_id = 1) const uint BM = 64;
 layout(constant_id = 2) const uint BN = 64;
+#endif
+#ifdef BKC
+const uint BK = BKC;
+#else
 layout(constant_id = 3) const uint BK = 16;
+#endif
+// KU k per iteration of the slice loop (4, 2 or 1); KDONT forbids the
+// driver to unroll that loop further; FRAG2 loads the shared-memory
+// fragments of k+1 before the FMAs of k, one k per iteration; LATELOAD
+// loads the next slice from global memory after the FMAs, not before them
+// (fewer live registers, no overlap within the workgroup)
+#ifndef KU
+#define KU 4
+#endif
+#if defined(BKC)
+#define KLOOP [[unroll]]
+#elif defined(KDONT) || defined(FRAG2)
+#define KLOOP [[dont_unroll]]
+#else
+#define KLOOP
+#endif
 layout(constant_id = 6) const uint AMODE = 0;
 layout(constant_id = 7) const uint BMODE = 0;
 layout(constant_id = 8) const uint FLAGS = 0;
+layout(constant_id = 9) const uint SWZ = 0;
 
 layout(binding = 0) buffer D { float d[]; };
 layout(binding = 0) buffer D4 { vec4 d4[]; };
@@ -262,8 +308,17 @@ void main() {
         tr = (w / (RN / 8u)) * 4u + lane / 8u;
         tc = (w % (RN / 8u)) * 8u + lane % 8u;
     }
-    n0 = gl_WorkGroupID.x * BN;
-    m0 = gl_WorkGroupID.y * BM;
+    uint tileN = gl_WorkGroupID.x, tileM = gl_WorkGroupID.y;
+    if (SWZ > 0u) {
+        uint nx = gl_NumWorkGroups.x, ny = gl_NumWorkGroups.y;
+        uint lin = gl_WorkGroupID.y * nx + gl_WorkGroupID.x;
+        uint band = lin / (SWZ * nx), first = band * SWZ;
+        uint rows = min(ny - first, SWZ), r = lin - band * SWZ * nx;
+        tileM = first + r % rows;
+        tileN = r / rows;
+    }
+    n0 = tileN * BN;
+    m0 = tileM * BM;
     uint split = gl_WorkGroupID.z % pc.splits;
     uint batch = gl_WorkGroupID.z / pc.splits;
     uint b1 = batch / pc.nb2, b2 = batch % pc.nb2;
@@ -286,17 +341,37 @@ void main() {
     for (uint s = 0u; s < steps; s++) {
         uint p = s & 1u;
         bool more = s + 1u < steps;
+#ifndef LATELOAD
         if (more) {
             uint k1 = kBegin + (s + 1u) * BK;
             loadA(k1, kEnd);
             loadB(k1, kEnd);
         }
+#endif
         uint ao = p * BK * AS4 + tr, bo = p * BK * BS4 + tc;
-        // four k per iteration, unrolled here (BK is only known at
-        // pipeline creation); fma() so every product is one FFMA, not an
-        // FMUL and an FADD
-        for (uint k4 = 0u; k4 < BK; k4 += 4u) {
-            [[unroll]] for (uint j = 0u; j < 4u; j++) {
+        // KU (4) k per iteration, unrolled here (BK is only known at
+        // pipeline creation unless BKC fixes it, and then the whole slice
+        // unrolls); fma() so every product is one FFMA, not an FMUL and an
+        // FADD
+#ifdef FRAG2
+        vec4 av[GM], bv[GN];
+        [[unroll]] for (uint g = 0u; g < GM; g++) av[g] = As[ao + g * RM];
+        [[unroll]] for (uint g = 0u; g < GN; g++) bv[g] = Bs[bo + g * RN];
+        KLOOP for (uint kk = 0u; kk < BK; kk++) {
+            uint kn = min(kk + 1u, BK - 1u); // the last k reloads itself
+            vec4 an[GM], bn[GN];
+            [[unroll]] for (uint g = 0u; g < GM; g++) an[g] = As[ao + kn * AS4 + g * RM];
+            [[unroll]] for (uint g = 0u; g < GN; g++) bn[g] = Bs[bo + kn * BS4 + g * RN];
+            [[unroll]] for (uint g = 0u; g < GM; g++)
+                [[unroll]] for (uint i = 0u; i < 4u; i++)
+                    [[unroll]] for (uint h = 0u; h < GN; h++)
+                        acc[g * 4u + i][h] = fma(vec4(av[g][i]), bv[h], acc[g * 4u + i][h]);
+            [[unroll]] for (uint g = 0u; g < GM; g++) av[g] = an[g];
+            [[unroll]] for (uint g = 0u; g < GN; g++) bv[g] = bn[g];
+        }
+#else
+        KLOOP for (uint k4 = 0u; k4 < BK; k4 += KU) {
+            [[unroll]] for (uint j = 0u; j < KU; j++) {
                 uint kk = k4 + j;
                 vec4 av[GM], bv[GN];
                 [[unroll]] for (uint g = 0u; g < GM; g++) av[g] = As[ao + kk * AS4 + g * RM];
@@ -307,6 +382,14 @@ void main() {
                             acc[g * 4u + i][h] = fma(vec4(av[g][i]), bv[h], acc[g * 4u + i][h]);
             }
         }
+#endif
+#ifdef LATELOAD
+        if (more) {
+            uint k1 = kBegin + (s + 1u) * BK;
+            loadA(k1, kEnd);
+            loadB(k1, kEnd);
+        }
+#endif
         if (more) store(p ^ 1u);
         barrier();
     }

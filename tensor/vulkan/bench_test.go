@@ -74,21 +74,36 @@ func gpuTime(b *testing.B, vk *Backend, op func()) time.Duration {
 	return total / time.Duration(b.N)
 }
 
-// VKT_BENCH_TILE="BM,BN,BK,TM,TN[,SPLITS[,WARPS]]" replaces the large matmul
-// tiling and forces it (and the split-K factor, if not 0) for every size,
-// for tuning on a device; TM×TN must name a compiled kernel (4x4, 8x4,
-// 8x8); WARPS 1 asks for the warp-shaped invocation grid.
+// VKT_BENCH_TILE="BM,BN,BK,TM,TN[,SPLITS[,WARPS[,SWZ]]]" replaces the
+// large matmul tiling and forces it (and the split-K factor, if not 0) for
+// every size, for tuning on a device; TM×TN must name a compiled kernel
+// (4x4, 8x4, 8x8); WARPS 1 asks for the warp-shaped invocation grid, SWZ > 0
+// for tiles walked in bands of SWZ tile rows. VKT_BENCH_KERNEL names
+// another build of matmul.comp (see its build options), which must match
+// the tiling where it compiles BM, BN or BK in.
+// VKT_BENCH_CAND=i forces candidates[i] (matmul.go) instead, with the
+// usual split-K choice.
 func benchTile(b *testing.B, vk *Backend) {
+	if c := os.Getenv("VKT_BENCH_CAND"); c != "" {
+		i, err := strconv.Atoi(c)
+		if err != nil || i < 0 || i >= len(candidates) {
+			b.Fatalf("VKT_BENCH_CAND=%q: want 0..%d", c, len(candidates)-1)
+		}
+		vk.forceVariant = len(variants) + i
+		b.Cleanup(func() { vk.forceVariant = -1 })
+		return
+	}
 	s := os.Getenv("VKT_BENCH_TILE")
 	if s == "" {
 		return
 	}
 	var v variant
 	splits, warps := 0, 0
-	if n, err := fmt.Sscanf(s, "%d,%d,%d,%d,%d,%d,%d", &v.bm, &v.bn, &v.bk, &v.tm, &v.tn, &splits, &warps); n < 5 {
+	if n, err := fmt.Sscanf(s, "%d,%d,%d,%d,%d,%d,%d,%d", &v.bm, &v.bn, &v.bk, &v.tm, &v.tn, &splits, &warps, &v.swz); n < 5 {
 		b.Fatalf("VKT_BENCH_TILE=%q: %v", s, err)
 	}
 	v.warps = warps == 1
+	v.kname = os.Getenv("VKT_BENCH_KERNEL")
 	old := variants[len(variants)-1]
 	variants[len(variants)-1] = v
 	vk.forceVariant, vk.forceSplits = len(variants)-1, splits

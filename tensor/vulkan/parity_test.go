@@ -575,6 +575,18 @@ func matmulCases() []pcase {
 		mc{nil, false, 32, 32, 64, dense, transposed, dense, true, 0, 2},
 		mc{[]int{2, 3}, true, 64, 64, 32, transposed, dense, dense, true, 1, 0},
 	)
+	// the candidate tilings (matmul.go): full tiles with vec4 everywhere,
+	// bounds-checked partial tiles with scalar loads, split-K, and for the
+	// banded tile order a last band shorter than the others
+	for j := range candidates {
+		cv := len(variants) + j
+		list = append(list,
+			mc{nil, false, 256, 256, 64, dense, dense, dense, false, cv, 0},
+			mc{[]int{2}, false, 130, 260, 68, transposed, stepped, dense, true, cv, 0},
+			mc{nil, false, 128, 256, 96, transposed, transposed, dense, false, cv, 2},
+			mc{nil, false, 640, 257, 33, shifted, dense, shifted, false, cv, 0},
+		)
+	}
 	for _, c := range list {
 		bs := len(c.batch)
 		sh := func(a, b int) []int { return append(append([]int{}, c.batch...), a, b) }
