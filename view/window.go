@@ -29,8 +29,15 @@ var glfwReady bool
 // window can be opened (no display, or no Vulkan surface support).
 func Prepare() (instanceExts, deviceExts []string, err error) {
 	if !glfwReady {
+		// GLFW is built for X11 here; without a display its Init only logs.
+		if os.Getenv("DISPLAY") == "" {
+			return nil, nil, errors.New("view: no X display (DISPLAY is not set)")
+		}
 		if err := glfw.Init(); err != nil {
-			return nil, nil, fmt.Errorf("view: cannot start GLFW (is there a display? DISPLAY=%q): %w", os.Getenv("DISPLAY"), err)
+			return nil, nil, fmt.Errorf("view: cannot start GLFW on display %q: %w", os.Getenv("DISPLAY"), err)
+		}
+		if !initialized() {
+			return nil, nil, fmt.Errorf("view: cannot start GLFW on display %q", os.Getenv("DISPLAY"))
 		}
 		glfwReady = true
 	}
@@ -42,6 +49,19 @@ func Prepare() (instanceExts, deviceExts []string, err error) {
 		return nil, nil, errors.New("view: GLFW found no Vulkan surface extensions for this display")
 	}
 	return exts, []string{"VK_KHR_swapchain"}, nil
+}
+
+// initialized reports whether glfw.Init succeeded: go-gl/glfw's Init
+// returns no error for platform failures (it logs them), and its other
+// functions panic when GLFW is not initialized.
+func initialized() (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	glfw.GetTime()
+	return true
 }
 
 // Terminate shuts GLFW down after the last window is closed.

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -71,6 +73,67 @@ func newLive(window bool, snapshot string, notice io.Writer) (*live, error) {
 		l.window = false
 	}
 	return l, nil
+}
+
+// openDevice is main's openDevice with the window's extensions. A device
+// that cannot present costs the window, not the GPU: when opening with the
+// extensions fails, or "auto" falls back to the CPU, the device is opened
+// again without them, and if that gives a Vulkan device it trains without
+// a window.
+func (l *live) openDevice(spec string, notice io.Writer) (tensor.Device, func(), error) {
+	if !l.window {
+		return openDevice(spec, notice)
+	}
+	held := &heldWriter{w: notice, hold: true}
+	dev, closeDev, err := openDevice(spec, held, l.options)
+	if err == nil && held.buf.Len() == 0 {
+		held.release(false)
+		return dev, closeDev, nil
+	}
+	if err == nil {
+		closeDev()
+	}
+	dev, closeDev, err2 := openDevice(spec, notice)
+	if err2 != nil {
+		return dev, closeDev, err2
+	}
+	if _, ok := dev.Backend().(*vulkan.Backend); ok {
+		why := "it lacks the window system's extensions"
+		if err != nil {
+			why = oneLine(err)
+		}
+		fmt.Fprintf(notice, "no view window: %s cannot present to a window (%s); training without it\n", dev.Backend().Name(), why)
+		l.window = false
+	}
+	return dev, closeDev, nil
+}
+
+// heldWriter holds what is written while hold is set; release drops or
+// forwards it and passes later writes through.
+type heldWriter struct {
+	mu   sync.Mutex
+	w    io.Writer
+	buf  bytes.Buffer
+	hold bool
+}
+
+func (h *heldWriter) Write(p []byte) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.hold {
+		return h.buf.Write(p)
+	}
+	return h.w.Write(p)
+}
+
+func (h *heldWriter) release(forward bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if forward {
+		h.w.Write(h.buf.Bytes())
+	}
+	h.buf.Reset()
+	h.hold = false
 }
 
 // on reports whether there is anything to draw.
@@ -151,6 +214,10 @@ func (l *live) progress(epoch, done, total int, loss float64) {
 		return
 	}
 	l.win.Poll()
+	if l.win.Paused() {
+		// the pause does not count against samples/s
+		defer func(t time.Time) { l.epochStart = l.epochStart.Add(time.Since(t)) }(time.Now())
+	}
 	for l.win.Paused() && !l.win.Closed() {
 		if time.Since(l.lastFrame) > 250*time.Millisecond {
 			if err := l.draw(); err != nil {

@@ -97,7 +97,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if lv.window {
 		cfg.LogEvery = 4 // frames are drawn from the progress reports
 	}
-	dev, closeDev, err := openDevice(*device, stderr, lv.options)
+	dev, closeDev, err := lv.openDevice(*device, stderr)
 	if err != nil {
 		return err
 	}
