@@ -32,6 +32,33 @@ float f(float x, float y) {
 
 vec4 f4(vec4 x, vec4 y) { return vec4(f(x.x, y.x), f(x.y, y.y), f(x.z, y.z), f(x.w, y.w)); }
 
+// vec4 element e4 of operand k (LAYOUT 2 and 3) with offset o, row stride
+// sz and inner stride sw (0 or 1).
+uint row4(uint e4, out uint c4) {
+    uint w4 = pc.shape.w / 4u;
+    uint r = e4 / w4;
+    c4 = e4 - r * w4;
+    return r;
+}
+
+void load(uint e4, out vec4 x, out vec4 y) {
+    if (LAYOUT == 2u) {
+        x = pc.st1.w == 0u ? vec4(a[pc.off.y]) : a4[pc.off.y / 4u + e4];
+        y = pc.st2.w == 0u ? vec4(b[pc.off.z]) : b4[pc.off.z / 4u + e4];
+    } else {
+        uint c4, r = row4(e4, c4);
+        uint oa = pc.off.y + r * pc.st1.z, ob = pc.off.z + r * pc.st2.z;
+        x = pc.st1.w == 0u ? vec4(a[oa]) : a4[oa / 4u + c4];
+        y = pc.st2.w == 0u ? vec4(b[ob]) : b4[ob / 4u + c4];
+    }
+}
+
+uint dst4(uint e4) {
+    if (LAYOUT == 2u) return pc.off.x / 4u + e4;
+    uint c4, r = row4(e4, c4);
+    return (pc.off.x + r * pc.st0.z) / 4u + c4;
+}
+
 void main() {
     uint i = invocationIndex();
     if (LAYOUT == 0) {
@@ -42,13 +69,19 @@ void main() {
         if (i >= pc.n) return;
         d[pc.off.x + i] = f(a[pc.off.y + i * pc.st1.w], b[pc.off.z + i * pc.st2.w]);
     } else {
-        uint e = i * 4u;
-        if (e + 3u < pc.n) {
-            vec4 x = pc.st1.w == 0u ? vec4(a[pc.off.y]) : a4[(pc.off.y + e) / 4u];
-            vec4 y = pc.st2.w == 0u ? vec4(b[pc.off.z]) : b4[(pc.off.z + e) / 4u];
-            d4[(pc.off.x + e) / 4u] = f4(x, y);
-        } else {
-            for (; e < pc.n; e++) d[pc.off.x + e] = f(a[pc.off.y + e * pc.st1.w], b[pc.off.z + e * pc.st2.w]);
+        uint n4 = pc.n / 4u;
+        uint base = groupIndex() * gl_WorkGroupSize.x * UNROLL + gl_LocalInvocationID.x;
+        vec4 xs[UNROLL], ys[UNROLL];
+        for (uint j = 0u; j < UNROLL; j++) {
+            uint e4 = base + j * gl_WorkGroupSize.x;
+            if (e4 < n4) load(e4, xs[j], ys[j]);
+        }
+        for (uint j = 0u; j < UNROLL; j++) {
+            uint e4 = base + j * gl_WorkGroupSize.x;
+            if (e4 < n4) d4[dst4(e4)] = f4(xs[j], ys[j]);
+            if (LAYOUT == 2u && e4 == n4) { // the scalar tail (LAYOUT 2 only)
+                for (uint e = n4 * 4u; e < pc.n; e++) d[pc.off.x + e] = f(a[pc.off.y + e * pc.st1.w], b[pc.off.z + e * pc.st2.w]);
+            }
         }
     }
 }

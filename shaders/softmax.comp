@@ -3,14 +3,14 @@
 // softmax.comp: softmax (or log-softmax, LOG = 1) over the last axis.
 // Bindings: 0 = dst, 1 = src. Spec constants: 0 = workgroup size (power of
 // two), 1 = MODE (0 one invocation per row, 1 one workgroup per row,
-// 2 one workgroup per row with the row cached in shared memory), 2 = LOG,
-// 3 = CACHE (vec4s of shared row cache, MODE 2), 4 = VEC (MODE 2: rows
-// dense and 16-byte aligned in src and dst: vec4 loads and stores).
+// 2 one workgroup per row with the row held in registers), 2 = LOG,
+// 3 = CACHE (MODE 2: row elements per invocation / 4), 4 = VEC (MODE 2:
+// rows dense and 16-byte aligned in src and dst: vec4 loads and stores).
 // MODE 0 and 1: one read pass keeps a running (max, sum of exp) pair per
 // invocation (online softmax), the pairs are merged, and a second pass
 // writes; src is read twice, dst written once.
-// MODE 2: the row is read once into shared memory while taking its max;
-// exp(x - max) is computed once, summed and kept in the cache, and the
+// MODE 2: the row is read once into registers (all loads issued first),
+// its max taken; exp(x - max) is computed once, summed and kept, and the
 // scaled values written; src is read once, dst written once.
 #include "vkmath.glsl"
 
@@ -76,12 +76,6 @@ void write(uint so, uint dof, uint k, float m, float z, float lz, float iz) {
 
 shared float sm[gl_WorkGroupSize.x];
 shared float sz[gl_WorkGroupSize.x];
-shared vec4 cache[CACHE];
-
-// cached element k of the row (MODE 2)
-float getc(uint k) { return cache[k >> 2][k & 3u]; }
-void setc(uint k, float v) { cache[k >> 2][k & 3u] = v; }
-
 // rowMax returns the NaN-propagating max of every invocation's m.
 float rowMax(uint t, float m) {
     sm[t] = m;
@@ -115,46 +109,49 @@ void cached(uint r) {
     rowBase(r, so, dof);
     float m = NEG_INF;
     if (VEC == 1u) {
+        vec4 xs[CACHE];
         uint n4 = pc.L / 4u, s0 = so / 4u, d0 = dof / 4u;
-        for (uint k = t; k < n4; k += G) {
-            vec4 x = s4[s0 + k];
-            cache[k] = x;
-            m = nanmax(m, max4(x));
+        for (uint j = 0u; j < CACHE; j++) {
+            uint k = t + j * G;
+            xs[j] = k < n4 ? s4[s0 + k] : vec4(NEG_INF);
         }
+        for (uint j = 0u; j < CACHE; j++) m = nanmax(m, max4(xs[j]));
         m = rowMax(t, m);
         float z = 0.0;
-        for (uint k = t; k < n4; k += G) {
-            vec4 x = cache[k] - m;
-            if (LOG == 1u) {
-                cache[k] = x;
-                x = exp4(x);
-            } else {
-                x = exp4(x);
-                cache[k] = x;
-            }
-            z += (x.x + x.y) + (x.z + x.w);
+        for (uint j = 0u; j < CACHE; j++) {
+            vec4 x = xs[j] - m;
+            vec4 e = exp4(x);
+            xs[j] = LOG == 1u ? x : e;
+            if (t + j * G < n4) z += (e.x + e.y) + (e.z + e.w);
         }
         z = rowSum(t, z);
         float lz = vlog(z), iz = 1.0 / z;
-        for (uint k = t; k < n4; k += G) d4[d0 + k] = LOG == 1u ? cache[k] - lz : cache[k] * iz;
+        for (uint j = 0u; j < CACHE; j++) {
+            uint k = t + j * G;
+            if (k < n4) d4[d0 + k] = LOG == 1u ? xs[j] - lz : xs[j] * iz;
+        }
         return;
     }
-    for (uint k = t; k < pc.L; k += G) {
-        float x = s[so + k * pc.sst];
-        setc(k, x);
-        m = nanmax(m, x);
+    float xs[4u * CACHE];
+    for (uint j = 0u; j < 4u * CACHE; j++) {
+        uint k = t + j * G;
+        xs[j] = k < pc.L ? s[so + k * pc.sst] : NEG_INF;
     }
+    for (uint j = 0u; j < 4u * CACHE; j++) m = nanmax(m, xs[j]);
     m = rowMax(t, m);
     float z = 0.0;
-    for (uint k = t; k < pc.L; k += G) {
-        float x = getc(k) - m;
+    for (uint j = 0u; j < 4u * CACHE; j++) {
+        float x = xs[j] - m;
         float e = vexp(x);
-        setc(k, LOG == 1u ? x : e);
-        z += e;
+        xs[j] = LOG == 1u ? x : e;
+        if (t + j * G < pc.L) z += e;
     }
     z = rowSum(t, z);
     float lz = vlog(z), iz = 1.0 / z;
-    for (uint k = t; k < pc.L; k += G) d[dof + k * pc.dstr] = LOG == 1u ? getc(k) - lz : getc(k) * iz;
+    for (uint j = 0u; j < 4u * CACHE; j++) {
+        uint k = t + j * G;
+        if (k < pc.L) d[dof + k * pc.dstr] = LOG == 1u ? xs[j] - lz : xs[j] * iz;
+    }
 }
 
 void main() {

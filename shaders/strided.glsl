@@ -12,11 +12,19 @@
 //           st_k.w 1 (dense) or 0 (one scalar broadcast to all elements).
 // LAYOUT 2: as 1 with vec4 loads/stores; every dense offset is a multiple
 //           of 4.
+// LAYOUT 3: (binary) rows: shape (1, 1, z, w) with w a multiple of 4, dst
+//           stride 1 along w, each source's w stride 1 or 0 (one value per
+//           row), vec4 access; dense offsets and z strides multiples of 4.
+// LAYOUT 4: (unary) transpose: shape (1, y, z, w), dst stride 1 along w,
+//           src stride 1 along z: 32×32 tiles through shared memory.
+// Spec constant 3 = UNROLL: vec4s per invocation in LAYOUT 2 and 3 (the
+// j-th at workgroup base + j*size + local, so loads stay coalesced).
 // The grid is 2-D (x capped at the device limit); invocations beyond n exit.
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint LAYOUT = 0;
 layout(constant_id = 2) const uint OP = 0;
+layout(constant_id = 3) const uint UNROLL = 1;
 
 layout(push_constant) uniform PC {
     uvec4 shape; // iteration shape
@@ -37,6 +45,11 @@ layout(push_constant) uniform PC {
 
 uint invocationIndex() {
     return (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
+}
+
+// groupIndex is the linear workgroup index.
+uint groupIndex() {
+    return gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
 }
 
 uvec4 coords(uint i) {

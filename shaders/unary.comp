@@ -62,7 +62,37 @@ float f(float x) {
     return x; // 255: copy
 }
 
+shared float tile[32][33];
+
+// transpose handles LAYOUT 4: one 32×32 tile of one y slice per workgroup;
+// src is read along z, dst written along w.
+void transpose() {
+    uint tw = (pc.shape.w + 31u) / 32u, tz = (pc.shape.z + 31u) / 32u;
+    uint g = groupIndex();
+    uint y = g / (tw * tz);
+    if (y >= pc.shape.y) return; // uniform across the workgroup
+    g -= y * tw * tz;
+    uint z0 = (g / tw) * 32u, w0 = (g % tw) * 32u;
+    uint t = gl_LocalInvocationID.x;
+    uint lx = t % 32u, ly = t / 32u;
+    const uint ROWS = gl_WorkGroupSize.x / 32u;
+    uint so = pc.off.y + y * pc.st1.y, dof = pc.off.x + y * pc.st0.y;
+    for (uint j = ly; j < 32u; j += ROWS) {
+        uint z = z0 + lx, w = w0 + j;
+        if (z < pc.shape.z && w < pc.shape.w) tile[j][lx] = s[so + z * pc.st1.z + w * pc.st1.w];
+    }
+    barrier();
+    for (uint j = ly; j < 32u; j += ROWS) {
+        uint z = z0 + j, w = w0 + lx;
+        if (z < pc.shape.z && w < pc.shape.w) d[dof + z * pc.st0.z + w * pc.st0.w] = f(tile[lx][j]);
+    }
+}
+
 void main() {
+    if (LAYOUT == 4u) {
+        transpose();
+        return;
+    }
     uint i = invocationIndex();
     if (LAYOUT == 0) {
         if (i >= pc.n) return;
@@ -72,12 +102,20 @@ void main() {
         if (i >= pc.n) return;
         d[pc.off.x + i] = f(s[pc.off.y + i * pc.st1.w]);
     } else {
-        uint b = i * 4u;
-        if (b + 3u < pc.n) {
-            vec4 x = pc.st1.w == 0u ? vec4(s[pc.off.y]) : s4[(pc.off.y + b) / 4u];
-            d4[(pc.off.x + b) / 4u] = vec4(f(x.x), f(x.y), f(x.z), f(x.w));
-        } else {
-            for (; b < pc.n; b++) d[pc.off.x + b] = f(s[pc.off.y + b * pc.st1.w]);
+        uint n4 = pc.n / 4u;
+        uint base = groupIndex() * gl_WorkGroupSize.x * UNROLL + gl_LocalInvocationID.x;
+        vec4 xs[UNROLL];
+        for (uint j = 0u; j < UNROLL; j++) {
+            uint e4 = base + j * gl_WorkGroupSize.x;
+            if (e4 < n4) xs[j] = pc.st1.w == 0u ? vec4(s[pc.off.y]) : s4[pc.off.y / 4u + e4];
+        }
+        for (uint j = 0u; j < UNROLL; j++) {
+            uint e4 = base + j * gl_WorkGroupSize.x;
+            vec4 x = xs[j];
+            if (e4 < n4) d4[pc.off.x / 4u + e4] = vec4(f(x.x), f(x.y), f(x.z), f(x.w));
+            if (e4 == n4) { // the scalar tail
+                for (uint e = n4 * 4u; e < pc.n; e++) d[pc.off.x + e] = f(s[pc.off.y + e * pc.st1.w]);
+            }
         }
     }
 }

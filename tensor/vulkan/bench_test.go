@@ -181,6 +181,30 @@ func BenchmarkMemory(b *testing.B) {
 			x, z := benchOperand(b, vk, n, n), benchOperand(b, vk, n, n)
 			return func() { vk.Softmax(z, x, false) }
 		}},
+		{"col-sum", func(n int) float64 { return 4 * (float64(n)*float64(n) + float64(n)) }, func(b *testing.B) func() {
+			x, z := benchOperand(b, vk, n, n), benchOperand(b, vk, n)
+			xt := backend.Strided{Buf: x.Buf, Shape: []int{n, n}, Strides: []int{1, n}}
+			return func() { vk.Reduce(backend.Sum, z, xt) }
+		}},
+		{"transpose-copy", func(n int) float64 { return 4 * 2 * float64(n) * float64(n) }, func(b *testing.B) func() {
+			x, z := benchOperand(b, vk, n, n), benchOperand(b, vk, n, n)
+			xt := backend.Strided{Buf: x.Buf, Shape: []int{n, n}, Strides: []int{1, n}}
+			return func() { vk.Copy(z, xt) }
+		}},
+	}
+	// tuning: VKT_EW_UNROLL (vec4s per invocation of the elementwise vec4
+	// layouts), VKT_COL_TARGET (workgroups of column reductions),
+	// VKT_SOFTMAX_CACHE (most vec4s per invocation of register-held softmax
+	// rows; 0 turns them off)
+	for _, e := range []struct {
+		name string
+		v    *int
+	}{{"VKT_EW_UNROLL", &ewUnroll}, {"VKT_COL_TARGET", &colTarget}, {"VKT_SOFTMAX_CACHE", &softmaxMaxCache}} {
+		if u, err := strconv.Atoi(os.Getenv(e.name)); err == nil && u >= 0 {
+			old := *e.v
+			*e.v = u
+			b.Cleanup(func() { *e.v = old })
+		}
 	}
 	for _, c := range cases {
 		b.Run(fmt.Sprintf("%s/n=%d", c.name, n), func(b *testing.B) {

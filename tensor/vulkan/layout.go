@@ -180,3 +180,32 @@ func (p *part) fits32(nops int) bool {
 	}
 	return true
 }
+
+// rows4 reports whether a binary part can use LAYOUT 3 (strided.glsl):
+// at most two axes, the inner one a multiple of 4 long and unit-strided in
+// dst, each source unit-strided or broadcast (stride 0) along it, and
+// every unit-strided operand 16-byte aligned at each row.
+func (p *part) rows4(nops int) bool {
+	if p.rank != 2 || p.shape[3]%4 != 0 || p.st[0][3] != 1 {
+		return false
+	}
+	for k := 0; k < nops; k++ {
+		switch p.st[k][3] {
+		case 0:
+		case 1:
+			if p.off[k]%4 != 0 || p.st[k][2]%4 != 0 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// tiled reports whether a unary part (dst, src) is a transpose for LAYOUT 4:
+// at most three axes, dst unit-strided along the inner one and src along
+// the next.
+func (p *part) tiled() bool {
+	return p.rank >= 2 && p.rank <= 3 && p.st[0][3] == 1 && p.st[1][3] != 1 && p.st[1][2] == 1
+}

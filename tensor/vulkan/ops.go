@@ -15,6 +15,13 @@ const (
 	opCopy  = 255 // unary.comp's OP for a plain copy
 )
 
+// ewUnroll is the number of vec4s per invocation of the vec4 layouts for
+// operands of at least ewUnrollMin vec4s.
+var (
+	ewUnroll    = 2
+	ewUnrollMin = 1 << 20
+)
+
 // ewCall describes one elementwise launch: a kernel, its OP, the
 // destination (binding 0) and sources (bindings 1..), scalar parameters and
 // kernel-specific extras p0..p3 (p4 is the row-major base, set per part).
@@ -57,11 +64,25 @@ func (b *Backend) elementwise(c ewCall) {
 			return
 		}
 		lay := p.layout(len(ops), c.vec)
-		pipe := b.pipeline(c.kernel, len(ops), ewPush, ewGroup, lay, c.op)
-		items := p.n
-		if lay == 2 {
-			items = (p.n + 3) / 4
+		switch {
+		case lay == 0 && c.kernel == "binary" && p.rows4(len(ops)):
+			lay = 3
+		case lay == 0 && c.kernel == "unary" && p.tiled():
+			lay = 4
 		}
+		items := p.n
+		unroll := 1
+		switch lay {
+		case 2, 3:
+			// several vec4s per invocation on large operands
+			if v := (p.n + 3) / 4; v >= ewUnrollMin {
+				unroll = max(1, ewUnroll)
+			}
+			items = ((p.n+3)/4 + unroll - 1) / unroll
+		case 4:
+			items = p.shape[1] * ((p.shape[2] + 31) / 32) * ((p.shape[3] + 31) / 32) * ewGroup
+		}
+		pipe := b.pipeline(c.kernel, len(ops), ewPush, ewGroup, lay, c.op, uint32(unroll))
 		w := make([]uint32, 32)
 		for d := 0; d < maxRank; d++ {
 			w[d] = uint32(p.shape[d])

@@ -352,6 +352,7 @@ func parityCases(r *rand.Rand) []pcase {
 			})
 		}
 	}
+	cs = append(cs, viewCases()...)
 	cs = append(cs, reduceCases()...)
 	cs = append(cs, matmulCases()...)
 	for _, lg := range []bool{false, true} {
@@ -364,7 +365,15 @@ func parityCases(r *rand.Rand) []pcase {
 			cs = append(cs, pcase{
 				name: fmt.Sprintf("softmax/%v/%v/%d-%d", lg, c.sh, c.dl, c.sl),
 				ops:  []opnd{{c.sh, c.dl, nil}, {c.sh, c.sl, wide}},
-				run:  func(b backend.Backend, o []backend.Strided) { b.Softmax(o[0], o[1], lg) },
+				run: func(b backend.Backend, o []backend.Strided) {
+					if _, ok := b.(*Backend); ok && len(c.sh) == 2 && c.sh[1] >= 300 {
+						// register-held rows (MODE 2), off by default
+						old := softmaxMaxCache
+						softmaxMaxCache = 8
+						defer func() { softmaxMaxCache = old }()
+					}
+					b.Softmax(o[0], o[1], lg)
+				},
 				// sums of up to 257 exponentials: a few ulp per term; log-softmax
 				// x - max - log(sum) cancels, so its error is a few ulp of
 				// |x - max| (<= 2 max|x|), the norm bound
@@ -648,4 +657,59 @@ func matmulCases() []pcase {
 		})
 	}
 	return cs
+}
+
+// view returns s seen with another shape and strides.
+func view(s backend.Strided, shape, st []int) backend.Strided {
+	s.Shape, s.Strides = shape, st
+	return s
+}
+
+// withUnroll runs f with the Vulkan backend's vec4 layouts unrolled 4 times
+// on every size.
+func withUnroll(b backend.Backend, f func()) {
+	if _, ok := b.(*Backend); ok {
+		u, m := ewUnroll, ewUnrollMin
+		ewUnroll, ewUnrollMin = 4, 1
+		defer func() { ewUnroll, ewUnrollMin = u, m }()
+	}
+	f()
+}
+
+// viewCases covers the elementwise row layout (a row vector or a column
+// broadcast against a matrix), the tiled transpose, and unrolled vec4 loops
+// with a scalar tail.
+func viewCases() []pcase {
+	ew := func(name string, ops []opnd, run func(b backend.Backend, o []backend.Strided)) pcase {
+		return pcase{name: name, ops: ops, run: run, rel: relEW, abs: absEW}
+	}
+	return []pcase{
+		ew("rows/matrix+vector", []opnd{{[]int{33, 64}, dense, nil}, {[]int{33, 64}, dense, nil}, {[]int{64}, dense, nil}},
+			func(b backend.Backend, o []backend.Strided) {
+				b.Binary(backend.Add, o[0], o[1], view(o[2], []int{33, 64}, []int{0, 1}))
+			}),
+		ew("rows/column-matrix, unrolled", []opnd{{[]int{40, 12}, dense, nil}, {[]int{40}, dense, nil}, {[]int{40, 12}, dense, nil}},
+			func(b backend.Backend, o []backend.Strided) {
+				withUnroll(b, func() { b.Binary(backend.Sub, o[0], view(o[1], []int{40, 12}, []int{1, 0}), o[2]) })
+			}),
+		ew("rows/sub-block dst", []opnd{{[]int{9, 12}, dense, nil}, {[]int{9, 12}, dense, nil}, {[]int{8}, dense, nil}},
+			func(b backend.Backend, o []backend.Strided) {
+				dst := view(o[0], []int{9, 8}, []int{12, 1})
+				b.Binary(backend.Mul, dst, view(o[1], []int{9, 8}, []int{12, 1}), view(o[2], []int{9, 8}, []int{0, 1}))
+			}),
+		ew("vec4/unrolled tail", []opnd{{[]int{1030}, dense, nil}, {[]int{1030}, dense, nil}, {[]int{1030}, dense, nil}},
+			func(b backend.Backend, o []backend.Strided) {
+				withUnroll(b, func() { b.Binary(backend.Add, o[0], o[1], o[2]) })
+			}),
+		ew("vec4/unrolled unary", []opnd{{[]int{2053}, dense, nil}, {[]int{2053}, dense, nil}},
+			func(b backend.Backend, o []backend.Strided) {
+				withUnroll(b, func() { b.Unary(backend.Neg, o[0], o[1], 0, 0) })
+			}),
+		ew("transpose/copy", []opnd{{[]int{70, 45}, dense, nil}, {[]int{70, 45}, transposed, nil}},
+			func(b backend.Backend, o []backend.Strided) { b.Copy(o[0], o[1]) }),
+		ew("transpose/batched abs", []opnd{{[]int{3, 40, 33}, shifted, nil}, {[]int{3, 33, 40}, dense, nil}},
+			func(b backend.Backend, o []backend.Strided) {
+				b.Unary(backend.Abs, o[0], view(o[1], []int{3, 40, 33}, []int{1320, 1, 40}), 0, 0)
+			}),
+	}
 }

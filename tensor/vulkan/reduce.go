@@ -112,8 +112,9 @@ const colBlock = 32
 func (b *Backend) reduceCols(op backend.ReduceOp, dst, src backend.Strided, p, ip *part, nIn int) {
 	blocks := (p.n + colBlock - 1) / colBlock
 	rows := rowGroup / colBlock
-	// aim for ~2048 workgroups, each chunk at least 16 elements per row group
-	chunks := max(1, min((2048+blocks-1)/blocks, nIn/(16*rows)))
+	// aim for colTarget workgroups, each chunk at least 16 elements per row
+	// group
+	chunks := max(1, min((colTarget+blocks-1)/blocks, nIn/(16*rows)))
 	if forceChunks > 0 {
 		chunks = min(forceChunks, nIn)
 	}
@@ -162,6 +163,9 @@ func (b *Backend) reduceCols(op backend.ReduceOp, dst, src backend.Strided, p, i
 		b.grid(blocks*rowGroup, rowGroup), out(dst), gbuf(tmp).In())
 }
 
+// colTarget is the number of workgroups column reductions aim for.
+var colTarget = 2048
+
 // forceChunks, when not 0, forces the number of chunks of column
 // reductions (1: no split), for tests and tuning.
 var forceChunks int
@@ -197,8 +201,8 @@ func (b *Backend) Softmax(dst, src backend.Strided, log bool) {
 			mode = 0
 		}
 		cache, vec := uint32(1), uint32(0)
-		if c := softmaxCache(L, b.info.MaxComputeSharedMemorySize); mode == 1 && c > 0 {
-			mode, cache = 2, uint32(c/4)
+		if c := softmaxCache(L); mode == 1 && c > 0 {
+			mode, cache = 2, uint32(c)
 			if sst == 1 && dstr == 1 && L%4 == 0 && aligned4(p) {
 				vec = 1
 			}
@@ -219,19 +223,26 @@ func (b *Backend) Softmax(dst, src backend.Strided, log bool) {
 	}
 }
 
-// softmaxCache returns the row cache (floats, a power of two >= 1024) of
-// softmax.comp's MODE 2 for rows of L elements, or 0 when such a row does
-// not fit in shared memory next to the kernel's two reduction arrays.
-func softmaxCache(L int, shared uint32) int {
-	c := 1024
-	for c < L {
+// softmaxCache returns CACHE for softmax.comp's MODE 2 (row elements per
+// invocation / 4, rounded up to a power of two) for rows of L elements, or
+// 0 when the row is too long to hold in registers.
+func softmaxCache(L int) int {
+	c := 1
+	for 4*c*rowGroup < L {
 		c *= 2
 	}
-	if 4*c+2*4*rowGroup > int(shared) {
+	if c > softmaxMaxCache {
 		return 0
 	}
 	return c
 }
+
+// softmaxMaxCache bounds MODE 2's registers (8: rows of up to 8192). It
+// is 0 (MODE 2 off) until measured on a device: the shared-memory version
+// it replaced ran at 810 GB/s against MODE 1's 1049 on an H200 at 8192²;
+// this register version has only run on lavapipe (VKT_SOFTMAX_CACHE=8 in
+// BenchmarkMemory measures it).
+var softmaxMaxCache = 0
 
 // aligned4 reports whether every operand of p starts each row on a
 // multiple of 4 elements.
