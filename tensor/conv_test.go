@@ -3,6 +3,7 @@ package tensor
 import (
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -22,7 +23,7 @@ func TestUnfold(t *testing.T) {
 		got := x.Unfold(c.k, c.s, c.p)
 		ho, wo := (c.h+2*c.p-c.k)/c.s+1, (c.w+2*c.p-c.k)/c.s+1
 		want := []int{c.n, c.ch * c.k * c.k, ho * wo}
-		if !equalShape(got.Shape(), want) {
+		if !slices.Equal(got.Shape(), want) {
 			t.Fatalf("%+v: shape %v, want %v", c, got.Shape(), want)
 		}
 		gd, _ := got.Data()
@@ -94,16 +95,4 @@ func TestUnfoldErrors(t *testing.T) {
 			f()
 		}()
 	}
-}
-
-func equalShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
