@@ -31,13 +31,20 @@ run)
   echo "== parity (validation layer not installed here)"
   (cd "$bin" && VKT_PARITY_VALIDATE=0 ./vulkan.test -test.run 'Parity' 2>&1 | tail -3)
   echo "== mnist-gpu mlp"
-  "$bin/mnist-gpu" -model mlp | grep -v '█'
+  "$bin/mnist-gpu" -model mlp -save "$out/mlp.safetensors" | grep -v '█'
+  if python3 -c 'import safetensors, torch' 2>/dev/null; then
+    python3 scripts/check_weights.py "$out/mlp.safetensors" "$VKT_MNIST_DIR" || true
+  else
+    echo "(python3 safetensors/torch not available: weights not cross-checked)"
+  fi
   echo "== mnist-gpu cnn"
   "$bin/mnist-gpu" -model cnn | grep -v '█'
   echo "== bench"
   torch=""
   python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null && torch=-with-torch
-  "$bin/bench" -device gpu -suite matmul,ops,latency,mnist $torch -budget 10s \
+  # Square sizes from 1024 up: below that both sides measure launch
+  # overhead, which the latency suite covers.
+  "$bin/bench" -device gpu -suite matmul,ops,latency,mnist $torch -budget 10s -sizes 1024,2048,4096,8192 \
     -json "$out/results.jsonl" -md "$out/perf.md" -png "$out" "${@:3}"
   ;;
 *)
