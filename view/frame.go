@@ -4,7 +4,9 @@
 // test-accuracy curves so far, the first layer's weights as images, and a
 // few lines of text (device, epoch, step, samples/s).
 //
-// A [Frame] holds the inputs; a [Renderer] turns them into pixels with one
+// A [Frame] holds the inputs ([Source] computes them for a training run:
+// the predictions and weight images on the training device); a [Renderer]
+// turns them into pixels with one
 // compute shader (shaders/frame.comp) that writes packed RGBA8 into a
 // storage buffer. That buffer is either read back ([Renderer.Image],
 // [WritePNG]: the headless -snapshot path) or copied into a window's

@@ -46,6 +46,8 @@ type live struct {
 	acc        float64
 	haveAcc    bool
 	lastFrame  time.Time
+	lossDone   int     // samples of the epoch when the loss was last reported
+	lossSum    float64 // their summed loss
 	finished   bool // training is over; the window only shows the result
 }
 
@@ -203,12 +205,18 @@ func (l *live) progress(epoch, done, total int, loss float64) {
 	}
 	if done == 0 {
 		l.epoch, l.epochStart = epoch, time.Now()
+		l.lossDone, l.lossSum = 0, 0
 	}
 	l.step = (done + l.batch - 1) / l.batch
-	if done > 0 {
+	if done > l.lossDone {
+		// loss is the epoch's running mean: plot the mean since the last
+		// report, which follows training instead of lagging behind it
+		sum := loss * float64(done)
+		recent := (sum - l.lossSum) / float64(done-l.lossDone)
+		l.lossDone, l.lossSum = done, sum
 		l.loss = loss
 		l.rate = float64(done) / time.Since(l.epochStart).Seconds()
-		l.src.AddLoss((float64(epoch-1)+float64(done)/float64(total))/float64(max(l.epochs, 1)), loss)
+		l.src.AddLoss((float64(epoch-1)+float64(done)/float64(total))/float64(max(l.epochs, 1)), recent)
 	}
 	if l.win == nil {
 		return
