@@ -52,7 +52,7 @@ type live struct {
 }
 
 // errStopped ends training when the window is closed.
-var errStopped = errors.New("training stopped: the view window was closed")
+var errStopped = fmt.Errorf("%w: the view window was closed", trainer.ErrStopped)
 
 // maxFPS bounds how often frames are drawn.
 const maxFPS = 30
@@ -197,8 +197,8 @@ func (l *live) start(dev tensor.Device, tr *trainer.Trainer, model string) error
 }
 
 // progress is the trainer's Progress hook: it records the loss and draws a
-// frame when the last one is old enough. When the window is closed it
-// panics with errStopped, which train turns back into an error.
+// frame when the last one is old enough. A closed window is reported by
+// stop, the trainer's Stop hook.
 func (l *live) progress(epoch, done, total int, loss float64) {
 	if l.src == nil {
 		return
@@ -236,7 +236,7 @@ func (l *live) progress(epoch, done, total int, loss float64) {
 		l.win.Wait(0.1)
 	}
 	if l.win.Closed() {
-		panic(errStopped)
+		return
 	}
 	if time.Since(l.lastFrame) >= time.Second/maxFPS || done == total {
 		if err := l.draw(); err != nil {
@@ -309,6 +309,9 @@ func (l *live) epochDone(e trainer.Epoch) error {
 	return view.WritePNG(l.snapshot, img)
 }
 
+// stop is the trainer's Stop hook: training ends when the window closes.
+func (l *live) stop() bool { return l.win != nil && l.win.Closed() }
+
 // train runs tr with report, stopping early (errStopped, with the epochs
 // finished so far) when the window is closed.
 func (l *live) train(tr *trainer.Trainer, report func(trainer.Epoch)) (hist []trainer.Epoch, err error) {
@@ -320,15 +323,10 @@ func (l *live) train(tr *trainer.Trainer, report func(trainer.Epoch)) (hist []tr
 			snapErr = err
 		}
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			if r != errStopped {
-				panic(r)
-			}
-			err = errStopped
-		}
-	}()
 	_, err = tr.Run(wrapped)
+	if errors.Is(err, trainer.ErrStopped) {
+		err = errStopped
+	}
 	if err == nil {
 		err = snapErr
 	}

@@ -96,6 +96,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if lv.window {
 		cfg.LogEvery = 4 // frames are drawn from the progress reports
+		cfg.Stop = lv.stop
 	}
 	dev, closeDev, err := lv.openDevice(*device, stderr)
 	if err != nil {

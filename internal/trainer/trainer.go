@@ -10,6 +10,7 @@
 package trainer
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -31,10 +32,17 @@ type Config struct {
 	// logged step and at the end of the epoch with the samples done so far in the epoch and the mean
 	// training loss so far.
 	Progress func(epoch, done, total int, loss float64)
+	// Stop, when set, is asked after every logged step; when it reports
+	// true, training ends with ErrStopped (a closed view window, say).
+	Stop func() bool
 	// LogEvery is how many steps pass between loss read-backs for Progress
 	// (each read-back waits for the device). 0 means 20.
 	LogEvery int
 }
+
+// ErrStopped is returned by TrainEpoch and Run when Config.Stop asked
+// training to end early.
+var ErrStopped = errors.New("training stopped")
 
 // Epoch is what one epoch measured.
 type Epoch struct {
@@ -192,6 +200,9 @@ func (tr *Trainer) TrainEpoch(epoch int) (Epoch, error) {
 			}
 			logged = float64(v) / float64(done)
 			tr.Cfg.Progress(epoch, done, n, logged)
+			if tr.Cfg.Stop != nil && tr.Cfg.Stop() {
+				return Epoch{}, ErrStopped
+			}
 		}
 	}
 	total, err := lossSum.Item() // waits for the last step
@@ -245,7 +256,8 @@ func (tr *Trainer) Evaluate() (loss, acc float64, err error) {
 }
 
 // Run trains for cfg.Epochs epochs, evaluating after each, and calls report
-// with every epoch's figures.
+// with every epoch's figures. Stopped early, it returns the finished epochs
+// with ErrStopped.
 func (tr *Trainer) Run(report func(Epoch)) ([]Epoch, error) {
 	var hist []Epoch
 	for e := 1; e <= tr.Cfg.Epochs; e++ {
