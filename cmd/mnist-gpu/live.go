@@ -48,7 +48,7 @@ type live struct {
 	lastFrame  time.Time
 	lossDone   int     // samples of the epoch when the loss was last reported
 	lossSum    float64 // their summed loss
-	finished   bool // training is over; the window only shows the result
+	finished   bool    // training is over; the window only shows the result
 }
 
 // errStopped ends training when the window is closed.
