@@ -424,34 +424,7 @@ func TestTrainXOR(t *testing.T) {
 	opt := NewAdam(model.Parameters(), 0.05)
 	x := tensor.FromSlice([]float32{0, 0, 0, 1, 1, 0, 1, 1}, 4, 2)
 	y := tensor.FromSlice([]float32{0, 1, 1, 0})
-	var first, last float32
-	var live int64
-	for i := range 300 {
-		tensor.Step(func() {
-			loss := CrossEntropyLoss(model.Forward(x), y)
-			if err := loss.Backward(); err != nil {
-				t.Fatal(err)
-			}
-			if err := opt.Step(); err != nil {
-				t.Fatal(err)
-			}
-			opt.ZeroGrad()
-			v, err := loss.Item()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if i == 0 {
-				first = v
-			}
-			last = v
-		})
-		if i == 4 {
-			live = tensor.ReadMemStats().LiveBuffers
-		}
-	}
-	if got := tensor.ReadMemStats().LiveBuffers; got > live {
-		t.Errorf("live buffers grew from %d to %d", live, got)
-	}
+	first, last := train(t, model, opt, x, y, 300)
 	t.Logf("XOR loss %v → %v", first, last)
 	if !(last < first/50) {
 		t.Errorf("loss went from %v to %v", first, last)
@@ -488,24 +461,7 @@ func TestTrainConv(t *testing.T) {
 	model := NewSequential(NewConv2d(rng, 1, 4, 3, 1, 1), ReLU{}, MaxPool2d{Kernel: 2}, Flatten{}, NewLinear(rng, 36, 2))
 	opt := NewSGD(model.Parameters(), 0.1)
 	opt.Momentum = 0.9
-	var first, last float32
-	for i := range 60 {
-		tensor.Step(func() {
-			loss := CrossEntropyLoss(model.Forward(x), y)
-			if err := loss.Backward(); err != nil {
-				t.Fatal(err)
-			}
-			if err := opt.Step(); err != nil {
-				t.Fatal(err)
-			}
-			opt.ZeroGrad()
-			v, _ := loss.Item()
-			if i == 0 {
-				first = v
-			}
-			last = v
-		})
-	}
+	first, last := train(t, model, opt, x, y, 60)
 	var pred []float32
 	tensor.NoGrad(func() { pred = data(t, model.Forward(x).ArgMax(1)) })
 	if !slices.Equal(pred, ys) || !(last < first/10) {
@@ -560,4 +516,39 @@ func TestSaveLoad(t *testing.T) {
 	if err := Load(filepath.Join(dir, "none"), a); err == nil {
 		t.Error("Load of a missing file: no error")
 	}
+}
+
+// train runs steps training steps of model on (x, y) with opt, each in a
+// tensor.Step, and returns the first and last loss. It also checks that
+// the number of live buffers does not grow after the first few steps.
+func train(t *testing.T, model Module, opt Optimizer, x, y *tensor.Tensor, steps int) (first, last float32) {
+	t.Helper()
+	var live int64
+	for i := range steps {
+		tensor.Step(func() {
+			loss := CrossEntropyLoss(model.Forward(x), y)
+			if err := loss.Backward(); err != nil {
+				t.Fatal(err)
+			}
+			if err := opt.Step(); err != nil {
+				t.Fatal(err)
+			}
+			opt.ZeroGrad()
+			v, err := loss.Item()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				first = v
+			}
+			last = v
+		})
+		if i == 3 {
+			live = tensor.ReadMemStats().LiveBuffers
+		}
+	}
+	if got := tensor.ReadMemStats().LiveBuffers; steps > 3 && got > live {
+		t.Errorf("live buffers grew from %d to %d", live, got)
+	}
+	return first, last
 }

@@ -71,34 +71,7 @@ func TestTrainVulkan(t *testing.T) {
 	opt := NewAdam(vkModel.Parameters(), 0.02)
 	opt.ZeroGrad()
 	x, y := on(tensor.On(vk))
-	var first, last float32
-	var live int64
-	for i := range 80 {
-		tensor.Step(func() {
-			loss := CrossEntropyLoss(vkModel.Forward(x), y)
-			if err := loss.Backward(); err != nil {
-				t.Fatal(err)
-			}
-			if err := opt.Step(); err != nil {
-				t.Fatal(err)
-			}
-			opt.ZeroGrad()
-			v, err := loss.Item()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if i == 0 {
-				first = v
-			}
-			last = v
-		})
-		if i == 3 {
-			live = tensor.ReadMemStats().LiveBuffers
-		}
-	}
-	if got := tensor.ReadMemStats().LiveBuffers; got > live {
-		t.Errorf("live buffers grew from %d to %d", live, got)
-	}
+	first, last := train(t, vkModel, opt, x, y, 80)
 	var pred []float32
 	tensor.NoGrad(func() { pred = data(t, vkModel.Forward(x).ArgMax(1)) })
 	if !slices.Equal(pred, ys) || !(last < first/10) {
