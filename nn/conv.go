@@ -60,6 +60,7 @@ func (c *Conv2d) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return y
 }
 
+// Parameters returns the weight and, when present, the bias.
 func (c *Conv2d) Parameters() []*tensor.Tensor { return tensorsOf(c.NamedParameters()) }
 
 // NamedParameters returns "weight" and "bias".

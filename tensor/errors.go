@@ -17,6 +17,7 @@ type ShapeError struct {
 	Reason string  // what failed, e.g. "do not broadcast: axis -1 is 3 vs 4"
 }
 
+// Error formats the op, the shapes and the reason as one line.
 func (e *ShapeError) Error() string {
 	if len(e.Shapes) == 0 {
 		return e.Op + ": " + e.Reason
@@ -53,4 +54,5 @@ type BackendError struct {
 	Reason string
 }
 
+// Error formats the op and the reason as one line.
 func (e *BackendError) Error() string { return e.Op + ": " + e.Reason }

@@ -17,6 +17,7 @@ type DType uint8
 // Float32 is IEEE 754 single precision, the element type of every tensor.
 const Float32 DType = 0
 
+// String names the type, e.g. "float32".
 func (d DType) String() string {
 	if d == Float32 {
 		return "float32"
