@@ -18,7 +18,8 @@ import (
 // gradients agree, then trains the Vulkan one: it must learn, keep its
 // buffers flat, and save weights the CPU model loads to the same outputs.
 func TestTrainVulkan(t *testing.T) {
-	vk, err := vulkan.New(vulkan.WithGPUOptions(gpu.Options{AllowCPU: true, Validate: os.Getenv("VKT_VALIDATE") == "1"}))
+	// Validation is on unless VKT_VALIDATE=0 (machines without the layer).
+	vk, err := vulkan.New(vulkan.WithGPUOptions(gpu.Options{AllowCPU: true, Validate: os.Getenv("VKT_VALIDATE") != "0"}))
 	if errors.Is(err, gpu.ErrNoLoader) || errors.Is(err, gpu.ErrNoDevice) {
 		t.Skipf("no Vulkan device: %v", err)
 	}
@@ -26,6 +27,11 @@ func TestTrainVulkan(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer vk.Close()
+	defer func() {
+		if msgs := vk.Device().ValidationMessages(); len(msgs) > 0 {
+			t.Errorf("%d validation messages, first: %s", len(msgs), msgs[0])
+		}
+	}()
 	t.Logf("device: %s", vk.Name())
 	build := func(b backend.Backend) *Sequential {
 		old := tensor.Default()

@@ -22,11 +22,12 @@ var (
 )
 
 // agVulkan opens the Vulkan backend once (lavapipe stands in where there is
-// no GPU), skipping the test where there is no Vulkan at all.
+// no GPU), skipping the test where there is no Vulkan at all. Validation is
+// on unless VKT_VALIDATE=0, and a validation message fails the test.
 func agVulkan(t *testing.T) *vulkan.Backend {
 	t.Helper()
 	agVKOnce.Do(func() {
-		agVK, agVKErr = vulkan.New(vulkan.WithGPUOptions(gpu.Options{AllowCPU: true, Validate: os.Getenv("VKT_VALIDATE") == "1"}))
+		agVK, agVKErr = vulkan.New(vulkan.WithGPUOptions(gpu.Options{AllowCPU: true, Validate: os.Getenv("VKT_VALIDATE") != "0"}))
 	})
 	if errors.Is(agVKErr, gpu.ErrNoLoader) || errors.Is(agVKErr, gpu.ErrNoDevice) {
 		t.Skipf("no Vulkan device: %v", agVKErr)
@@ -34,6 +35,12 @@ func agVulkan(t *testing.T) *vulkan.Backend {
 	if agVKErr != nil {
 		t.Fatal(agVKErr)
 	}
+	n0 := len(agVK.Device().ValidationMessages())
+	t.Cleanup(func() {
+		if msgs := agVK.Device().ValidationMessages(); len(msgs) > n0 {
+			t.Errorf("%d validation messages, first: %s", len(msgs)-n0, msgs[n0])
+		}
+	})
 	return agVK
 }
 

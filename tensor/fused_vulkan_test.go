@@ -16,7 +16,7 @@ import (
 func TestFusedVulkan(t *testing.T) {
 	vb := agVulkan(t)
 	vk := tensor.On(vb)
-	nv := len(vb.Device().ValidationMessages()) // any, with VKT_VALIDATE=1
+	nv := len(vb.Device().ValidationMessages())
 	if _, ok := vk.Backend().(backend.Fused); !ok {
 		t.Fatal("the Vulkan backend does not implement backend.Fused")
 	}
