@@ -12,9 +12,17 @@ import (
 // in float64 for sums of products of small integers.
 func TestUnfold(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, c := range []struct{ n, ch, h, w, k, s, p int }{
+	type conf struct{ n, ch, h, w, k, s, p int }
+	cases := []conf{
 		{1, 1, 5, 5, 3, 1, 0}, {2, 3, 7, 9, 3, 1, 1}, {1, 2, 33, 7, 5, 2, 2}, {2, 1, 4, 6, 2, 2, 0}, {1, 1, 1, 1, 3, 1, 1},
-	} {
+	}
+	for len(cases) < 40 { // random kernels, strides and paddings, including padding wider than the kernel
+		c := conf{1 + r.IntN(2), 1 + r.IntN(3), 1 + r.IntN(12), 1 + r.IntN(12), 1 + r.IntN(5), 1 + r.IntN(3), r.IntN(4)}
+		if c.h+2*c.p >= c.k && c.w+2*c.p >= c.k {
+			cases = append(cases, c)
+		}
+	}
+	for _, c := range cases {
 		xs := make([]float32, c.n*c.ch*c.h*c.w)
 		for i := range xs {
 			xs[i] = float32(r.IntN(7) - 3)
