@@ -13,8 +13,7 @@ setup:
 # Trains the MNIST classifier on the best device (the CPU when there is no
 # usable GPU).
 run: setup
-	@if [ -d cmd/mnist-gpu ]; then $(GO) run ./cmd/mnist-gpu $(ARGS); \
-	else $(GO) test ./tensor -run Example -v; fi
+	$(GO) run ./cmd/mnist-gpu $(ARGS)
 
 # Every test, with the Vulkan validation layer on (lavapipe stands in for a
 # GPU on machines without one), plus the check that the committed SPIR-V is
