@@ -6,12 +6,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/vktensor/vktensor/gpu"
 	"github.com/vktensor/vktensor/tensor"
-	"github.com/vktensor/vktensor/tensor/backend"
 	"github.com/vktensor/vktensor/tensor/vulkan"
 )
 
@@ -44,36 +42,12 @@ func agVulkan(t *testing.T) *vulkan.Backend {
 	return agVK
 }
 
-// agWatch counts a backend's reads to the host and its live buffers.
-type agWatch struct {
-	backend.Backend
-	reads, live atomic.Int64
-}
-
-func (w *agWatch) Read(dst []float32, src backend.Strided) error {
-	w.reads.Add(1)
-	return w.Backend.Read(dst, src)
-}
-
-func (w *agWatch) Alloc(n int) (backend.Buffer, error) {
-	b, err := w.Backend.Alloc(n)
-	if err == nil {
-		w.live.Add(1)
-	}
-	return b, err
-}
-
-func (w *agWatch) Free(b backend.Buffer) {
-	w.live.Add(-1)
-	w.Backend.Free(b)
-}
-
 // TestAutogradVulkan runs graphs that use every differentiable op on the
 // Vulkan backend and checks that Backward reads nothing back to the host
 // and gives the CPU backend's gradients (within float32 rounding: the
 // backends order their sums differently).
 func TestAutogradVulkan(t *testing.T) {
-	w := &agWatch{Backend: agVulkan(t)}
+	w := &tensor.CountingBackend{Backend: agVulkan(t)}
 	vk := tensor.On(w)
 	graphs := []struct {
 		name   string
@@ -130,11 +104,11 @@ func TestAutogradVulkan(t *testing.T) {
 					wv[j] = float32(math.Sin(float64(j)))
 				}
 				loss := out.Mul(d.FromSlice(wv, out.Shape()...)).Sum()
-				before := w.reads.Load()
+				before := w.Reads()
 				if err := loss.Backward(); err != nil {
 					t.Fatal(err)
 				}
-				if n := w.reads.Load() - before; n != 0 {
+				if n := w.Reads() - before; n != 0 {
 					t.Errorf("Backward read from the device %d times", n)
 				}
 				out2 := make([][]float32, len(xs))
@@ -162,7 +136,7 @@ func TestAutogradVulkan(t *testing.T) {
 // TestStepVulkan checks that a training loop on the Vulkan backend keeps
 // the number of device buffers flat.
 func TestStepVulkan(t *testing.T) {
-	w := &agWatch{Backend: agVulkan(t)}
+	w := &tensor.CountingBackend{Backend: agVulkan(t)}
 	d := tensor.On(w)
 	r := tensor.NewRNG(1)
 	var x, y *tensor.Tensor
@@ -195,10 +169,10 @@ func TestStepVulkan(t *testing.T) {
 			last = v
 		})
 		if i == 2 {
-			liveAt3 = w.live.Load()
+			liveAt3 = w.Live()
 		}
 	}
-	if got := w.live.Load(); got != liveAt3 {
+	if got := w.Live(); got != liveAt3 {
 		t.Errorf("device buffers after 100 steps: %d, after 3: %d", got, liveAt3)
 	}
 	if !(last < first/10) {

@@ -10,14 +10,15 @@ import (
 	"github.com/vktensor/vktensor/tensor/cpu"
 )
 
-// agCounting wraps a backend and counts its live buffers, independently of
-// the tensor package's own MemStats.
-type agCounting struct {
+// CountingBackend wraps a backend and counts its live buffers and its reads
+// to the host, independently of the tensor package's own MemStats. It is
+// exported for the external tests (package tensor_test) too.
+type CountingBackend struct {
 	backend.Backend
-	live atomic.Int64
+	live, reads atomic.Int64
 }
 
-func (c *agCounting) Alloc(n int) (backend.Buffer, error) {
+func (c *CountingBackend) Alloc(n int) (backend.Buffer, error) {
 	b, err := c.Backend.Alloc(n)
 	if err == nil {
 		c.live.Add(1)
@@ -25,16 +26,27 @@ func (c *agCounting) Alloc(n int) (backend.Buffer, error) {
 	return b, err
 }
 
-func (c *agCounting) Free(b backend.Buffer) {
+func (c *CountingBackend) Free(b backend.Buffer) {
 	c.live.Add(-1)
 	c.Backend.Free(b)
 }
+
+func (c *CountingBackend) Read(dst []float32, src backend.Strided) error {
+	c.reads.Add(1)
+	return c.Backend.Read(dst, src)
+}
+
+// Live is the number of buffers allocated and not yet freed.
+func (c *CountingBackend) Live() int64 { return c.live.Load() }
+
+// Reads is the number of reads to the host.
+func (c *CountingBackend) Reads() int64 { return c.reads.Load() }
 
 // TestStepKeepsMemoryFlat trains a linear model for many steps, each in a
 // Step, and checks that the live buffers after the last step are exactly
 // those after the third: parameters, their gradients and the data.
 func TestStepKeepsMemoryFlat(t *testing.T) {
-	be := &agCounting{Backend: cpu.New()}
+	be := &CountingBackend{Backend: cpu.New()}
 	d := On(be)
 	r := NewRNG(1)
 	var x, y *Tensor
@@ -72,10 +84,10 @@ func TestStepKeepsMemoryFlat(t *testing.T) {
 			last = v
 		})
 		if i == 2 {
-			liveAt3, statsAt3 = be.live.Load(), ReadMemStats()
+			liveAt3, statsAt3 = be.Live(), ReadMemStats()
 		}
 	}
-	if got := be.live.Load(); got != liveAt3 {
+	if got := be.Live(); got != liveAt3 {
 		t.Errorf("live buffers after 300 steps: %d, after 3: %d", got, liveAt3)
 	}
 	if s := ReadMemStats(); s.LiveBuffers > statsAt3.LiveBuffers {
