@@ -193,12 +193,8 @@ func (*Backend) Where(dst, cond, a, b backend.Strided) {
 func (*Backend) Gather(dst, src, idx backend.Strided, axis int) {
 	d, s, x := data(dst.Buf)[dst.Offset:], data(src.Buf)[src.Offset:], data(idx.Buf)[idx.Offset:]
 	// Walk src with the gathered axis pinned to 0; the index supplies it.
-	pinned := src
-	pinned.Shape = dst.Shape
-	pinned.Strides = append([]int(nil), src.Strides...)
-	pinned.Strides[axis] = 0
 	as := src.Strides[axis]
-	it := newIter(dst.Shape, dst, pinned, idx)
+	it := newIter(dst.Shape, dst, pinAxis(src, dst.Shape, axis), idx)
 	sd, ss, sx := it.inner(0), it.inner(1), it.inner(2)
 	it.run(func(_ int, off *[maxOps]int, n int) {
 		for i := 0; i < n; i++ {
@@ -207,16 +203,22 @@ func (*Backend) Gather(dst, src, idx backend.Strided, axis int) {
 	})
 }
 
+// pinAxis views x with the given shape and a zero stride on axis, so that
+// an iteration over shape reaches x's elements at index 0 of axis; Gather
+// and ScatterAdd add the index's offset along axis themselves.
+func pinAxis(x backend.Strided, shape []int, axis int) backend.Strided {
+	x.Shape = shape
+	x.Strides = append([]int(nil), x.Strides...)
+	x.Strides[axis] = 0
+	return x
+}
+
 // ScatterAdd adds src into dst at the positions idx gives along axis.
 // It runs on one goroutine: repeated indices make the writes collide.
 func (*Backend) ScatterAdd(dst, src, idx backend.Strided, axis int) {
 	d, s, x := data(dst.Buf)[dst.Offset:], data(src.Buf)[src.Offset:], data(idx.Buf)[idx.Offset:]
-	pinned := dst
-	pinned.Shape = src.Shape
-	pinned.Strides = append([]int(nil), dst.Strides...)
-	pinned.Strides[axis] = 0
 	as := dst.Strides[axis]
-	it := newIter(src.Shape, pinned, src, idx)
+	it := newIter(src.Shape, pinAxis(dst, src.Shape, axis), src, idx)
 	sd, ss, sx := it.inner(0), it.inner(1), it.inner(2)
 	it.walk(0, it.size, func(_ int, off *[maxOps]int, n int) {
 		for i := 0; i < n; i++ {
