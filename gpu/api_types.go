@@ -69,6 +69,9 @@ type DeviceInfo struct {
 	PushDescriptors   bool // VK_KHR_push_descriptor
 	CooperativeMatrix bool // VK_KHR_cooperative_matrix with the feature on
 	MemoryBudget      bool // VK_EXT_memory_budget
+	// PipelineStatistics: VK_KHR_pipeline_executable_properties, so that
+	// Options.PipelineStatistics can report registers and the like.
+	PipelineStatistics bool
 
 	Float16         bool // shaderFloat16
 	Int8            bool // shaderInt8
@@ -114,6 +117,12 @@ type Options struct {
 	// time per kernel name; also switched on by VKT_PROFILE=1, which also
 	// prints the profile to stderr at Close.
 	Profile bool
+	// PipelineStatistics asks the driver to keep statistics of every
+	// compiled pipeline (on NVIDIA: registers per invocation, shared memory,
+	// binary size) for Pipeline.Statistics, where the device has
+	// VK_KHR_pipeline_executable_properties; also switched on by
+	// VKT_PIPELINE_STATS=1, which also prints them to stderr at Close.
+	PipelineStatistics bool
 	// MaxBatch is the number of commands after which the current batch is
 	// submitted automatically. 0 means 1024.
 	MaxBatch int
@@ -154,6 +163,21 @@ type Stats struct {
 	Waits          int64 // host waits on fences
 	PipelineBuilds int64 // pipelines compiled by the driver
 	PipelineHits   int64 // Pipeline calls answered from the in-memory cache
+}
+
+// Executable is one compiled program of a pipeline (a compute pipeline
+// usually has one), as the driver describes it.
+type Executable struct {
+	Name, Description string
+	SubgroupSize      uint32
+	Statistics        []Statistic
+}
+
+// Statistic is a driver-defined figure about an Executable, such as
+// NVIDIA's "Register Count". Booleans are 0 or 1.
+type Statistic struct {
+	Name, Description string
+	Value             float64
 }
 
 // KernelTime is the accumulated GPU time of one kernel name.

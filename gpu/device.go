@@ -30,6 +30,7 @@ type Device struct {
 	fns       deviceFns
 	pushDesc  bool
 	hasBudget bool
+	execStats bool // pipelines capture executable statistics
 	memProps  vk.PhysicalDeviceMemoryProperties
 
 	validate  bool
@@ -270,6 +271,7 @@ func describe(inst vk.Instance, index int, h vk.PhysicalDevice) physical {
 		TimestampPeriod:                l.TimestampPeriod,
 		PushDescriptors:                exts["VK_KHR_push_descriptor"],
 		MemoryBudget:                   exts["VK_EXT_memory_budget"],
+		PipelineStatistics:             exts["VK_KHR_pipeline_executable_properties"],
 		Extensions:                     names,
 	}
 	if info.Vendor == "Mesa" || strings.Contains(info.Name, "llvmpipe") {
@@ -472,6 +474,10 @@ func (d *Device) open() error {
 	if p.info.CooperativeMatrix {
 		exts = append(exts, cstr("VK_KHR_cooperative_matrix"))
 	}
+	d.execStats = (d.opts.PipelineStatistics || envBool("VKT_PIPELINE_STATS")) && p.info.PipelineStatistics
+	if d.execStats {
+		exts = append(exts, cstr("VK_KHR_pipeline_executable_properties"))
+	}
 	for _, e := range d.opts.DeviceExtensions {
 		if !p.exts[e] {
 			return fmt.Errorf("%w: %s lacks device extension %s", ErrNoDevice, p.info.Name, e)
@@ -481,7 +487,7 @@ func (d *Device) open() error {
 	if p.exts["VK_KHR_portability_subset"] {
 		exts = append(exts, cstr("VK_KHR_portability_subset")) // required when present
 	}
-	chain, release := featureChain(d.inst, d.phys, p.info.APIVersion, p.info.CooperativeMatrix)
+	chain, release := featureChain(d.inst, d.phys, p.info.APIVersion, p.info.CooperativeMatrix, d.execStats)
 	defer release()
 	dci := vk.DeviceCreateInfo{
 		SType:                vk.StructureTypeDeviceCreateInfo,
@@ -574,7 +580,8 @@ func (d *Device) fail(err error) error {
 	return d.err
 }
 
-// Close waits for outstanding work, prints the profile when VKT_PROFILE=1,
+// Close waits for outstanding work, prints the profile when VKT_PROFILE=1
+// and pipeline statistics when VKT_PIPELINE_STATS=1,
 // saves the pipeline cache and releases every Vulkan object owned by the
 // device. Buffers and pipelines become invalid. Close returns the sticky
 // error, if any; calling it twice is harmless.
@@ -587,6 +594,9 @@ func (d *Device) Close() error {
 	err := d.syncLocked()
 	if envBool("VKT_PROFILE") {
 		d.printProfileLocked(os.Stderr)
+	}
+	if envBool("VKT_PIPELINE_STATS") {
+		d.printStatisticsLocked(os.Stderr)
 	}
 	d.savePipelineCache()
 	d.closed = true

@@ -25,6 +25,9 @@ var (
 	// ErrInvalid means an argument was malformed (wrong binding count,
 	// range outside a buffer, unaligned fill, ...).
 	ErrInvalid = errors.New("gpu: invalid argument")
+	// ErrUnsupported means the device or the Open options do not provide
+	// an optional feature (such as pipeline statistics).
+	ErrUnsupported = errors.New("gpu: not supported")
 )
 
 // LoadError reports that the Vulkan loader library could not be opened or

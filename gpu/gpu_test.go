@@ -664,3 +664,41 @@ func TestProfileEnv(t *testing.T) {
 		t.Fatalf("child: %v\n%s", err, out)
 	}
 }
+
+// TestPipelineStatistics reads the driver's statistics of a pipeline where
+// the device has VK_KHR_pipeline_executable_properties, and otherwise checks
+// that the error says why there are none.
+func TestPipelineStatistics(t *testing.T) {
+	d := open(t, Options{PipelineStatistics: true})
+	p, err := d.Pipeline(PipelineDesc{Name: "axpy", SPIRV: axpy(t), Bindings: 2, PushBytes: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := p.Statistics()
+	if !d.Info().PipelineStatistics {
+		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "VK_KHR_pipeline_executable_properties") {
+			t.Fatalf("Statistics on %s: %v, want ErrUnsupported naming the extension", d.Info().Name, err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex) == 0 || len(ex[0].Statistics) == 0 {
+		t.Fatalf("Statistics: %+v, want an executable with statistics", ex)
+	}
+	for _, e := range ex {
+		t.Logf("%s (%s), subgroup %d", e.Name, e.Description, e.SubgroupSize)
+		for _, s := range e.Statistics {
+			t.Logf("  %s = %g (%s)", s.Name, s.Value, s.Description)
+		}
+	}
+	plain := open(t, Options{})
+	q, err := plain.Pipeline(PipelineDesc{Name: "axpy", SPIRV: axpy(t), Bindings: 2, PushBytes: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Statistics(); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "PipelineStatistics") {
+		t.Fatalf("Statistics without the option: %v", err)
+	}
+}

@@ -5,8 +5,11 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"unsafe"
 
 	vk "github.com/vulkan-go/vulkan"
@@ -22,6 +25,7 @@ type Pipeline struct {
 	l        *layout
 	bindings int
 	push     int
+	spec     []uint32
 }
 
 // Name is the pipeline's PipelineDesc.Name.
@@ -32,6 +36,72 @@ func (p *Pipeline) Bindings() int { return p.bindings }
 
 // PushBytes is the size of the push-constant block.
 func (p *Pipeline) PushBytes() int { return p.push }
+
+// Spec returns the specialization constants the pipeline was built with.
+func (p *Pipeline) Spec() []uint32 { return append([]uint32(nil), p.spec...) }
+
+// Statistics returns what the driver reports about the pipeline's compiled
+// code (on NVIDIA: "Register Count", shared memory, binary size). It needs
+// Options.PipelineStatistics (or VKT_PIPELINE_STATS=1) at Open and a device
+// with VK_KHR_pipeline_executable_properties; otherwise it returns an error
+// wrapping ErrUnsupported.
+func (p *Pipeline) Statistics() ([]Executable, error) {
+	d := p.d
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.usable(); err != nil {
+		return nil, err
+	}
+	if !d.execStats {
+		why := "Options.PipelineStatistics is off"
+		if !d.info.PipelineStatistics {
+			why = d.info.Name + " lacks VK_KHR_pipeline_executable_properties"
+		}
+		return nil, fmt.Errorf("%w: pipeline statistics of %s: %s", ErrUnsupported, p.name, why)
+	}
+	ex, res := executableStats(d.inst, d.dev, p.pipe)
+	if err := vkErr("vkGetPipelineExecutableStatisticsKHR", res); err != nil {
+		return nil, fmt.Errorf("gpu: pipeline statistics of %s: %w", p.name, err)
+	}
+	return ex, nil
+}
+
+// printStatisticsLocked writes every pipeline's statistics, one line per
+// executable, in build order of name and constants. Caller holds d.mu.
+func (d *Device) printStatisticsLocked(w io.Writer) {
+	if !d.execStats {
+		fmt.Fprintf(w, "pipeline statistics: not available on %s\n", d.info.Name)
+		return
+	}
+	ps := make([]*Pipeline, 0, len(d.pipelines))
+	for _, p := range d.pipelines {
+		ps = append(ps, p)
+	}
+	sort.Slice(ps, func(i, j int) bool {
+		if ps[i].name != ps[j].name {
+			return ps[i].name < ps[j].name
+		}
+		return fmt.Sprint(ps[i].spec) < fmt.Sprint(ps[j].spec)
+	})
+	fmt.Fprintf(w, "pipeline statistics on %s (%d pipelines)\n", d.info.Name, len(ps))
+	for _, p := range ps {
+		ex, res := executableStats(d.inst, d.dev, p.pipe)
+		if res != vk.Success {
+			fmt.Fprintf(w, "%s %v: %v\n", p.name, p.spec, vkErr("vkGetPipelineExecutableStatisticsKHR", res))
+			continue
+		}
+		for _, e := range ex {
+			var b strings.Builder
+			for i, s := range e.Statistics {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "%s=%g", s.Name, s.Value)
+			}
+			fmt.Fprintf(w, "%s %v [%s]: %s\n", p.name, p.spec, e.Name, b.String())
+		}
+	}
+}
 
 // layout is a descriptor-set layout plus pipeline layout, shared by all
 // pipelines with the same binding count and push-constant size.
@@ -109,7 +179,8 @@ func (d *Device) Pipeline(desc PipelineDesc) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pipeline{d: d, name: desc.Name, what: "Dispatch " + desc.Name, pipe: pipe, l: l, bindings: desc.Bindings, push: desc.PushBytes}
+	p := &Pipeline{d: d, name: desc.Name, what: "Dispatch " + desc.Name, pipe: pipe, l: l, bindings: desc.Bindings, push: desc.PushBytes,
+		spec: append([]uint32(nil), desc.Spec...)}
 	d.pipelines[key] = p
 	d.stats.PipelineBuilds++
 	d.cacheDirty = true
@@ -175,6 +246,9 @@ func (d *Device) build(code []byte, desc PipelineDesc, spec []byte, l *layout) (
 		Stage:  stage,
 		Layout: l.layout,
 	}}
+	if d.execStats {
+		ci[0].Flags = 0x40 // VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR
+	}
 	pipes := make([]vk.Pipeline, 1)
 	gcPaused(func() { res = vk.CreateComputePipelines(d.dev, d.pcache, 1, ci, nil, pipes) })
 	ci[0].Free()

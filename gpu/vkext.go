@@ -35,6 +35,7 @@ typedef struct { uint32_t sType; void* pNext; uint32_t f[12]; } vkt_v11_features
 typedef struct { uint32_t sType; void* pNext; uint32_t f[47]; } vkt_v12_features;
 typedef struct { uint32_t sType; void* pNext; uint32_t f[15]; } vkt_v13_features;
 typedef struct { uint32_t sType; void* pNext; uint32_t f[2]; } vkt_coopmat_features;
+typedef struct { uint32_t sType; void* pNext; uint32_t f[1]; } vkt_exec_features; // pipelineExecutableInfo
 
 // Indices into the VkBool32 arrays above (field order of the spec).
 enum {
@@ -51,6 +52,8 @@ enum {
 	ST_PUSHDESC_PROPS = 1000080000, ST_MAINT3_PROPS = 1000168000, ST_BUDGET = 1000237000,
 	ST_16BIT = 1000083000, ST_V11_FEATURES = 49, ST_V12_FEATURES = 51, ST_V13_FEATURES = 53,
 	ST_COOPMAT_FEATURES = 1000506000,
+	ST_EXEC_FEATURES = 1000269000, ST_PIPELINE_INFO = 1000269001, ST_EXEC_PROPS = 1000269002,
+	ST_EXEC_INFO = 1000269003, ST_EXEC_STAT = 1000269004,
 	ST_DEBUG_MESSENGER = 1000128004,
 	ST_WRITE_DESCRIPTOR_SET = 35, ST_DESCRIPTOR_SET_ALLOC = 34,
 };
@@ -118,7 +121,7 @@ static void vkt_query(void* gipa, void* instance, void* phys, uint32_t api,
 // every supported feature of the structs above is enabled, except the
 // robustness and capture/replay ones that cost performance. Free with
 // vkt_free_chain.
-static void* vkt_feature_chain(void* gipa, void* instance, void* phys, uint32_t api, int hasCoopMat) {
+static void* vkt_feature_chain(void* gipa, void* instance, void* phys, uint32_t api, int hasCoopMat, int execProps) {
 	typedef void (*fn_t)(void*, void*);
 	fn_t getFeat2 = (fn_t)((vkt_gipa_t)gipa)(instance, "vkGetPhysicalDeviceFeatures2");
 	if (!getFeat2 || api < ((1u << 22) | (1u << 12))) return NULL;
@@ -140,6 +143,10 @@ static void* vkt_feature_chain(void* gipa, void* instance, void* phys, uint32_t 
 		vkt_coopmat_features* cm = calloc(1, sizeof *cm); cm->sType = ST_COOPMAT_FEATURES;
 		tail->pNext = cm; tail = (vkt_header*)cm;
 	}
+	if (execProps) {
+		vkt_exec_features* ep = calloc(1, sizeof *ep); ep->sType = ST_EXEC_FEATURES;
+		tail->pNext = ep; tail = (vkt_header*)ep;
+	}
 	getFeat2(phys, f2);
 	f2->f[F_ROBUST_BUFFER_ACCESS] = 0;
 	for (vkt_header* h = (vkt_header*)f2->pNext; h; h = (vkt_header*)h->pNext) {
@@ -157,6 +164,52 @@ static void* vkt_feature_chain(void* gipa, void* instance, void* phys, uint32_t 
 
 static void vkt_free_chain(void* p) {
 	while (p) { void* next = ((vkt_header*)p)->pNext; free(p); p = next; }
+}
+
+// VkPipelineExecutablePropertiesKHR and VkPipelineExecutableStatisticKHR
+// (VK_KHR_pipeline_executable_properties).
+typedef struct {
+	uint32_t sType; void* pNext; uint32_t stages; char name[256]; char description[256]; uint32_t subgroupSize;
+} vkt_exec_props;
+typedef struct {
+	uint32_t sType; void* pNext; char name[256]; char description[256];
+	uint32_t format; // 0 bool32, 1 int64, 2 uint64, 3 float64
+	union { uint32_t b32; int64_t i64; uint64_t u64; double f64; } value;
+} vkt_exec_stat;
+
+#define VKT_MAX_EXECUTABLES 4
+#define VKT_MAX_STATS 32
+
+// vkt_pipeline_stats reads the executables of a pipeline created with
+// VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR and up to VKT_MAX_STATS
+// statistics of each into stats[e*VKT_MAX_STATS + i], their number into
+// counts[e]. It returns a VkResult (-7, EXTENSION_NOT_PRESENT, when the
+// entry points are missing).
+static int32_t vkt_pipeline_stats(void* gipa, void* instance, void* device, uint64_t pipeline,
+                                  uint32_t* nexec, vkt_exec_props* props, uint32_t* counts, vkt_exec_stat* stats) {
+	vkt_gdpa_t gdpa = (vkt_gdpa_t)((vkt_gipa_t)gipa)(instance, "vkGetDeviceProcAddr");
+	if (!gdpa) return -7;
+	typedef int32_t (*props_t)(void*, const void*, uint32_t*, vkt_exec_props*);
+	typedef int32_t (*stats_t)(void*, const void*, uint32_t*, vkt_exec_stat*);
+	props_t getProps = (props_t)gdpa(device, "vkGetPipelineExecutablePropertiesKHR");
+	stats_t getStats = (stats_t)gdpa(device, "vkGetPipelineExecutableStatisticsKHR");
+	if (!getProps || !getStats) return -7;
+	struct { uint32_t sType; const void* pNext; uint64_t pipeline; } pi = { ST_PIPELINE_INFO, NULL, pipeline };
+	uint32_t n = VKT_MAX_EXECUTABLES;
+	for (uint32_t i = 0; i < n; i++) { memset(&props[i], 0, sizeof props[i]); props[i].sType = ST_EXEC_PROPS; }
+	int32_t res = getProps(device, &pi, &n, props);
+	if (res < 0) return res;
+	*nexec = n;
+	for (uint32_t e = 0; e < n; e++) {
+		struct { uint32_t sType; const void* pNext; uint64_t pipeline; uint32_t index; } ei = { ST_EXEC_INFO, NULL, pipeline, e };
+		vkt_exec_stat* s = &stats[e * VKT_MAX_STATS];
+		uint32_t m = VKT_MAX_STATS;
+		for (uint32_t i = 0; i < m; i++) { memset(&s[i], 0, sizeof s[i]); s[i].sType = ST_EXEC_STAT; }
+		res = getStats(device, &ei, &m, s);
+		if (res < 0) return res;
+		counts[e] = m;
+	}
+	return 0;
 }
 
 // vkt_required_subgroup_size returns a malloc'd
@@ -391,8 +444,8 @@ func cbool(b bool) C.int {
 
 // featureChain returns a C-allocated pNext chain enabling the device's
 // features, and its release function.
-func featureChain(inst vk.Instance, phys vk.PhysicalDevice, api uint32, coopMat bool) (unsafe.Pointer, func()) {
-	p := C.vkt_feature_chain(gipa, unsafe.Pointer(inst), unsafe.Pointer(phys), C.uint32_t(api), cbool(coopMat))
+func featureChain(inst vk.Instance, phys vk.PhysicalDevice, api uint32, coopMat, execProps bool) (unsafe.Pointer, func()) {
+	p := C.vkt_feature_chain(gipa, unsafe.Pointer(inst), unsafe.Pointer(phys), C.uint32_t(api), cbool(coopMat), cbool(execProps))
 	return p, func() { C.vkt_free_chain(p) }
 }
 
@@ -401,6 +454,48 @@ func featureChain(inst vk.Instance, phys vk.PhysicalDevice, api uint32, coopMat 
 func requiredSubgroupSize(size uint32) (unsafe.Pointer, func()) {
 	p := C.vkt_required_subgroup_size(C.uint32_t(size))
 	return p, func() { C.free(p) }
+}
+
+// executableStats reads a pipeline's executables and their statistics
+// (VK_KHR_pipeline_executable_properties must be enabled and the pipeline
+// created with the capture-statistics flag).
+func executableStats(inst vk.Instance, dev vk.Device, pipe vk.Pipeline) ([]Executable, vk.Result) {
+	var n C.uint32_t
+	var props [C.VKT_MAX_EXECUTABLES]C.vkt_exec_props
+	var counts [C.VKT_MAX_EXECUTABLES]C.uint32_t
+	stats := (*[C.VKT_MAX_EXECUTABLES * C.VKT_MAX_STATS]C.vkt_exec_stat)(C.calloc(C.VKT_MAX_EXECUTABLES*C.VKT_MAX_STATS, C.size_t(unsafe.Sizeof(C.vkt_exec_stat{}))))
+	defer C.free(unsafe.Pointer(stats))
+	res := vk.Result(C.vkt_pipeline_stats(gipa, unsafe.Pointer(inst), unsafe.Pointer(dev), handle(unsafe.Pointer(pipe)),
+		&n, &props[0], &counts[0], &stats[0]))
+	if res != vk.Success {
+		return nil, res
+	}
+	out := make([]Executable, n)
+	for e := range out {
+		p := &props[e]
+		out[e] = Executable{
+			Name:         C.GoString(&p.name[0]),
+			Description:  C.GoString(&p.description[0]),
+			SubgroupSize: uint32(p.subgroupSize),
+		}
+		for i := 0; i < int(counts[e]); i++ {
+			s := &stats[e*C.VKT_MAX_STATS+i]
+			st := Statistic{Name: C.GoString(&s.name[0]), Description: C.GoString(&s.description[0])}
+			raw := unsafe.Pointer(&s.value)
+			switch s.format {
+			case 0:
+				st.Value = float64(*(*uint32)(raw))
+			case 1:
+				st.Value = float64(*(*int64)(raw))
+			case 2:
+				st.Value = float64(*(*uint64)(raw))
+			default:
+				st.Value = *(*float64)(raw)
+			}
+			out[e].Statistics = append(out[e].Statistics, st)
+		}
+	}
+	return out, vk.Success
 }
 
 // memoryBudget returns per-heap budget and usage (VK_EXT_memory_budget must
