@@ -1,6 +1,8 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 // softmax.comp: softmax (or log-softmax, LOG = 1) over the last axis.
+//gen:variant softmax_sg -DSUBGROUP
 // Bindings: 0 = dst, 1 = src. Spec constants: 0 = workgroup size (power of
 // two), 1 = MODE (0 one invocation per row, 1 one workgroup per row,
 // 2 one workgroup per row with the row held in registers), 2 = LOG,
@@ -11,7 +13,16 @@
 // writes; src is read twice, dst written once.
 // MODE 2: the row is read once into registers (all loads issued first),
 // its max taken; exp(x - max) is computed once, summed and kept, and the
-// scaled values written; src is read once, dst written once.
+// scaled values written; src is read once, dst written once. The loops
+// over the CACHE registers are unrolled (CACHE is constant once the pipeline
+// is specialized), so the row stays in registers.
+// softmax_sg (needs subgroup arithmetic): MODE 2's row max and sum
+// are taken with subgroup operations and one shared-memory exchange each
+// (two barriers instead of 2·log2(workgroup size)).
+#ifdef SUBGROUP
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_KHR_shader_subgroup_arithmetic : require
+#endif
 #include "vkmath.glsl"
 
 layout(local_size_x_id = 0) in;
@@ -76,6 +87,30 @@ void write(uint so, uint dof, uint k, float m, float z, float lz, float iz) {
 
 shared float sm[gl_WorkGroupSize.x];
 shared float sz[gl_WorkGroupSize.x];
+#ifdef SUBGROUP
+// rowMax returns the max of every invocation's m. Subgroup max may drop a
+// NaN, which does not matter here: a NaN in the row makes the sum, and so
+// every output, NaN anyway.
+float rowMax(uint t, float m) {
+    float sgm = subgroupMax(m);
+    if (subgroupElect()) sm[gl_SubgroupID] = sgm;
+    barrier();
+    float r = sm[0];
+    for (uint i = 1u; i < gl_NumSubgroups; i++) r = max(r, sm[i]);
+    return r;
+}
+
+// rowSum returns the sum of every invocation's z (the same order in every
+// invocation, so all agree).
+float rowSum(uint t, float z) {
+    float s = subgroupAdd(z);
+    if (subgroupElect()) sz[gl_SubgroupID] = s;
+    barrier();
+    float r = 0.0;
+    for (uint i = 0u; i < gl_NumSubgroups; i++) r += sz[i];
+    return r;
+}
+#else
 // rowMax returns the NaN-propagating max of every invocation's m.
 float rowMax(uint t, float m) {
     sm[t] = m;
@@ -97,6 +132,7 @@ float rowSum(uint t, float z) {
     }
     return sz[0];
 }
+#endif
 
 float max4(vec4 v) { return nanmax(nanmax(v.x, v.y), nanmax(v.z, v.w)); }
 
@@ -111,14 +147,14 @@ void cached(uint r) {
     if (VEC == 1u) {
         vec4 xs[CACHE];
         uint n4 = pc.L / 4u, s0 = so / 4u, d0 = dof / 4u;
-        for (uint j = 0u; j < CACHE; j++) {
+        [[unroll]] for (uint j = 0u; j < CACHE; j++) {
             uint k = t + j * G;
             xs[j] = k < n4 ? s4[s0 + k] : vec4(NEG_INF);
         }
-        for (uint j = 0u; j < CACHE; j++) m = nanmax(m, max4(xs[j]));
+        [[unroll]] for (uint j = 0u; j < CACHE; j++) m = nanmax(m, max4(xs[j]));
         m = rowMax(t, m);
         float z = 0.0;
-        for (uint j = 0u; j < CACHE; j++) {
+        [[unroll]] for (uint j = 0u; j < CACHE; j++) {
             vec4 x = xs[j] - m;
             vec4 e = exp4(x);
             xs[j] = LOG == 1u ? x : e;
@@ -126,21 +162,21 @@ void cached(uint r) {
         }
         z = rowSum(t, z);
         float lz = vlog(z), iz = 1.0 / z;
-        for (uint j = 0u; j < CACHE; j++) {
+        [[unroll]] for (uint j = 0u; j < CACHE; j++) {
             uint k = t + j * G;
             if (k < n4) d4[d0 + k] = LOG == 1u ? xs[j] - lz : xs[j] * iz;
         }
         return;
     }
     float xs[4u * CACHE];
-    for (uint j = 0u; j < 4u * CACHE; j++) {
+    [[unroll]] for (uint j = 0u; j < 4u * CACHE; j++) {
         uint k = t + j * G;
         xs[j] = k < pc.L ? s[so + k * pc.sst] : NEG_INF;
     }
-    for (uint j = 0u; j < 4u * CACHE; j++) m = nanmax(m, xs[j]);
+    [[unroll]] for (uint j = 0u; j < 4u * CACHE; j++) m = nanmax(m, xs[j]);
     m = rowMax(t, m);
     float z = 0.0;
-    for (uint j = 0u; j < 4u * CACHE; j++) {
+    [[unroll]] for (uint j = 0u; j < 4u * CACHE; j++) {
         float x = xs[j] - m;
         float e = vexp(x);
         xs[j] = LOG == 1u ? x : e;
@@ -148,7 +184,7 @@ void cached(uint r) {
     }
     z = rowSum(t, z);
     float lz = vlog(z), iz = 1.0 / z;
-    for (uint j = 0u; j < 4u * CACHE; j++) {
+    [[unroll]] for (uint j = 0u; j < 4u * CACHE; j++) {
         uint k = t + j * G;
         if (k < pc.L) d[dof + k * pc.dstr] = LOG == 1u ? xs[j] - lz : xs[j] * iz;
     }

@@ -61,6 +61,20 @@ func positive(r *rand.Rand) float32 { return float32(math.Abs(r.NormFloat64())*2
 func wide(r *rand.Rand) float32     { return float32(r.NormFloat64() * 6) }
 func small(r *rand.Rand) float32    { return float32(r.Intn(3) - 1) } // -1, 0, 1: ties and zeros
 
+// specials is wide with a NaN, +Inf or -Inf about once in 1000, 2000 and
+// 300 elements: in a row of 1024, about every other row meets one.
+func specials(r *rand.Rand) float32 {
+	switch u := r.Intn(6000); {
+	case u < 6:
+		return float32(math.NaN())
+	case u < 9:
+		return float32(math.Inf(1))
+	case u < 29:
+		return float32(math.Inf(-1))
+	}
+	return wide(r)
+}
+
 // place computes offset, strides and buffer length for a layout.
 func place(shape []int, lay int, r *rand.Rand) (off int, st []int, n int) {
 	rank := len(shape)
@@ -355,30 +369,47 @@ func parityCases(r *rand.Rand) []pcase {
 	cs = append(cs, viewCases()...)
 	cs = append(cs, reduceCases()...)
 	cs = append(cs, matmulCases()...)
+	// softmax rows of 300 and more elements are held in registers (MODE 2,
+	// with subgroup reductions where the device has them); each such case
+	// also runs with the shared-memory reductions and with the two-pass
+	// MODE 1
 	for _, lg := range []bool{false, true} {
 		for _, c := range []struct {
 			sh     []int
 			dl, sl int
-		}{{[]int{33, 257}, dense, dense}, {[]int{257, 7}, stepped, transposed}, {[]int{3, 1, 33, 7}, dense, broadcast}, {[]int{5}, dense, dense}, {[]int{}, dense, dense},
-			// cached rows: vec4, strided, unaligned; a row too long to cache
-			{[]int{5, 1024}, dense, dense}, {[]int{3, 300}, stepped, transposed}, {[]int{2, 3000}, shifted, dense}, {[]int{2, 9000}, dense, dense}} {
-			cs = append(cs, pcase{
-				name: fmt.Sprintf("softmax/%v/%v/%d-%d", lg, c.sh, c.dl, c.sl),
-				ops:  []opnd{{c.sh, c.dl, nil}, {c.sh, c.sl, wide}},
-				run: func(b backend.Backend, o []backend.Strided) {
-					if _, ok := b.(*Backend); ok && len(c.sh) == 2 && c.sh[1] >= 300 {
-						// register-held rows (MODE 2), off by default
-						old := softmaxMaxCache
-						softmaxMaxCache = 8
-						defer func() { softmaxMaxCache = old }()
-					}
-					b.Softmax(o[0], o[1], lg)
-				},
-				// sums of up to 257 exponentials: a few ulp per term; log-softmax
-				// x - max - log(sum) cancels, so its error is a few ulp of
-				// |x - max| (<= 2 max|x|), the norm bound
-				rel: 1e-5, abs: 1e-7, norm: 4, bound: maxAbsBound,
-			})
+			gen    func(r *rand.Rand) float32
+		}{{[]int{33, 257}, dense, dense, wide}, {[]int{257, 7}, stepped, transposed, wide}, {[]int{3, 1, 33, 7}, dense, broadcast, wide},
+			{[]int{5}, dense, dense, wide}, {[]int{}, dense, dense, wide}, {[]int{9, 40}, dense, dense, specials},
+			// cached rows: vec4, strided, unaligned, NaN and ±Inf; a row too long to cache
+			{[]int{5, 1024}, dense, dense, wide}, {[]int{3, 300}, stepped, transposed, wide}, {[]int{2, 3000}, shifted, dense, wide},
+			{[]int{16, 1024}, dense, dense, specials}, {[]int{2, 9000}, dense, dense, wide}} {
+			kinds := []string{""}
+			if len(c.sh) == 2 && c.sh[1] >= 300 {
+				kinds = append(kinds, "/tree", "/two-pass")
+			}
+			for _, kind := range kinds {
+				cs = append(cs, pcase{
+					name: fmt.Sprintf("softmax/%v/%v/%d-%d%s", lg, c.sh, c.dl, c.sl, kind),
+					ops:  []opnd{{c.sh, c.dl, nil}, {c.sh, c.sl, c.gen}},
+					run: func(b backend.Backend, o []backend.Strided) {
+						if vk, ok := b.(*Backend); ok && kind == "/tree" {
+							old := vk.info.SubgroupArithmetic
+							vk.info.SubgroupArithmetic = false
+							defer func() { vk.info.SubgroupArithmetic = old }()
+						}
+						if _, ok := b.(*Backend); ok && kind == "/two-pass" {
+							old := softmaxMaxCache
+							softmaxMaxCache = 0
+							defer func() { softmaxMaxCache = old }()
+						}
+						b.Softmax(o[0], o[1], lg)
+					},
+					// sums of up to 257 exponentials: a few ulp per term; log-softmax
+					// x - max - log(sum) cancels, so its error is a few ulp of
+					// |x - max| (<= 2 max|x|), the norm bound
+					rel: 1e-5, abs: 1e-7, norm: 4, bound: maxAbsBound,
+				})
+			}
 		}
 	}
 	// gather / scatter along each axis of a 3-D operand

@@ -207,7 +207,11 @@ func (b *Backend) Softmax(dst, src backend.Strided, log bool) {
 				vec = 1
 			}
 		}
-		pipe := b.pipeline("softmax", 2, 72, rowGroup, mode, lg, cache, vec)
+		kernel := "softmax"
+		if mode == 2 && b.info.SubgroupArithmetic {
+			kernel = "softmax_sg"
+		}
+		pipe := b.pipeline(kernel, 2, 72, rowGroup, mode, lg, cache, vec)
 		w := make([]uint32, 18)
 		for d := 0; d < maxRank; d++ {
 			w[d] = uint32(p.shape[d])
@@ -237,12 +241,13 @@ func softmaxCache(L int) int {
 	return c
 }
 
-// softmaxMaxCache bounds MODE 2's registers (8: rows of up to 8192). It
-// is 0 (MODE 2 off) until measured on a device: the shared-memory version
-// it replaced ran at 810 GB/s against MODE 1's 1049 on an H200 at 8192²;
-// this register version has only run on lavapipe (VKT_SOFTMAX_CACHE=8 in
-// BenchmarkMemory measures it).
-var softmaxMaxCache = 0
+// softmaxMaxCache bounds MODE 2's registers (8: rows of up to 8192, 32
+// floats per invocation); 0 turns MODE 2 off (VKT_SOFTMAX_CACHE in
+// BenchmarkMemory compares). MODE 2 reads the row once where MODE 1 reads
+// it twice and takes two exponentials per element: on lavapipe at 1024²
+// it is the faster one; it has not been timed on a GPU yet (MODE 1 ran at
+// 1049 GB/s on an H200 at 8192², an earlier shared-memory row cache at 810).
+var softmaxMaxCache = 8
 
 // aligned4 reports whether every operand of p starts each row on a
 // multiple of 4 elements.
