@@ -4,12 +4,18 @@
 #
 #   scripts/gpu-check.sh build        # here: builds the binaries into .gl/bin
 #   scripts/gpu-check.sh run OUTDIR   # there: parity, benchmarks, MNIST
+#   scripts/gpu-check.sh tune OUTDIR  # there: the tuning sweep (~2 min;
+#                                     # VKT_TUNE_NS=256 for a dry run on lavapipe)
 #
 # "run" prints vktensor's matmul TFLOP/s at n = 1024…8192, the memory-bound
 # ops in GB/s, PyTorch beside both when python3 can import torch, and both
 # MNIST models' samples/s and accuracy; OUTDIR receives the JSON, Markdown
 # and PNG files. On a machine with Go, `go run ./bench -device gpu
-# -with-torch` gives the same tables.
+# -with-torch` gives the same tables. "tune" times every matmul tiling
+# worth trying at n = 4096 and 8192 with the driver's register counts
+# (VKT_PIPELINE_STATS), and the knobs of softmax, column sums and the
+# elementwise kernels, so that one call on a lent GPU decides the defaults
+# in tensor/vulkan (matmul.go's variants, reduce.go, ops.go).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.gl/bin
@@ -47,6 +53,43 @@ run)
   "$bin/bench" -device gpu -suite matmul,ops,latency,mnist $torch -budget 10s -sizes 1024,2048,4096,8192 \
     -json "$out/results.jsonl" -md "$out/perf.md" -png "$out" "${@:3}"
   ;;
+tune)
+  out=$(realpath -m "${2:?usage: gpu-check.sh tune OUTDIR}")
+  mkdir -p "$out"
+  set +e +o pipefail # a failing configuration must not end the sweep
+  nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader || true
+  cd "$bin"
+  bench() { ./vulkan.test -test.run XXX -test.benchtime "${BT:-10x}" -test.bench "$@" 2>&1; }
+  # BM,BN,BK,TM,TN,SPLITS,WARPS,SWZ (VKT_BENCH_TILE in tensor/vulkan/bench_test.go);
+  # "" is the default choice, cand:i is matmul.go's candidates[i]
+  echo "== matmul TFLOP/s at n = 4096, 8192 (GPU timestamps) and the driver's statistics"
+  for t in "" 128,128,16,8,8,0,1 128,128,8,8,8,0,1 64,128,16,8,8,0,1 128,64,16,8,8,0,1 \
+      64,64,16,8,8,0,1 64,64,32,8,8,0,1 128,128,16,8,4,0,0 256,128,16,8,8,0,1 128,256,16,8,8,0,1 cand:0 cand:1; do
+    env=(VKT_PIPELINE_STATS=1 VKT_BENCH_NS=${VKT_TUNE_NS:-4096,8192})
+    case $t in
+    cand:*) env+=(VKT_BENCH_CAND=${t#cand:}) ;;
+    ?*) env+=(VKT_BENCH_TILE=$t) ;;
+    esac
+    r=$(env "${env[@]}" ./vulkan.test -test.run XXX -test.benchtime 10x -test.bench 'MatMul$' 2>&1 | tee -a "$out/tune-matmul.txt")
+    tf=$(grep -o '[0-9.]* TFLOP/s' <<<"$r" | awk '{printf "%s ", $1}')
+    st=$(grep '^matmul' <<<"$r" | sed 's/^[^:]*: //' | sort -u | head -2 | tr '\n' ';')
+    printf '%-22s %-14s %s\n' "${t:-default}" "$tf" "$st"
+  done
+  echo "== memory-bound ops at 8192² (1024² on a CPU device), GB/s"
+  BT=20x bench 'Memory' | tee "$out/tune-memory.txt" | grep -o '^BenchmarkMemory/[^ ]*\|[0-9.]* GB/s' | paste - -
+  for c in 0; do
+    echo "-- softmax, VKT_SOFTMAX_CACHE=$c (two-pass; default 8, rows held in registers)"
+    VKT_SOFTMAX_CACHE=$c BT=20x bench 'Memory/softmax' | grep -o '[0-9.]* GB/s'
+  done
+  for c in 512 1024 4096 8192; do
+    echo "-- col-sum, VKT_COL_TARGET=$c (default 2048)"
+    VKT_COL_TARGET=$c BT=20x bench 'Memory/col-sum' | grep -o '[0-9.]* GB/s'
+  done
+  for u in 1 4; do
+    echo "-- add and broadcast-add, VKT_EW_UNROLL=$u (default 2)"
+    VKT_EW_UNROLL=$u BT=20x bench 'Memory/(add|broadcast-add)' | grep -o '^BenchmarkMemory/[^ ]*\|[0-9.]* GB/s' | paste - -
+  done
+  ;;
 *)
-  sed -n '2,13p' "$0"; exit 2 ;;
+  sed -n '2,19p' "$0"; exit 2 ;;
 esac
