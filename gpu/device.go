@@ -42,6 +42,8 @@ type Device struct {
 	mem     *allocator // storage buffers
 	staging *allocator // host-visible staging; == mem when mem is directly readable
 	freeq   []*Buffer  // frees deferred until their last use completes
+	// reclaimed is rec.done at the last scan of freeq
+	reclaimed uint64
 
 	rec recorder
 

@@ -451,11 +451,15 @@ func (d *Device) freeLocked(b *Buffer) {
 	b.a.release(b.c)
 }
 
-// reclaim releases deferred frees whose work has completed.
+// reclaim releases deferred frees whose work has completed. Only a
+// retired batch can complete one (Free queues only buffers whose work is
+// pending), so the scan runs once per retirement, not once per Alloc:
+// per Alloc it made a batch of n short ops cost O(n²).
 func (d *Device) reclaim() {
-	if len(d.freeq) == 0 {
+	if len(d.freeq) == 0 || d.reclaimed == d.rec.done {
 		return
 	}
+	d.reclaimed = d.rec.done
 	kept := d.freeq[:0]
 	for _, b := range d.freeq {
 		if b.lastUse <= d.rec.done {
