@@ -24,6 +24,7 @@
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #endif
 #include "vkmath.glsl"
+#include "online.glsl"
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint MODE = 0;
@@ -57,27 +58,6 @@ void rowBase(uint r, out uint so, out uint dof) {
     uint x = r / pc.oshape.y;
     so = pc.offS + x * pc.ost.x + y * pc.ost.y + z * pc.ost.z + w * pc.ost.w;
     dof = pc.offD + x * pc.dst.x + y * pc.dst.y + z * pc.dst.z + w * pc.dst.w;
-}
-
-#define NEG_INF uintBitsToFloat(0xff800000u)
-
-// add folds x into the running pair (m, z): z = sum exp(x_i - m).
-void add(inout float m, inout float z, float x) {
-    if (x == NEG_INF) return; // contributes 0; avoids -inf - -inf = NaN
-    if (x > m) {
-        z = z * vexp(m - x) + 1.0;
-        m = x;
-    } else {
-        z += vexp(x - m); // NaN x or m makes z NaN, so NaN propagates
-    }
-}
-
-void merge(inout float m, inout float z, float m2, float z2) {
-    if (z2 == 0.0) return;
-    if (z == 0.0) { m = m2; z = z2; return; }
-    float mm = nanmax(m, m2);
-    z = z * vexp(m - mm) + z2 * vexp(m2 - mm);
-    m = mm;
 }
 
 void write(uint so, uint dof, uint k, float m, float z, float lz, float iz) {

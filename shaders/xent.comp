@@ -12,6 +12,7 @@
 // leaves the row whatever they hold. The row statistics (m, sum of exp)
 // come from one read pass as in softmax.comp.
 #include "vkmath.glsl"
+#include "online.glsl"
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint MODE = 0;
@@ -37,27 +38,6 @@ layout(push_constant) uniform PC {
     uint sG;    // 0 when one gradient serves every row
     float scale;
 } pc;
-
-#define NEG_INF uintBitsToFloat(0xff800000u)
-
-// add folds x into the running pair (m, z), z = sum exp(x_i - m).
-void add(inout float m, inout float z, float x) {
-    if (x == NEG_INF) return; // contributes 0; avoids -inf - -inf = NaN
-    if (x > m) {
-        z = z * vexp(m - x) + 1.0;
-        m = x;
-    } else {
-        z += vexp(x - m); // NaN x or m makes z NaN, so NaN propagates
-    }
-}
-
-void merge(inout float m, inout float z, float m2, float z2) {
-    if (z2 == 0.0) return;
-    if (z == 0.0) { m = m2; z = z2; return; }
-    float mm = nanmax(m, m2);
-    z = z * vexp(m - mm) + z2 * vexp(m2 - mm);
-    m = mm;
-}
 
 uint target(uint r) {
     float t = tg[pc.offT + r * pc.sT];

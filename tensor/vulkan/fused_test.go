@@ -47,16 +47,19 @@ func fusedCases() []pcase {
 	for _, c := range []struct {
 		rows, classes int
 		ld, ll, lt    int
+		gen           func(r *rand.Rand) float32
 	}{
-		{64, 10, dense, dense, dense}, // MNIST: an invocation per row
-		{37, 10, stepped, transposed, shifted},
-		{5, 1, dense, dense, broadcast},   // one class: loss 0, gradient 0
-		{9, 300, shifted, stepped, dense}, // a workgroup per row
-		{3, 1031, dense, transposed, dense},
+		{64, 10, dense, dense, dense, wide}, // MNIST: an invocation per row
+		{37, 10, stepped, transposed, shifted, wide},
+		{5, 1, dense, dense, broadcast, wide},   // one class: loss 0, gradient 0
+		{9, 300, shifted, stepped, dense, wide}, // a workgroup per row
+		{3, 1031, dense, transposed, dense, wide},
+		// NaN and ±Inf logits, both kernel modes
+		{300, 10, dense, dense, dense, specials}, {40, 300, dense, dense, dense, specials},
 	} {
 		cs = append(cs, pcase{
 			name: fmt.Sprintf("xent/%dx%d/%d%d%d", c.rows, c.classes, c.ld, c.ll, c.lt),
-			ops:  []opnd{{[]int{c.rows}, c.ld, nil}, {[]int{c.rows, c.classes}, c.ll, wide}, {[]int{c.rows}, c.lt, classes(c.classes)}},
+			ops:  []opnd{{[]int{c.rows}, c.ld, nil}, {[]int{c.rows, c.classes}, c.ll, c.gen}, {[]int{c.rows}, c.lt, classes(c.classes)}},
 			run: func(b backend.Backend, o []backend.Strided) {
 				fused(b).CrossEntropy(o[0], o[1], o[2])
 			},
@@ -64,7 +67,7 @@ func fusedCases() []pcase {
 		})
 		cs = append(cs, pcase{
 			name: fmt.Sprintf("xentgrad/%dx%d/%d%d%d", c.rows, c.classes, c.ld, c.ll, c.lt),
-			ops: []opnd{{[]int{c.rows, c.classes}, c.ll, nil}, {[]int{c.rows, c.classes}, c.ld, wide},
+			ops: []opnd{{[]int{c.rows, c.classes}, c.ll, nil}, {[]int{c.rows, c.classes}, c.ld, c.gen},
 				{[]int{c.rows}, c.lt, classes(c.classes)}, {[]int{c.rows}, c.ld, normal}},
 			run: func(b backend.Backend, o []backend.Strided) {
 				fused(b).CrossEntropyGrad(o[0], o[1], o[2], o[3], 1/float32(c.rows))
