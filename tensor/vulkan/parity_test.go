@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -60,6 +61,20 @@ func normal(r *rand.Rand) float32   { return float32(r.NormFloat64()) }
 func positive(r *rand.Rand) float32 { return float32(math.Abs(r.NormFloat64())*2 + 0.05) }
 func wide(r *rand.Rand) float32     { return float32(r.NormFloat64() * 6) }
 func small(r *rand.Rand) float32    { return float32(r.Intn(3) - 1) } // -1, 0, 1: ties and zeros
+
+// denseSpecials is normal with a NaN, +Inf or -Inf about once in 50, 60
+// and 60 elements, so that even short rows meet them.
+func denseSpecials(r *rand.Rand) float32 {
+	switch u := r.Intn(300); {
+	case u < 6:
+		return float32(math.NaN())
+	case u < 11:
+		return float32(math.Inf(1))
+	case u < 16:
+		return float32(math.Inf(-1))
+	}
+	return normal(r)
+}
 
 // specials is wide with a NaN, +Inf or -Inf about once in 1000, 2000 and
 // 300 elements: in a row of 1024, about every other row meets one.
@@ -133,6 +148,39 @@ func TestParity(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
 	cases := parityCases(r)
 	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			checkCase(t, c, ref, vk, r)
+		})
+	}
+	if msgs := vk.Device().ValidationMessages(); len(msgs) > 0 {
+		t.Fatalf("%d validation messages, first: %s", len(msgs), msgs[0])
+	}
+}
+
+// TestParitySpecials runs every parity case again with NaN, +Inf and -Inf
+// sprinkled into the operands that hold ordinary numbers (not indices,
+// classes or the positive inputs of logarithms): both backends must give
+// the same NaNs and infinities, and the same numbers elsewhere.
+func TestParitySpecials(t *testing.T) {
+	vk := vkBackend(t)
+	ref := cpu.New()
+	r := rand.New(rand.NewSource(2))
+	plain := func(g func(*rand.Rand) float32) bool {
+		p := reflect.ValueOf(g).Pointer()
+		return g == nil || p == reflect.ValueOf(normal).Pointer() || p == reflect.ValueOf(wide).Pointer()
+	}
+	for _, c := range parityCases(r) {
+		c.ops = append([]opnd(nil), c.ops...)
+		n := 0
+		for i := 1; i < len(c.ops); i++ {
+			if plain(c.ops[i].gen) {
+				c.ops[i].gen = denseSpecials
+				n++
+			}
+		}
+		if n == 0 {
+			continue
+		}
 		t.Run(c.name, func(t *testing.T) {
 			checkCase(t, c, ref, vk, r)
 		})
@@ -460,20 +508,25 @@ func parityCases(r *rand.Rand) []pcase {
 
 // maxAbsBound is eps*max|x| over the source data[1].
 func maxAbsBound(data [][]float32, o []backend.Strided) float64 {
+	return finiteMaxAbs(data[1]) * eps32
+}
+
+// finiteMaxAbs is max |v| over the finite v: infinities and NaNs are
+// compared exactly, so they must not widen the bound for the others.
+func finiteMaxAbs(vs []float32) float64 {
 	s := 0.0
-	for _, v := range data[1] {
-		s = math.Max(s, math.Abs(float64(v)))
+	for _, v := range vs {
+		if a := math.Abs(float64(v)); !math.IsInf(a, 0) && !math.IsNaN(a) {
+			s = math.Max(s, a)
+		}
 	}
-	return s * eps32
+	return s
 }
 
 // sumBound is the error bound of a float32 sum of the |x| in data[1]:
 // n*eps*sum|x| per output, taken over the whole operand for simplicity.
 func sumBound(data [][]float32, o []backend.Strided) float64 {
-	s, n := 0.0, 1
-	for _, v := range data[1] {
-		s = math.Max(s, math.Abs(float64(v)))
-	}
+	s, n := finiteMaxAbs(data[1]), 1
 	for i := len(o[0].Shape); i < len(o[1].Shape); i++ {
 		n *= o[1].Shape[i]
 	}
@@ -557,13 +610,7 @@ func sizeOf(s []int) int {
 // float32 dot product of length K is K*eps*sum|a_k b_k|, bounded here by
 // K*eps*K*max|a|*max|b| (the cpu reference is float32 too).
 func mmBound(data [][]float32, o []backend.Strided) float64 {
-	ma, mb := 0.0, 0.0
-	for _, v := range data[1] {
-		ma = math.Max(ma, math.Abs(float64(v)))
-	}
-	for _, v := range data[2] {
-		mb = math.Max(mb, math.Abs(float64(v)))
-	}
+	ma, mb := finiteMaxAbs(data[1]), finiteMaxAbs(data[2])
 	k := float64(o[1].Shape[len(o[1].Shape)-1])
 	return k * k * eps32 * ma * mb
 }
