@@ -123,6 +123,13 @@ type Options struct {
 	// VK_KHR_pipeline_executable_properties; also switched on by
 	// VKT_PIPELINE_STATS=1, which also prints them to stderr at Close.
 	PipelineStatistics bool
+	// SpinWait is how long a wait for the GPU polls before it sleeps in
+	// vkWaitForFences: a short batch completes sooner than a sleeping
+	// thread wakes up (lavapipe, a 16-element add with a sync after each:
+	// 73 µs per op without polling, 46 µs with). 0 means 1 ms, a negative
+	// value never polls; VKT_SPIN (a Go duration, "0" to turn it off)
+	// overrides it.
+	SpinWait time.Duration
 	// MaxBatch is the number of commands after which the current batch is
 	// submitted automatically. 0 means 1024.
 	MaxBatch int

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unsafe"
 
 	vk "github.com/vulkan-go/vulkan"
@@ -30,7 +31,8 @@ type Device struct {
 	fns       deviceFns
 	pushDesc  bool
 	hasBudget bool
-	execStats bool // pipelines capture executable statistics
+	execStats bool          // pipelines capture executable statistics
+	spin      time.Duration // Options.SpinWait resolved
 	memProps  vk.PhysicalDeviceMemoryProperties
 
 	validate  bool
@@ -404,6 +406,12 @@ func Open(opts Options) (*Device, error) {
 	}
 	d := &Device{opts: opts, col: &collector{cb: opts.OnValidation}}
 	d.validate = opts.Validate || envBool("VKT_VALIDATE")
+	d.spin = opts.SpinWait
+	if v, err := time.ParseDuration(os.Getenv("VKT_SPIN")); err == nil {
+		d.spin = v
+	} else if d.spin == 0 {
+		d.spin = time.Millisecond
+	}
 	d.profiling = opts.Profile || envBool("VKT_PROFILE")
 	if d.opts.MaxBatch <= 0 {
 		d.opts.MaxBatch = 1024

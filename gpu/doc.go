@@ -68,8 +68,17 @@
 // ([Device.ValidationMessages]). Options.Profile (or VKT_PROFILE=1) brackets
 // every dispatch with timestamps and accumulates GPU time per kernel name
 // ([Device.Profile], [Device.PrintProfile]); [Device.TimeGPU] times a region.
+// Options.PipelineStatistics (or VKT_PIPELINE_STATS=1) keeps the driver's
+// statistics of each compiled pipeline, such as registers per invocation
+// ([Pipeline.Statistics]), where the device has
+// VK_KHR_pipeline_executable_properties.
+//
+// Waiting: a wait for the GPU polls the fence for up to Options.SpinWait
+// (1 ms by default) before it sleeps, which shortens a sync after short work.
 //
 // Environment: VKT_DEVICE selects a device by index or name substring (and
-// allows a CPU device it names), VKT_VALIDATE=1 and VKT_PROFILE=1 switch on
-// validation and profiling.
+// allows a CPU device it names), VKT_VALIDATE=1, VKT_PROFILE=1 and
+// VKT_PIPELINE_STATS=1 switch on validation, profiling and pipeline
+// statistics (the last two print at Close), VKT_SPIN sets the polling time
+// (a Go duration, 0 to sleep at once).
 package gpu

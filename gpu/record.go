@@ -2,6 +2,7 @@ package gpu
 
 import (
 	"fmt"
+	"time"
 	"unsafe"
 
 	vk "github.com/vulkan-go/vulkan"
@@ -491,7 +492,18 @@ func (d *Device) waitOldest() error {
 	r := &d.rec
 	b := r.inflight[0]
 	d.stats.Waits++
-	res := vk.WaitForFences(d.dev, 1, []vk.Fence{b.fence}, vk.True, ^uint64(0))
+	// Poll briefly before blocking: a short batch finishes within
+	// microseconds, and a blocking wait's sleep and wake-up cost more
+	// (Options.SpinWait).
+	res := vk.NotReady
+	for start := time.Now(); time.Since(start) < d.spin; {
+		if res = vk.GetFenceStatus(d.dev, b.fence); res != vk.NotReady {
+			break
+		}
+	}
+	if res == vk.NotReady {
+		res = vk.WaitForFences(d.dev, 1, []vk.Fence{b.fence}, vk.True, ^uint64(0))
+	}
 	if err := vkErr("vkWaitForFences", res); err != nil {
 		return d.fail(err)
 	}
