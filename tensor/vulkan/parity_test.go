@@ -62,33 +62,28 @@ func positive(r *rand.Rand) float32 { return float32(math.Abs(r.NormFloat64())*2
 func wide(r *rand.Rand) float32     { return float32(r.NormFloat64() * 6) }
 func small(r *rand.Rand) float32    { return float32(r.Intn(3) - 1) } // -1, 0, 1: ties and zeros
 
-// denseSpecials is normal with a NaN, +Inf or -Inf about once in 50, 60
-// and 60 elements, so that even short rows meet them.
-func denseSpecials(r *rand.Rand) float32 {
-	switch u := r.Intn(300); {
-	case u < 6:
-		return float32(math.NaN())
-	case u < 11:
-		return float32(math.Inf(1))
-	case u < 16:
-		return float32(math.Inf(-1))
+// sprinkle returns base with a NaN, +Inf or -Inf in about one of every
+// nan, inf and ninf elements.
+func sprinkle(base func(*rand.Rand) float32, nan, inf, ninf float64) func(*rand.Rand) float32 {
+	return func(r *rand.Rand) float32 {
+		switch u := r.Float64(); {
+		case u < 1/nan:
+			return float32(math.NaN())
+		case u < 1/nan+1/inf:
+			return float32(math.Inf(1))
+		case u < 1/nan+1/inf+1/ninf:
+			return float32(math.Inf(-1))
+		}
+		return base(r)
 	}
-	return normal(r)
 }
 
-// specials is wide with a NaN, +Inf or -Inf about once in 1000, 2000 and
-// 300 elements: in a row of 1024, about every other row meets one.
-func specials(r *rand.Rand) float32 {
-	switch u := r.Intn(6000); {
-	case u < 6:
-		return float32(math.NaN())
-	case u < 9:
-		return float32(math.Inf(1))
-	case u < 29:
-		return float32(math.Inf(-1))
-	}
-	return wide(r)
-}
+var (
+	// specials: in a row of 1024, about every other row meets a NaN or +Inf
+	specials = sprinkle(wide, 1000, 2000, 300)
+	// denseSpecials: even short rows meet them
+	denseSpecials = sprinkle(normal, 50, 60, 60)
+)
 
 // place computes offset, strides and buffer length for a layout.
 func place(shape []int, lay int, r *rand.Rand) (off int, st []int, n int) {
