@@ -60,20 +60,24 @@ tune)
   nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader || true
   cd "$bin"
   bench() { ./vulkan.test -test.run XXX -test.benchtime "${BT:-10x}" -test.bench "$@" 2>&1; }
-  # BM,BN,BK,TM,TN,SPLITS,WARPS,SWZ (VKT_BENCH_TILE in tensor/vulkan/bench_test.go);
+  # BM,BN,BK,TM,TN,SPLITS,WARPS,SWZ (VKT_BENCH_TILE in tensor/vulkan/bench_test.go),
+  # @NAME a build of matmul.comp (VKT_BENCH_KERNEL; _sl = SPLITLOAD);
   # "" is the default choice, cand:i is matmul.go's candidates[i]
   echo "== matmul TFLOP/s at n = 4096, 8192 (GPU timestamps) and the driver's statistics"
   for t in "" 128,128,16,8,8,0,1 128,128,8,8,8,0,1 64,128,16,8,8,0,1 128,64,16,8,8,0,1 \
-      64,64,16,8,8,0,1 64,64,32,8,8,0,1 128,128,16,8,4,0,0 256,128,16,8,8,0,1 128,256,16,8,8,0,1 cand:0 cand:1; do
+      64,64,16,8,8,0,1 64,64,32,8,8,0,1 128,128,16,8,4,0,0 256,128,16,8,8,0,1 128,256,16,8,8,0,1 \
+      128,128,16,8,8,0,1@matmul_8x8_sl 64,128,16,8,8,0,1@matmul_8x8_sl 128,64,16,8,8,0,1@matmul_8x8_sl \
+      128,128,8,8,8,0,1@matmul_8x8_sl cand:0 cand:1; do
     env=(VKT_PIPELINE_STATS=1 VKT_BENCH_NS=${VKT_TUNE_NS:-4096,8192})
     case $t in
     cand:*) env+=(VKT_BENCH_CAND=${t#cand:}) ;;
+    *@*) env+=(VKT_BENCH_TILE=${t%@*} VKT_BENCH_KERNEL=${t#*@}) ;;
     ?*) env+=(VKT_BENCH_TILE=$t) ;;
     esac
     r=$(env "${env[@]}" ./vulkan.test -test.run XXX -test.benchtime 10x -test.bench 'MatMul$' 2>&1 | tee -a "$out/tune-matmul.txt")
     tf=$(grep -o '[0-9.]* TFLOP/s' <<<"$r" | awk '{printf "%s ", $1}')
     st=$(grep '^matmul' <<<"$r" | sed 's/^[^:]*: //' | sort -u | head -2 | tr '\n' ';')
-    printf '%-22s %-14s %s\n' "${t:-default}" "$tf" "$st"
+    printf '%-34s %-14s %s\n' "${t:-default}" "$tf" "$st"
   done
   echo "== memory-bound ops at 8192² (1024² on a CPU device), GB/s"
   BT=20x bench 'Memory' | tee "$out/tune-memory.txt" | grep -o '^BenchmarkMemory/[^ ]*\|[0-9.]* GB/s' | paste - -

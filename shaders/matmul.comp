@@ -6,23 +6,27 @@
 // plain matmul.spv uses the defaults TM = TN = 4):
 //gen:variant matmul_8x4 -DTM=8 -DTN=4
 //gen:variant matmul_8x8 -DTM=8 -DTN=8
+//gen:variant matmul_8x8_sl -DTM=8 -DTN=8 -DSPLITLOAD
 //
 // Build options that are not compiled by default (add a //gen:variant line
 // and name the build with VKT_BENCH_KERNEL to measure one again): BKC=n
 // fixes BK (spec constant 3 ignored) so the k loop over a slice unrolls
 // completely; BMC, BNC fix BM, BN too (spec constants 1, 2 ignored);
 // KU=1|2|4 k per iteration of the slice loop, KDONT forbids the driver to
-// unroll it further; FRAG2 loads the next k's fragments before this k's
-// FMAs (one k per iteration); LATELOAD loads the next slice from global
-// memory after the FMAs instead of before them. On the H200 (128×128 tiles,
-// 8×8, warp-shaped, TFLOP/s at n = 4096/8192) none beat the default
-// (4 k per iteration, BK a spec constant, which the driver does not unroll
-// further: KU=4 with KDONT measured the same, 36.8/37.0): BKC=16 33.0/33.0,
-// BKC=16 with BMC=BNC=128 33.1/33.0, BKC=8 33.8/34.3, KU=2 33.7/33.8,
-// KU=1 28.4/28.5, FRAG2 27.3/27.6 (35.1/35.3 at BK 8), LATELOAD 30.0/29.9,
-// LATELOAD with KU=1 27.2/27.1; TM×TN = 8×16 with BKC: 128×128 tiles
-// (128 invocations) 24.1/26.0, 128×256×8 31.4/31.6; SWZ=8 with BKC=16
-// 32.1/32.1 against 33.0/33.0 without.
+// unroll it further. SPLITLOAD (compiled as matmul_8x8_sl, for trial)
+// stages the next slice of A in registers during the first half of the
+// slice's k and of B during the second half, so half the staging registers
+// are live at a time. On the H200 (128×128 tiles, 8×8, warp-shaped, TFLOP/s
+// at n = 4096/8192) none beat the default (4 k per iteration, BK a spec
+// constant, which the driver does not unroll further: KU=4 with KDONT
+// measured the same, 36.8/37.0): BKC=16 33.0/33.0, BKC=16 with BMC=BNC=128
+// 33.1/33.0, BKC=8 33.8/34.3, KU=2 33.7/33.8, KU=1 28.4/28.5; TM×TN = 8×16
+// with BKC: 128×128 tiles (128 invocations) 24.1/26.0, 128×256×8
+// 31.4/31.6; SWZ=8 with BKC=16 32.1/32.1 against 33.0/33.0 without. Two
+// options measured and since removed: loading the next k's fragments from
+// shared memory before this k's FMAs, 27.3/27.6 (35.1/35.3 at BK 8), and
+// loading the next slice from global memory after the FMAs instead of
+// before them, 30.0/29.9.
 //
 // A workgroup computes a BM×BN tile of D. K is walked in BK slices staged in
 // double-buffered shared memory: while slice s is multiplied out of one
@@ -89,16 +93,13 @@ const uint BK = BKC;
 layout(constant_id = 3) const uint BK = 16;
 #endif
 // KU k per iteration of the slice loop (4, 2 or 1); KDONT forbids the
-// driver to unroll that loop further; FRAG2 loads the shared-memory
-// fragments of k+1 before the FMAs of k, one k per iteration; LATELOAD
-// loads the next slice from global memory after the FMAs, not before them
-// (fewer live registers, no overlap within the workgroup)
+// driver to unroll that loop further
 #ifndef KU
 #define KU 4
 #endif
 #if defined(BKC)
 #define KLOOP [[unroll]]
-#elif defined(KDONT) || defined(FRAG2)
+#elif defined(KDONT)
 #define KLOOP [[dont_unroll]]
 #else
 #define KLOOP
@@ -216,9 +217,9 @@ void loadB(uint k0, uint kEnd) {
     }
 }
 
-// store writes the prefetched registers into shared buffer p.
-void store(uint p) {
-    uint ab = p * BK * AS, bb = p * BK * BS; // in floats
+// storeA and storeB write the prefetched registers into shared buffer p.
+void storeA(uint p) {
+    uint ab = p * BK * AS; // in floats
     if (AMODE == 3u) {
         [[unroll]] for (uint r = 0u; r < LA4; r++) {
             uint l = tid + r * WG, mm, kk;
@@ -241,6 +242,10 @@ void store(uint p) {
             if (l < NA) As[(ab + kk * AS + mm) / 4u][mm % 4u] = ra[r];
         }
     }
+}
+
+void storeB(uint p) {
+    uint bb = p * BK * BS; // in floats
     if (BMODE == 2u) {
         [[unroll]] for (uint r = 0u; r < LB4; r++) {
             uint l = tid + r * WG, nn, kk;
@@ -263,6 +268,11 @@ void store(uint p) {
             if (l < NB) Bs[(bb + kk * BS + nn) / 4u][nn % 4u] = rb[r];
         }
     }
+}
+
+void store(uint p) {
+    storeA(p);
+    storeB(p);
 }
 
 float relu(float v) { return (v > 0.0 || isnan(v)) ? v : 0.0; }
@@ -300,6 +310,28 @@ void emit(uint m, uint n, uint dBase, uint pBase, vec4 v) {
     }
 }
 
+vec4 acc[TM][GN]; // the invocation's TM×TN accumulators
+
+// multiply adds the products of the slice's k in [kFrom, kTo) (multiples
+// of KU) at shared offsets ao, bo to acc, KU k per iteration, unrolled
+// here (BK is only known at pipeline creation unless BKC fixes it, and
+// then the whole slice unrolls); fma() so that every product is one FFMA,
+// not an FMUL and an FADD.
+void multiply(uint ao, uint bo, uint kFrom, uint kTo) {
+    KLOOP for (uint k4 = kFrom; k4 < kTo; k4 += KU) {
+        [[unroll]] for (uint j = 0u; j < KU; j++) {
+            uint kk = k4 + j;
+            vec4 av[GM], bv[GN];
+            [[unroll]] for (uint g = 0u; g < GM; g++) av[g] = As[ao + kk * AS4 + g * RM];
+            [[unroll]] for (uint g = 0u; g < GN; g++) bv[g] = Bs[bo + kk * BS4 + g * RN];
+            [[unroll]] for (uint g = 0u; g < GM; g++)
+                [[unroll]] for (uint i = 0u; i < 4u; i++)
+                    [[unroll]] for (uint h = 0u; h < GN; h++)
+                        acc[g * 4u + i][h] = fma(vec4(av[g][i]), bv[h], acc[g * 4u + i][h]);
+        }
+    }
+}
+
 void main() {
     tid = gl_LocalInvocationID.x;
     uint tr = tid / RN, tc = tid % RN;
@@ -328,7 +360,6 @@ void main() {
     uint kEnd = min(pc.K, kBegin + pc.kSplit);
     uint steps = kBegin < kEnd ? (kEnd - kBegin + BK - 1u) / BK : 0u;
 
-    vec4 acc[TM][GN];
     [[unroll]] for (uint i = 0u; i < TM; i++)
         [[unroll]] for (uint g = 0u; g < GN; g++) acc[i][g] = vec4(0.0);
 
@@ -341,56 +372,26 @@ void main() {
     for (uint s = 0u; s < steps; s++) {
         uint p = s & 1u;
         bool more = s + 1u < steps;
-#ifndef LATELOAD
-        if (more) {
-            uint k1 = kBegin + (s + 1u) * BK;
-            loadA(k1, kEnd);
-            loadB(k1, kEnd);
-        }
-#endif
+        uint k1 = kBegin + (s + 1u) * BK;
         uint ao = p * BK * AS4 + tr, bo = p * BK * BS4 + tc;
-        // KU (4) k per iteration, unrolled here (BK is only known at
-        // pipeline creation unless BKC fixes it, and then the whole slice
-        // unrolls); fma() so every product is one FFMA, not an FMUL and an
-        // FADD
-#ifdef FRAG2
-        vec4 av[GM], bv[GN];
-        [[unroll]] for (uint g = 0u; g < GM; g++) av[g] = As[ao + g * RM];
-        [[unroll]] for (uint g = 0u; g < GN; g++) bv[g] = Bs[bo + g * RN];
-        KLOOP for (uint kk = 0u; kk < BK; kk++) {
-            uint kn = min(kk + 1u, BK - 1u); // the last k reloads itself
-            vec4 an[GM], bn[GN];
-            [[unroll]] for (uint g = 0u; g < GM; g++) an[g] = As[ao + kn * AS4 + g * RM];
-            [[unroll]] for (uint g = 0u; g < GN; g++) bn[g] = Bs[bo + kn * BS4 + g * RN];
-            [[unroll]] for (uint g = 0u; g < GM; g++)
-                [[unroll]] for (uint i = 0u; i < 4u; i++)
-                    [[unroll]] for (uint h = 0u; h < GN; h++)
-                        acc[g * 4u + i][h] = fma(vec4(av[g][i]), bv[h], acc[g * 4u + i][h]);
-            [[unroll]] for (uint g = 0u; g < GM; g++) av[g] = an[g];
-            [[unroll]] for (uint g = 0u; g < GN; g++) bv[g] = bn[g];
-        }
-#else
-        KLOOP for (uint k4 = 0u; k4 < BK; k4 += KU) {
-            [[unroll]] for (uint j = 0u; j < KU; j++) {
-                uint kk = k4 + j;
-                vec4 av[GM], bv[GN];
-                [[unroll]] for (uint g = 0u; g < GM; g++) av[g] = As[ao + kk * AS4 + g * RM];
-                [[unroll]] for (uint g = 0u; g < GN; g++) bv[g] = Bs[bo + kk * BS4 + g * RN];
-                [[unroll]] for (uint g = 0u; g < GM; g++)
-                    [[unroll]] for (uint i = 0u; i < 4u; i++)
-                        [[unroll]] for (uint h = 0u; h < GN; h++)
-                            acc[g * 4u + i][h] = fma(vec4(av[g][i]), bv[h], acc[g * 4u + i][h]);
-            }
-        }
-#endif
-#ifdef LATELOAD
+#ifdef SPLITLOAD
+        const uint H = (BK / (2u * KU)) * KU; // first half, a multiple of KU
+        if (more) loadA(k1, kEnd);
+        multiply(ao, bo, 0u, H);
         if (more) {
-            uint k1 = kBegin + (s + 1u) * BK;
+            storeA(p ^ 1u);
+            loadB(k1, kEnd);
+        }
+        multiply(ao, bo, H, BK);
+        if (more) storeB(p ^ 1u);
+#else
+        if (more) {
             loadA(k1, kEnd);
             loadB(k1, kEnd);
         }
-#endif
+        multiply(ao, bo, 0u, BK);
         if (more) store(p ^ 1u);
+#endif
         barrier();
     }
 
