@@ -6,6 +6,7 @@
 #   scripts/gpu-check.sh run OUTDIR   # there: parity, benchmarks, MNIST
 #   scripts/gpu-check.sh tune OUTDIR  # there: the tuning sweep (~2 min;
 #                                     # VKT_TUNE_NS=256 for a dry run on lavapipe)
+#   scripts/gpu-check.sh all OUTDIR   # there: run, then tune (~4 min)
 #
 # "run" prints vktensor's matmul TFLOP/s at n = 1024…8192, the memory-bound
 # ops in GB/s, PyTorch beside both when python3 can import torch, and both
@@ -94,6 +95,11 @@ tune)
     VKT_EW_UNROLL=$u BT=20x bench 'Memory/(add|broadcast-add)' | grep -o '^BenchmarkMemory/[^ ]*\|[0-9.]* GB/s' | paste - -
   done
   ;;
+all)
+  out=${2:?usage: gpu-check.sh all OUTDIR}
+  "$0" run "$out" "${@:3}" || echo "gpu-check.sh run failed: $?"
+  "$0" tune "$out"
+  ;;
 *)
-  sed -n '2,19p' "$0"; exit 2 ;;
+  sed -n '2,20p' "$0"; exit 2 ;;
 esac
