@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/vktensor/vktensor/gpu"
-	"github.com/vktensor/vktensor/tensor/backend"
+	"github.com/vktensor/vktensor/internal/backendbench"
 )
 
 // Benchmarks (go test -bench . ./tensor/vulkan). Times are GPU time from
@@ -40,38 +40,28 @@ func benchMax(vk *Backend) int {
 	return 8192
 }
 
-// dense allocates a row-major [shape] operand filled with normal values.
-func benchOperand(b *testing.B, vk *Backend, shape ...int) backend.Strided {
-	n := sizeOf(shape)
-	buf, err := vk.Alloc(n)
-	if err != nil {
-		b.Skipf("alloc %v: %v", shape, err)
-	}
-	s := backend.Strided{Buf: buf, Shape: shape, Strides: rowMajor(shape)}
-	vk.Random(s, backend.Normal, 1, uint64(n), 0, 1)
-	b.Cleanup(func() { vk.Free(buf) })
-	return s
-}
-
-// gpuTime runs op b.N times, each timed on the GPU, and returns the mean.
-func gpuTime(b *testing.B, vk *Backend, op func()) time.Duration {
-	op() // warm-up: builds pipelines
-	if err := vk.Sync(); err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	var total time.Duration
-	for i := 0; i < b.N; i++ {
-		d, err := vk.Device().TimeGPU(op)
-		if err != nil {
+// gpuClock times op on the GPU (timestamps around each run), which
+// excludes recording and submit overhead.
+func gpuClock(vk *Backend) backendbench.Clock {
+	return backendbench.Clock{Name: "gpu", Time: func(b *testing.B, op func()) time.Duration {
+		op() // warm-up: builds pipelines
+		if err := vk.Sync(); err != nil {
 			b.Fatal(err)
 		}
-		total += d
-	}
-	if err := vk.Sync(); err != nil {
-		b.Fatal(err)
-	}
-	return total / time.Duration(b.N)
+		b.ResetTimer()
+		var total time.Duration
+		for i := 0; i < b.N; i++ {
+			d, err := vk.Device().TimeGPU(op)
+			if err != nil {
+				b.Fatal(err)
+			}
+			total += d
+		}
+		if err := vk.Sync(); err != nil {
+			b.Fatal(err)
+		}
+		return total / time.Duration(b.N)
+	}}
 }
 
 // VKT_BENCH_TILE="BM,BN,BK,TM,TN[,SPLITS[,WARPS[,SWZ]]]" replaces the
@@ -138,59 +128,17 @@ func benchSizes(vk *Backend) []int {
 func BenchmarkMatMul(b *testing.B) {
 	vk := benchBackend(b)
 	benchTile(b, vk)
-	for _, n := range benchSizes(vk) {
-		if need := uint64(3 * n * n * 4); vk.info.DeviceLocalBytes > 0 && need > vk.info.DeviceLocalBytes/2 {
-			break
-		}
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			x, y, z := benchOperand(b, vk, n, n), benchOperand(b, vk, n, n), benchOperand(b, vk, n, n)
-			t := gpuTime(b, vk, func() { vk.MatMul(z, x, y, false) })
-			b.ReportMetric(2*float64(n)*float64(n)*float64(n)/t.Seconds()/1e12, "TFLOP/s")
-			b.ReportMetric(float64(t.Microseconds()), "µs/op(gpu)")
-		})
-	}
+	maxBytes := vk.info.DeviceLocalBytes / 2
+	backendbench.MatMul(b, vk, benchSizes(vk), maxBytes, gpuClock(vk))
 }
 
-// BenchmarkMemory measures the bandwidth-bound ops on an [n, n] operand;
-// bytes count each element read and written once.
+// BenchmarkMemory measures the bandwidth-bound ops on an [n, n] operand
+// (see backendbench.Memory).
 func BenchmarkMemory(b *testing.B) {
 	vk := benchBackend(b)
 	n := benchMax(vk)
 	if vk.info.Type == gpu.DeviceCPU && os.Getenv("VKT_BENCH_N") == "" {
 		n = 1024
-	}
-	cases := []struct {
-		name  string
-		bytes func(n int) float64
-		run   func(b *testing.B) func()
-	}{
-		{"broadcast-add", func(n int) float64 { return 4 * (2*float64(n)*float64(n) + float64(n)) }, func(b *testing.B) func() {
-			x, y, z := benchOperand(b, vk, n, n), benchOperand(b, vk, n), benchOperand(b, vk, n, n)
-			yb := backend.Strided{Buf: y.Buf, Shape: []int{n, n}, Strides: []int{0, 1}}
-			return func() { vk.Binary(backend.Add, z, x, yb) }
-		}},
-		{"add", func(n int) float64 { return 4 * 3 * float64(n) * float64(n) }, func(b *testing.B) func() {
-			x, y, z := benchOperand(b, vk, n, n), benchOperand(b, vk, n, n), benchOperand(b, vk, n, n)
-			return func() { vk.Binary(backend.Add, z, x, y) }
-		}},
-		{"row-sum", func(n int) float64 { return 4 * (float64(n)*float64(n) + float64(n)) }, func(b *testing.B) func() {
-			x, z := benchOperand(b, vk, n, n), benchOperand(b, vk, n)
-			return func() { vk.Reduce(backend.Sum, z, x) }
-		}},
-		{"softmax", func(n int) float64 { return 4 * 2 * float64(n) * float64(n) }, func(b *testing.B) func() {
-			x, z := benchOperand(b, vk, n, n), benchOperand(b, vk, n, n)
-			return func() { vk.Softmax(z, x, false) }
-		}},
-		{"col-sum", func(n int) float64 { return 4 * (float64(n)*float64(n) + float64(n)) }, func(b *testing.B) func() {
-			x, z := benchOperand(b, vk, n, n), benchOperand(b, vk, n)
-			xt := backend.Strided{Buf: x.Buf, Shape: []int{n, n}, Strides: []int{1, n}}
-			return func() { vk.Reduce(backend.Sum, z, xt) }
-		}},
-		{"transpose-copy", func(n int) float64 { return 4 * 2 * float64(n) * float64(n) }, func(b *testing.B) func() {
-			x, z := benchOperand(b, vk, n, n), benchOperand(b, vk, n, n)
-			xt := backend.Strided{Buf: x.Buf, Shape: []int{n, n}, Strides: []int{1, n}}
-			return func() { vk.Copy(z, xt) }
-		}},
 	}
 	// tuning: VKT_EW_UNROLL (vec4s per invocation of the elementwise vec4
 	// layouts), VKT_COL_TARGET (workgroups of column reductions),
@@ -206,11 +154,5 @@ func BenchmarkMemory(b *testing.B) {
 			b.Cleanup(func() { *e.v = old })
 		}
 	}
-	for _, c := range cases {
-		b.Run(fmt.Sprintf("%s/n=%d", c.name, n), func(b *testing.B) {
-			t := gpuTime(b, vk, c.run(b))
-			b.ReportMetric(c.bytes(n)/t.Seconds()/1e9, "GB/s")
-			b.ReportMetric(float64(t.Microseconds()), "µs/op(gpu)")
-		})
-	}
+	backendbench.Memory(b, vk, n, gpuClock(vk))
 }
