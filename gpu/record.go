@@ -495,16 +495,16 @@ func (d *Device) waitOldest() error {
 	// Poll briefly before blocking: a short batch finishes within
 	// microseconds, and a blocking wait's sleep and wake-up cost more
 	// (Options.SpinWait).
-	res := vk.NotReady
+	res, op := vk.NotReady, "vkGetFenceStatus"
 	for start := time.Now(); time.Since(start) < d.spin; {
 		if res = vk.GetFenceStatus(d.dev, b.fence); res != vk.NotReady {
 			break
 		}
 	}
 	if res == vk.NotReady {
-		res = vk.WaitForFences(d.dev, 1, []vk.Fence{b.fence}, vk.True, ^uint64(0))
+		res, op = vk.WaitForFences(d.dev, 1, []vk.Fence{b.fence}, vk.True, ^uint64(0)), "vkWaitForFences"
 	}
-	if err := vkErr("vkWaitForFences", res); err != nil {
+	if err := vkErr(op, res); err != nil {
 		return d.fail(err)
 	}
 	return d.retire()
