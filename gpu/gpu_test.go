@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 // open returns a validated device on any implementation (lavapipe included)
@@ -278,12 +279,12 @@ func testProgramOrder(t *testing.T, n int) {
 	defer x.Free()
 	defer y.Free()
 	defer z.Free()
-	ones := make([]float32, n)
+	zeros := make([]float32, n)
 	tens := make([]float32, n)
-	for i := range ones {
-		ones[i], tens[i] = 1, 10
+	for i := range zeros {
+		zeros[i], tens[i] = 1, 10
 	}
-	d.UploadFloat32(x, 0, ones)
+	d.UploadFloat32(x, 0, zeros)
 	d.FillBuffer(y.Out(), 0)
 	d.Dispatch(p, []BufferRange{x.In(), y.InOut()}, push(uint32(n), 0), [3]uint32{Groups(n, 64), 1, 1}, "") // y = 1
 	if err := d.UploadFloat32(x, 0, tens); err != nil {                                                     // after the dispatch
@@ -700,5 +701,67 @@ func TestPipelineStatistics(t *testing.T) {
 	}
 	if _, err := q.Statistics(); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "PipelineStatistics") {
 		t.Fatalf("Statistics without the option: %v", err)
+	}
+}
+
+// TestSpinWait checks how Options.SpinWait and VKT_SPIN resolve, and that
+// syncs give the right results whether the wait polls (long enough to see
+// the fence), gives up polling and blocks (1 ns), or blocks at once.
+func TestSpinWait(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		opt  time.Duration
+		env  string
+		want time.Duration
+	}{
+		{"default", 0, "", time.Millisecond},
+		{"option", 50 * time.Microsecond, "", 50 * time.Microsecond},
+		{"poll-then-block", time.Nanosecond, "", time.Nanosecond},
+		{"never", -1, "", -1},
+		{"env-off", time.Second, "0", 0},
+		{"env", 0, "20ms", 20 * time.Millisecond},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("VKT_SPIN", c.env)
+			d := open(t, Options{SpinWait: c.opt})
+			if d.spin != c.want {
+				t.Fatalf("spin = %v, want %v", d.spin, c.want)
+			}
+			const n = 256
+			x, _ := d.Alloc(4 * n)
+			defer x.Free()
+			if err := d.FillBuffer(x.Out(), 0); err != nil {
+				t.Fatal(err)
+			}
+			p, err := d.Pipeline(PipelineDesc{Name: "axpy", SPIRV: axpy(t), Spec: []uint32{math.Float32bits(1)}, Bindings: 2, PushBytes: 8})
+			if err != nil {
+				t.Fatal(err)
+			}
+			zeros, _ := d.Alloc(4 * n)
+			defer zeros.Free()
+			if err := d.UploadFloat32(zeros, 0, make([]float32, n)); err != nil {
+				t.Fatal(err)
+			}
+			waits := d.Stats().Waits
+			for r := 1; r <= 10; r++ {
+				// x = 1*0 + x + 1: the bias push constant adds 1 everywhere
+				if err := d.Dispatch(p, []BufferRange{zeros.In(), x.InOut()}, push(n, 1), [3]uint32{Groups(n, 64), 1, 1}, ""); err != nil {
+					t.Fatal(err)
+				}
+				if err := d.Sync(); err != nil {
+					t.Fatal(err)
+				}
+				out := make([]float32, n)
+				if err := d.DownloadFloat32(x, 0, out); err != nil {
+					t.Fatal(err)
+				}
+				if out[0] != float32(r) || out[n-1] != float32(r) {
+					t.Fatalf("after %d adds: x[0] = %v, x[%d] = %v", r, out[0], n-1, out[n-1])
+				}
+			}
+			if d.Stats().Waits-waits < 10 {
+				t.Fatalf("%d waits for 10 syncs", d.Stats().Waits-waits)
+			}
+		})
 	}
 }
