@@ -279,12 +279,12 @@ func testProgramOrder(t *testing.T, n int) {
 	defer x.Free()
 	defer y.Free()
 	defer z.Free()
-	zeros := make([]float32, n)
+	ones := make([]float32, n)
 	tens := make([]float32, n)
-	for i := range zeros {
-		zeros[i], tens[i] = 1, 10
+	for i := range ones {
+		ones[i], tens[i] = 1, 10
 	}
-	d.UploadFloat32(x, 0, zeros)
+	d.UploadFloat32(x, 0, ones)
 	d.FillBuffer(y.Out(), 0)
 	d.Dispatch(p, []BufferRange{x.In(), y.InOut()}, push(uint32(n), 0), [3]uint32{Groups(n, 64), 1, 1}, "") // y = 1
 	if err := d.UploadFloat32(x, 0, tens); err != nil {                                                     // after the dispatch
