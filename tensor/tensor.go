@@ -104,7 +104,15 @@ func (t *Tensor) Backend() backend.Backend { return t.st.ref.b }
 
 // Err is the first runtime failure (such as device memory running out) met
 // while computing t or any tensor it was computed from, or nil.
-func (t *Tensor) Err() error { return t.err }
+func (t *Tensor) Err() error {
+	if t.err != nil {
+		return t.err
+	}
+	if buf := t.st.ref.buf; buf != nil {
+		return buf.Err()
+	}
+	return nil
+}
 
 // IsContiguous reports whether t's elements lie in row-major order without
 // gaps, so that its storage can be used as a flat array.
@@ -118,6 +126,9 @@ func (t *Tensor) Data() ([]float32, error) {
 	}
 	out := make([]float32, t.Size())
 	if err := t.Backend().Read(out, t.strided("Data")); err != nil {
+		return nil, err
+	}
+	if err := t.Err(); err != nil {
 		return nil, err
 	}
 	return out, nil

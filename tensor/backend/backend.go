@@ -21,10 +21,14 @@
 //     never access memory outside an operand whatever the indices hold (a GPU
 //     backend clamps them).
 //
-// Ops do not return errors. A backend that meets a runtime failure (device
-// lost, out of memory inside a kernel launch) records the first one and
-// returns it from the next Read or Sync; later ops may be skipped. Alloc is
-// the only op that reports failure directly, so that callers can fall back.
+// Errors. Ops do not return errors. A failure that belongs to one op (an
+// operand too large for the kernel, out of memory for a scratch buffer, an
+// index the device found out of range) is carried by that op's destination
+// buffer: its Err reports it once the backend knows it, and every buffer
+// later computed from it reports it too, while the backend stays usable.
+// Only a failure of the device itself (device lost) is sticky: Read and
+// Sync return it from then on. Alloc reports its failure directly, so that
+// callers can fall back.
 //
 // Ops may run asynchronously: a backend is free to queue work and run it when
 // a result is read. Read and Sync order all queued work before them.
@@ -34,6 +38,11 @@ package backend
 type Buffer interface {
 	// Len is the number of float32 elements the buffer holds.
 	Len() int
+	// Err returns the failure of an op that wrote the buffer, or of an op
+	// whose result it was computed from, once the backend knows it (a
+	// failure found by the device is known after the work ran: after a
+	// Read or Sync that waited for it); nil otherwise.
+	Err() error
 }
 
 // Strided describes the elements of Buf an op reads or writes: element

@@ -31,6 +31,10 @@ type buffer struct{ data []float32 }
 
 func (b *buffer) Len() int { return len(b.data) }
 
+// Err is always nil: CPU ops run at once, and the tensor package rejects
+// their bad inputs before they run.
+func (b *buffer) Err() error { return nil }
+
 // data returns the float32 slice behind a buffer of this backend.
 func data(b backend.Buffer) []float32 {
 	buf, ok := b.(*buffer)

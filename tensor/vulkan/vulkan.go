@@ -104,6 +104,9 @@ type buffer struct {
 
 func (b *buffer) Len() int { return b.n }
 
+// Err reports the failure carried by the buffer (see backend.Buffer).
+func (b *buffer) Err() error { return nil }
+
 // maxElems is the largest element count 32-bit shader indexing can address.
 const maxElems = 1<<32 - 1
 
