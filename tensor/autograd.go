@@ -607,3 +607,14 @@ func (t *Tensor) Assign(src *Tensor) error {
 	b.Copy(t.strided(name), sv.strided(name))
 	return nil
 }
+
+// Function records out as the result of a differentiable op defined
+// outside this package (such as the decompositions of package linalg) and
+// returns it, or a view of it that carries the record. backward receives
+// the gradient of out, with out's shape, and returns one gradient per
+// input, each with that input's shape, or nil where none flows; it is
+// written with tensor ops, as the package's own ops are. When no input
+// requires a gradient, or recording is off, Function returns out unchanged.
+func Function(name string, out *Tensor, inputs []*Tensor, backward func(grad *Tensor) []*Tensor) *Tensor {
+	return record(out, name, slices.Clone(inputs), backward)
+}
