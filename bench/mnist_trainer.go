@@ -35,8 +35,6 @@ func trainEpochs(cfg config, t *target, model string) (int, stats, error) {
 	case !t.gpu:
 		limit = 16384
 	}
-	prev := tensor.Default()
-	defer tensor.SetDefault(prev.Backend())
 	dev := tensor.On(t.be)
 	data, err := trainer.Upload(dev, mnistData, limit)
 	if err != nil {

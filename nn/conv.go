@@ -15,17 +15,18 @@ type Conv2d struct {
 	Padding int
 }
 
-// NewConv2d returns a Conv2d layer from in to out channels with bias,
+// NewConv2d returns a Conv2d layer on dev (nil: tensor.Default()) from in
+// to out channels with bias,
 // initialized as PyTorch's nn.Conv2d (see KaimingUniform, with
 // fanIn = in·kernel²) from rng.
-func NewConv2d(rng *tensor.RNG, in, out, kernel, stride, padding int) *Conv2d {
+func NewConv2d(dev *tensor.Device, rng *tensor.RNG, in, out, kernel, stride, padding int) *Conv2d {
 	if in <= 0 || out <= 0 || kernel <= 0 || stride <= 0 || padding < 0 {
 		panic(fmt.Sprintf("nn.NewConv2d: bad sizes in=%d out=%d kernel=%d stride=%d padding=%d", in, out, kernel, stride, padding))
 	}
 	fanIn := in * kernel * kernel
 	return &Conv2d{
-		Weight:  KaimingUniform(rng, fanIn, out, in, kernel, kernel),
-		Bias:    KaimingUniform(rng, fanIn, out),
+		Weight:  KaimingUniform(dev, rng, fanIn, out, in, kernel, kernel),
+		Bias:    KaimingUniform(dev, rng, fanIn, out),
 		Stride:  stride,
 		Padding: padding,
 	}

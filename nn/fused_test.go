@@ -50,8 +50,8 @@ func TestFusedMatchesComposed(t *testing.T) {
 		x := d.Normal(rng, 0, 1, 16, 6)
 		y := d.FromSlice([]float32{0, 1, 2, 3, 3, 2, 1, 0, 0, 0, 1, 1, 2, 2, 3, 3}, 16)
 		for range 5 {
-			tensor.Step(func() {
-				loss := CrossEntropyLoss(model.Forward(x), y)
+			d.Step(func(s *tensor.Scope) {
+				loss := CrossEntropyLoss(model.Forward(s.Use(x)), s.Use(y))
 				if err := loss.Backward(); err != nil {
 					t.Fatal(err)
 				}

@@ -4,31 +4,35 @@
 // initialization, and saving and loading weights as safetensors files.
 //
 // Layers are written with tensor ops, so tensor's autograd differentiates
-// them and they run on whatever backend their parameters live on: the
-// constructors create parameters on tensor.Default() (call tensor.SetDefault
-// first to build a model on the GPU). The conventions are PyTorch's: Linear
+// them and they run on whatever device their parameters live on: each
+// constructor takes the *tensor.Device to create its parameters on (nil
+// means tensor.Default()), and To moves a built model to another device in
+// place (optimizers' state follows at their next Step). The conventions are PyTorch's: Linear
 // holds its weight as [out, in], Conv2d works on NCHW images, parameter
 // names are "weight" and "bias" prefixed by the layer's position in a
 // Sequential ("0.weight"), and the optimizers implement torch.optim's
 // update rules, so weights move between the two.
 //
-// A training loop wraps each iteration in tensor.Step, which frees every
-// intermediate tensor when the iteration ends; parameters, their gradients
+// A training loop wraps each iteration in the device's Step, which frees
+// every tensor of the iteration when it ends — the batch created through
+// its scope and everything computed from it; parameters, their gradients
 // and optimizer state are kept:
 //
-//	model := nn.NewSequential(nn.NewLinear(rng, 784, 128), nn.ReLU{}, nn.NewLinear(rng, 128, 10))
+//	dev := tensor.On(gpu) // or tensor.CPU()
+//	model := nn.NewSequential(nn.NewLinear(dev, rng, 784, 128), nn.ReLU{}, nn.NewLinear(dev, rng, 128, 10))
 //	opt := nn.NewAdam(model.Parameters(), 1e-3)
 //	for _, b := range batches {
-//		tensor.Step(func() {
-//			loss := nn.CrossEntropyLoss(model.Forward(b.X), b.Y)
+//		dev.Step(func(s *tensor.Scope) {
+//			x, y := s.FromSlice(b.X, len(b.Y), 784), s.FromSlice(b.Y)
+//			loss := nn.CrossEntropyLoss(model.Forward(x), y)
 //			if err := loss.Backward(); err != nil { ... }
 //			if err := opt.Step(); err != nil { ... }
 //			opt.ZeroGrad()
 //		})
 //	}
 //
-// Evaluate under tensor.NoGrad with model.Train(false), which turns Dropout
-// off.
+// Evaluate in the device's NoGrad scope with model.Train(false), which
+// turns Dropout off.
 package nn
 
 import (
@@ -77,17 +81,38 @@ func weightAndBias(w, b *tensor.Tensor) []Param {
 	return ps
 }
 
-// KaimingUniform returns a parameter of the given shape on tensor.Default()
-// drawn from the uniform distribution on [−1/√fanIn, 1/√fanIn), marked as
+// KaimingUniform returns a parameter of the given shape on dev (nil:
+// tensor.Default()) drawn from the uniform distribution on [−1/√fanIn, 1/√fanIn), marked as
 // requiring a gradient. This is PyTorch's default initialization of the
 // weights of nn.Linear and nn.Conv2d (kaiming_uniform_ with a = √5, whose
 // bound √6/√((1+a²)·fanIn) reduces to 1/√fanIn) and of their biases.
-func KaimingUniform(rng *tensor.RNG, fanIn int, shape ...int) *tensor.Tensor {
+func KaimingUniform(dev *tensor.Device, rng *tensor.RNG, fanIn int, shape ...int) *tensor.Tensor {
 	bound := float32(0)
 	if fanIn > 0 {
 		bound = float32(1 / math.Sqrt(float64(fanIn)))
 	}
-	return tensor.Uniform(rng, -bound, bound, shape...).SetRequiresGrad(true)
+	return orDefault(dev).Uniform(rng, -bound, bound, shape...).SetRequiresGrad(true)
+}
+
+// orDefault is dev, or tensor.Default() when dev is nil.
+func orDefault(dev *tensor.Device) *tensor.Device {
+	if dev == nil {
+		return tensor.Default()
+	}
+	return dev
+}
+
+// To moves every parameter of m, with its gradient, to dev in place
+// (tensor.Tensor.MoveTo): the module and the optimizers that hold its
+// parameters keep working, on dev. It returns the first failure to read or
+// write the parameters; those moved before it stay moved.
+func To(m Module, dev *tensor.Device) error {
+	for _, p := range m.NamedParameters() {
+		if err := p.Tensor.MoveTo(dev); err != nil {
+			return fmt.Errorf("nn.To: parameter %q: %w", p.Name, err)
+		}
+	}
+	return nil
 }
 
 // Linear is a fully connected layer: y = x·Wᵀ + b over the last axis of x.
@@ -96,12 +121,13 @@ type Linear struct {
 	Bias   *tensor.Tensor // [out]; nil for a layer without bias
 }
 
-// NewLinear returns a Linear layer from in to out features with bias,
-// initialized as PyTorch's nn.Linear (see KaimingUniform) from rng.
-func NewLinear(rng *tensor.RNG, in, out int) *Linear {
+// NewLinear returns a Linear layer on dev (nil: tensor.Default()) from in
+// to out features with bias, initialized as PyTorch's nn.Linear (see
+// KaimingUniform) from rng.
+func NewLinear(dev *tensor.Device, rng *tensor.RNG, in, out int) *Linear {
 	return &Linear{
-		Weight: KaimingUniform(rng, in, out, in),
-		Bias:   KaimingUniform(rng, in, out),
+		Weight: KaimingUniform(dev, rng, in, out, in),
+		Bias:   KaimingUniform(dev, rng, in, out),
 	}
 }
 
@@ -189,7 +215,13 @@ func (d *Dropout) Forward(x *tensor.Tensor) *tensor.Tensor {
 	if d.P == 1 {
 		return x.MulScalar(0)
 	}
-	keep := tensor.On(x.Backend()).Uniform(d.rng, 0, 1, x.Shape()...).GeScalar(d.P)
+	var keep *tensor.Tensor
+	if s := x.Scope(); s != nil {
+		keep = s.Uniform(d.rng, 0, 1, x.Shape()...)
+	} else {
+		keep = x.Device().Uniform(d.rng, 0, 1, x.Shape()...)
+	}
+	keep = keep.GeScalar(d.P)
 	return x.Mul(keep).MulScalar(1 / (1 - d.P))
 }
 

@@ -10,6 +10,8 @@ import (
 
 	"github.com/vktensor/vktensor/nn/safetensors"
 	"github.com/vktensor/vktensor/tensor"
+	"github.com/vktensor/vktensor/tensor/backend"
+	"github.com/vktensor/vktensor/tensor/cpu"
 )
 
 func data(t *testing.T, x *tensor.Tensor) []float32 {
@@ -83,8 +85,8 @@ func TestLinear(t *testing.T) {
 }
 
 func TestInit(t *testing.T) {
-	l := NewLinear(tensor.NewRNG(1), 16, 8)
-	c := NewConv2d(tensor.NewRNG(2), 4, 3, 3, 1, 0) // fanIn 36
+	l := NewLinear(nil, tensor.NewRNG(1), 16, 8)
+	c := NewConv2d(nil, tensor.NewRNG(2), 4, 3, 3, 1, 0) // fanIn 36
 	for _, tc := range []struct {
 		name  string
 		x     *tensor.Tensor
@@ -106,7 +108,7 @@ func TestInit(t *testing.T) {
 		}
 	}
 	// Seeded: the same seed gives the same weights.
-	if !slices.Equal(data(t, NewLinear(tensor.NewRNG(1), 16, 8).Weight), data(t, l.Weight)) {
+	if !slices.Equal(data(t, NewLinear(nil, tensor.NewRNG(1), 16, 8).Weight), data(t, l.Weight)) {
 		t.Error("same seed, different weights")
 	}
 }
@@ -119,7 +121,7 @@ func TestLayers(t *testing.T) {
 		t.Errorf("Flatten shape %v", f.Shape())
 	}
 	rng := tensor.NewRNG(3)
-	s := NewSequential(NewLinear(rng, 3, 4), ReLU{}, NewDropout(0.5, rng), NewLinear(rng, 4, 2))
+	s := NewSequential(NewLinear(nil, rng, 3, 4), ReLU{}, NewDropout(0.5, rng), NewLinear(nil, rng, 4, 2))
 	var names []string
 	for _, p := range s.NamedParameters() {
 		names = append(names, p.Name)
@@ -416,11 +418,11 @@ func TestAdam(t *testing.T) {
 }
 
 // TestTrainXOR trains a small MLP on XOR with Adam, each iteration in a
-// tensor.Step: the loss must fall by far, every point must be classified
+// Device.Step: the loss must fall by far, every point must be classified
 // right, and the live buffers must not grow.
 func TestTrainXOR(t *testing.T) {
 	rng := tensor.NewRNG(7)
-	model := NewSequential(NewLinear(rng, 2, 16), ReLU{}, NewLinear(rng, 16, 2))
+	model := NewSequential(NewLinear(nil, rng, 2, 16), ReLU{}, NewLinear(nil, rng, 16, 2))
 	opt := NewAdam(model.Parameters(), 0.05)
 	x := tensor.FromSlice([]float32{0, 0, 0, 1, 1, 0, 1, 1}, 4, 2)
 	y := tensor.FromSlice([]float32{0, 1, 1, 0})
@@ -431,7 +433,7 @@ func TestTrainXOR(t *testing.T) {
 	}
 	model.Train(false)
 	var pred []float32
-	tensor.NoGrad(func() { pred = data(t, model.Forward(x).ArgMax(1)) })
+	x.Device().NoGrad(func(s *tensor.Scope) { pred = data(t, model.Forward(s.Use(x)).ArgMax(1)) })
 	if !slices.Equal(pred, []float32{0, 1, 1, 0}) {
 		t.Errorf("predictions %v, want [0 1 1 0] (loss %v → %v)", pred, first, last)
 	}
@@ -458,12 +460,12 @@ func TestTrainConv(t *testing.T) {
 	}
 	x, y := tensor.FromSlice(xs, n, 1, 6, 6), tensor.FromSlice(ys)
 	rng := tensor.NewRNG(9)
-	model := NewSequential(NewConv2d(rng, 1, 4, 3, 1, 1), ReLU{}, MaxPool2d{Kernel: 2}, Flatten{}, NewLinear(rng, 36, 2))
+	model := NewSequential(NewConv2d(nil, rng, 1, 4, 3, 1, 1), ReLU{}, MaxPool2d{Kernel: 2}, Flatten{}, NewLinear(nil, rng, 36, 2))
 	opt := NewSGD(model.Parameters(), 0.1)
 	opt.Momentum = 0.9
 	first, last := train(t, model, opt, x, y, 60)
 	var pred []float32
-	tensor.NoGrad(func() { pred = data(t, model.Forward(x).ArgMax(1)) })
+	x.Device().NoGrad(func(s *tensor.Scope) { pred = data(t, model.Forward(s.Use(x)).ArgMax(1)) })
 	if !slices.Equal(pred, ys) || !(last < first/10) {
 		t.Errorf("loss %v → %v, predictions %v, want %v", first, last, pred, ys)
 	}
@@ -474,7 +476,7 @@ func TestSaveLoad(t *testing.T) {
 	path := filepath.Join(dir, "model.safetensors")
 	newModel := func(seed uint64) *Sequential {
 		rng := tensor.NewRNG(seed)
-		return NewSequential(NewConv2d(rng, 1, 2, 3, 1, 0), Flatten{}, NewLinear(rng, 8, 3))
+		return NewSequential(NewConv2d(nil, rng, 1, 2, 3, 1, 0), Flatten{}, NewLinear(nil, rng, 8, 3))
 	}
 	a := newModel(1)
 	if err := Save(path, a); err != nil {
@@ -505,9 +507,9 @@ func TestSaveLoad(t *testing.T) {
 		m    Module
 		want string
 	}{
-		{"extra", NewSequential(NewConv2d(tensor.NewRNG(1), 1, 2, 3, 1, 0)), "does not have"},
-		{"missing", NewSequential(NewConv2d(tensor.NewRNG(1), 1, 2, 3, 1, 0), Flatten{}, NewLinear(tensor.NewRNG(1), 8, 3), NewLinear(tensor.NewRNG(1), 3, 3)), "no tensor"},
-		{"shape", NewSequential(NewConv2d(tensor.NewRNG(1), 1, 2, 3, 1, 0), Flatten{}, NewLinear(tensor.NewRNG(1), 8, 4)), "shape"},
+		{"extra", NewSequential(NewConv2d(nil, tensor.NewRNG(1), 1, 2, 3, 1, 0)), "does not have"},
+		{"missing", NewSequential(NewConv2d(nil, tensor.NewRNG(1), 1, 2, 3, 1, 0), Flatten{}, NewLinear(nil, tensor.NewRNG(1), 8, 3), NewLinear(nil, tensor.NewRNG(1), 3, 3)), "no tensor"},
+		{"shape", NewSequential(NewConv2d(nil, tensor.NewRNG(1), 1, 2, 3, 1, 0), Flatten{}, NewLinear(nil, tensor.NewRNG(1), 8, 4)), "shape"},
 	} {
 		if err := Load(path, tc.m); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: Load error %v, want one mentioning %q", tc.name, err, tc.want)
@@ -519,14 +521,14 @@ func TestSaveLoad(t *testing.T) {
 }
 
 // train runs steps training steps of model on (x, y) with opt, each in a
-// tensor.Step, and returns the first and last loss. It also checks that
+// Device.Step, and returns the first and last loss. It also checks that
 // the number of live buffers does not grow after the first few steps.
 func train(t *testing.T, model Module, opt Optimizer, x, y *tensor.Tensor, steps int) (first, last float32) {
 	t.Helper()
 	var live int64
 	for i := range steps {
-		tensor.Step(func() {
-			loss := CrossEntropyLoss(model.Forward(x), y)
+		x.Device().Step(func(s *tensor.Scope) {
+			loss := CrossEntropyLoss(model.Forward(s.Use(x)), s.Use(y))
 			if err := loss.Backward(); err != nil {
 				t.Fatal(err)
 			}
@@ -551,4 +553,56 @@ func train(t *testing.T, model Module, opt Optimizer, x, y *tensor.Tensor, steps
 		t.Errorf("live buffers grew from %d to %d", live, got)
 	}
 	return first, last
+}
+
+// otherCPU is the CPU backend under another identity: a second device.
+type otherCPU struct{ backend.Backend }
+
+// TestToMovesModelAndOptimizer trains two steps on one device, moves the
+// model to another with To, trains two more, and compares with four steps
+// on the first device: the optimizer's momentum must have followed.
+func TestToMovesModelAndOptimizer(t *testing.T) {
+	a, b := tensor.CPU(), tensor.On(otherCPU{cpu.New()})
+	xs := []float32{0, 0, 0, 1, 1, 0, 1, 1}
+	ys := []float32{0, 1, 1, 0}
+	run := func(moveAt int) [][]float32 {
+		rng := tensor.NewRNG(5)
+		model := NewSequential(NewLinear(a, rng, 2, 8), ReLU{}, NewLinear(a, rng, 8, 2))
+		opt := NewSGD(model.Parameters(), 0.1)
+		opt.Momentum = 0.9
+		for i := range 4 {
+			if i == moveAt {
+				if err := To(model, b); err != nil {
+					t.Fatal(err)
+				}
+			}
+			dev := model.Parameters()[0].Device()
+			dev.Step(func(s *tensor.Scope) {
+				loss := CrossEntropyLoss(model.Forward(s.FromSlice(xs, 4, 2)), s.FromSlice(ys))
+				if err := loss.Backward(); err != nil {
+					t.Fatal(err)
+				}
+				if err := opt.Step(); err != nil {
+					t.Fatal(err)
+				}
+				opt.ZeroGrad()
+			})
+		}
+		var ps [][]float32
+		for _, p := range model.Parameters() {
+			if moveAt < 4 && p.Device() != b {
+				t.Fatalf("parameter on %v after To", p.Device())
+			}
+			ps = append(ps, data(t, p))
+		}
+		return ps
+	}
+	want, got := run(4), run(2)
+	for i := range want {
+		for k := range want[i] {
+			if d := math.Abs(float64(got[i][k] - want[i][k])); d > 1e-6 {
+				t.Fatalf("parameter %d element %d: %v after moving, %v without", i, k, got[i][k], want[i][k])
+			}
+		}
+	}
 }

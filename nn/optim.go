@@ -11,10 +11,12 @@ import (
 type Optimizer interface {
 	// Step updates every parameter that has a gradient, in place (with
 	// one fused kernel per parameter where the backend has them, see
-	// tensor.SGDUpdate, else with tensor.Assign under tensor.NoGrad), and
-	// returns the first runtime
-	// failure met. Its state tensors are kept (tensor.Keep), so Step may run
-	// inside a tensor.Step.
+	// tensor.SGDUpdate, else with tensor.Assign in a NoGrad scope that
+	// frees its temporaries), and returns the first runtime failure met.
+	// Its state tensors are kept (tensor.Keep), so Step may run inside a
+	// Device.Step. State lives on each parameter's device: after a
+	// parameter moves (nn.To, Tensor.MoveTo), its state follows it at the
+	// next Step.
 	Step() error
 	// ZeroGrad sets the parameters' gradients to zero, in place.
 	ZeroGrad()
@@ -55,29 +57,31 @@ func NewSGD(params []*tensor.Tensor, lr float32) *SGD {
 // Step applies one update.
 func (o *SGD) Step() error {
 	var err error
-	tensor.NoGrad(func() {
-		for i, p := range o.params {
-			g := p.Grad()
-			if g == nil {
-				continue
-			}
-			if o.fused(i, p, g, &err) {
-				continue
-			}
-			// The math reads a detached view: ops on it skip autograd's
-			// per-goroutine NoGrad lookup. The update goes to p itself.
-			pd := p.Detach()
+	for i, p := range o.params {
+		g := p.Grad()
+		if g == nil {
+			continue
+		}
+		keepErr(&err, follow(p, o.bufs[i]))
+		if o.fused(i, p, g, &err) {
+			continue
+		}
+		p.Device().NoGrad(func(s *tensor.Scope) {
+			// The math reads views in s, so its temporaries are freed
+			// when s is; the update goes to p itself.
+			pd, g := s.Use(p), s.Use(g)
 			if o.WeightDecay != 0 {
 				g = g.Add(pd.MulScalar(o.WeightDecay))
 			}
 			if o.Momentum != 0 {
 				b := o.bufs[i]
 				if b == nil {
-					b = tensor.Keep(g.Clone())
+					b = tensor.Keep(g.Detach().Clone())
 					o.bufs[i] = b
 				} else {
-					keepErr(&err, b.Assign(b.MulScalar(o.Momentum).Add(g.MulScalar(1-o.Dampening))))
+					keepErr(&err, b.Assign(s.Use(b).MulScalar(o.Momentum).Add(g.MulScalar(1-o.Dampening))))
 				}
+				b = s.Use(b)
 				if o.Nesterov {
 					g = g.Add(b.MulScalar(o.Momentum))
 				} else {
@@ -85,9 +89,21 @@ func (o *SGD) Step() error {
 				}
 			}
 			keepErr(&err, p.Assign(pd.Sub(g.MulScalar(o.LR))))
-		}
-	})
+		})
+	}
 	return err
+}
+
+// follow moves the optimizer state of parameter p to p's device.
+func follow(p *tensor.Tensor, state ...*tensor.Tensor) error {
+	for _, st := range state {
+		if st != nil && st.Device() != p.Device() {
+			if err := st.MoveTo(p.Device()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // fused runs the update of parameter i as one kernel
@@ -102,7 +118,7 @@ func (o *SGD) fused(i int, p, g *tensor.Tensor, err *error) bool {
 		}
 		// The kernel initializes the buffer (First); Zeros just gives it
 		// storage.
-		buf = tensor.Keep(tensor.On(p.Backend()).Zeros(p.Shape()...))
+		buf = tensor.Keep(p.Device().Zeros(p.Shape()...))
 		hp.First = true
 	}
 	ok, e := tensor.SGDUpdate(p, g, buf, hp)
@@ -163,17 +179,18 @@ func NewAdamW(params []*tensor.Tensor, lr float32) *Adam {
 // Step applies one update.
 func (o *Adam) Step() error {
 	var err error
-	tensor.NoGrad(func() {
-		for i, p := range o.params {
-			g := p.Grad()
-			if g == nil {
-				continue
-			}
-			if o.m[i] == nil {
-				d := tensor.On(p.Backend())
-				o.m[i] = tensor.Keep(d.Zeros(p.Shape()...))
-				o.v[i] = tensor.Keep(d.Zeros(p.Shape()...))
-			}
+	for i, p := range o.params {
+		g := p.Grad()
+		if g == nil {
+			continue
+		}
+		if o.m[i] == nil {
+			d := p.Device()
+			o.m[i] = tensor.Keep(d.Zeros(p.Shape()...))
+			o.v[i] = tensor.Keep(d.Zeros(p.Shape()...))
+		}
+		keepErr(&err, follow(p, o.m[i], o.v[i]))
+		p.Device().NoGrad(func(s *tensor.Scope) {
 			o.steps[i]++
 			t := float64(o.steps[i])
 			// Bias corrections in float64: 1−β₂ᵗ is tiny for small t.
@@ -185,9 +202,9 @@ func (o *Adam) Step() error {
 				StepSize: stepSize, BC2Sqrt: float32(math.Sqrt(bc2))}
 			if ok, e := tensor.AdamUpdate(p, g, o.m[i], o.v[i], hp); ok {
 				keepErr(&err, e)
-				continue
+				return
 			}
-			pd := p.Detach() // see SGD.Step
+			pd, g := s.Use(p), s.Use(g) // see SGD.Step
 			if o.WeightDecay != 0 {
 				if o.Decoupled {
 					keepErr(&err, p.Assign(pd.MulScalar(1-o.LR*o.WeightDecay)))
@@ -195,13 +212,13 @@ func (o *Adam) Step() error {
 					g = g.Add(pd.MulScalar(o.WeightDecay))
 				}
 			}
-			m, v := o.m[i], o.v[i]
+			m, v := s.Use(o.m[i]), s.Use(o.v[i])
 			keepErr(&err, m.Assign(m.MulScalar(o.Beta1).Add(g.MulScalar(1-o.Beta1))))
 			keepErr(&err, v.Assign(v.MulScalar(o.Beta2).Add(g.Square().MulScalar(1-o.Beta2))))
 			denom := v.Sqrt().DivScalar(float32(math.Sqrt(bc2))).AddScalar(o.Eps)
 			keepErr(&err, p.Assign(pd.Sub(m.Div(denom).MulScalar(stepSize))))
-		}
-	})
+		})
+	}
 	return err
 }
 

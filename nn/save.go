@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/vktensor/vktensor/nn/safetensors"
-	"github.com/vktensor/vktensor/tensor"
 )
 
 // Save writes the parameters of m to path as a safetensors file of F32
@@ -58,7 +57,7 @@ func Load(path string, m Module) error {
 		}
 	}
 	for i, p := range ps {
-		src := tensor.On(p.Tensor.Backend()).FromSlice(vals[i], len(vals[i]))
+		src := p.Tensor.Device().FromSlice(vals[i], len(vals[i]))
 		if err := p.Tensor.Assign(src.Reshape(p.Tensor.Shape()...)); err != nil {
 			return fmt.Errorf("nn.Load: parameter %q: %w", p.Name, err)
 		}

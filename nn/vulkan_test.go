@@ -9,7 +9,6 @@ import (
 
 	"github.com/vktensor/vktensor/gpu"
 	"github.com/vktensor/vktensor/tensor"
-	"github.com/vktensor/vktensor/tensor/backend"
 	"github.com/vktensor/vktensor/tensor/vulkan"
 )
 
@@ -33,14 +32,11 @@ func TestTrainVulkan(t *testing.T) {
 		}
 	}()
 	t.Logf("device: %s", vk.Name())
-	build := func(b backend.Backend) *Sequential {
-		old := tensor.Default()
-		tensor.SetDefault(b)
-		defer tensor.SetDefault(old.Backend())
+	build := func(d *tensor.Device) *Sequential {
 		rng := tensor.NewRNG(11)
-		return NewSequential(NewConv2d(rng, 1, 4, 3, 1, 1), ReLU{}, MaxPool2d{Kernel: 2}, Flatten{}, NewLinear(rng, 36, 8), ReLU{}, NewLinear(rng, 8, 2))
+		return NewSequential(NewConv2d(d, rng, 1, 4, 3, 1, 1), ReLU{}, MaxPool2d{Kernel: 2}, Flatten{}, NewLinear(d, rng, 36, 8), ReLU{}, NewLinear(d, rng, 8, 2))
 	}
-	cpuModel, vkModel := build(tensor.CPU().Backend()), build(vk)
+	cpuModel, vkModel := build(tensor.CPU()), build(tensor.On(vk))
 
 	// Horizontal (class 0) and vertical (class 1) bars on a 6×6 image.
 	var xs, ys []float32
@@ -55,11 +51,11 @@ func TestTrainVulkan(t *testing.T) {
 		}
 		xs, ys = append(xs, img...), append(ys, float32(i%2))
 	}
-	on := func(d tensor.Device) (*tensor.Tensor, *tensor.Tensor) {
+	on := func(d *tensor.Device) (*tensor.Tensor, *tensor.Tensor) {
 		return d.FromSlice(xs, 12, 1, 6, 6), d.FromSlice(ys)
 	}
 	for _, m := range []*Sequential{cpuModel, vkModel} {
-		x, y := on(tensor.On(m.Parameters()[0].Backend()))
+		x, y := on(m.Parameters()[0].Device())
 		if err := CrossEntropyLoss(m.Forward(x), y).Backward(); err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +75,7 @@ func TestTrainVulkan(t *testing.T) {
 	x, y := on(tensor.On(vk))
 	first, last := train(t, vkModel, opt, x, y, 80)
 	var pred []float32
-	tensor.NoGrad(func() { pred = data(t, vkModel.Forward(x).ArgMax(1)) })
+	x.Device().NoGrad(func(s *tensor.Scope) { pred = data(t, vkModel.Forward(s.Use(x)).ArgMax(1)) })
 	if !slices.Equal(pred, ys) || !(last < first/10) {
 		t.Errorf("loss %v → %v, predictions %v, want %v", first, last, pred, ys)
 	}

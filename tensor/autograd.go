@@ -11,8 +11,8 @@ import (
 
 // Autograd
 //
-// An op whose input requires a gradient, run while gradients are enabled
-// (outside NoGrad), records a node on its result: the inputs and a closure
+// An op whose input requires a gradient, and whose result does not belong
+// to a NoGrad scope, records a node on its result: the inputs and a closure
 // that maps the gradient of the result to the gradients of the inputs.
 // Backward walks the nodes from a scalar in reverse topological order and
 // accumulates into the Grad of the leaves, as PyTorch does. The closures are
@@ -72,36 +72,11 @@ func (t *Tensor) ZeroGrad() {
 // gradient and is not part of any recorded graph.
 func (t *Tensor) Detach() *Tensor { return t.view(t.shape, t.strides, t.offset) }
 
-// NoGrad runs f with gradient recording off for the calling goroutine: ops
-// inside it record nothing, so their results do not require gradients and
-// keep no graph alive (use it for evaluation and optimizer updates). Other
-// goroutines are not affected; goroutines that f starts record as usual.
-// Calls nest. While some goroutine is inside NoGrad, each op whose input
-// requires a gradient looks up the calling goroutine, which costs a few
-// microseconds; hot loops under NoGrad (optimizers) avoid it by computing
-// on Detach()ed views.
-func NoGrad(f func()) {
-	s := enterState()
-	s.noGrad++
-	defer func() {
-		s.noGrad--
-		leaveState(s)
-	}()
-	f()
+// needsGrad reports whether an op on inputs, whose result belongs to sc,
+// must record a node.
+func needsGrad(sc *Scope, inputs ...*Tensor) bool {
+	return anyRequires(inputs...) && (sc == nil || !sc.noGrad)
 }
-
-// GradEnabled reports whether ops run by the calling goroutine record
-// gradients, that is whether it is outside every NoGrad.
-func GradEnabled() bool {
-	if gActive.Load() == 0 {
-		return true
-	}
-	s := lookupState()
-	return s == nil || s.noGrad == 0
-}
-
-// needsGrad reports whether an op on inputs must record a node.
-func needsGrad(inputs ...*Tensor) bool { return anyRequires(inputs...) && GradEnabled() }
 
 // anyRequires reports whether some input requires a gradient: the cheap
 // half of needsGrad, for hooks that call record, which checks both.
@@ -119,7 +94,7 @@ func anyRequires(inputs ...*Tensor) bool {
 // out's shape) and returns one gradient per input, each with that input's
 // shape, or nil where none flows.
 func record(out *Tensor, op string, inputs []*Tensor, backward func(g *Tensor) []*Tensor) *Tensor {
-	if !needsGrad(inputs...) {
+	if !needsGrad(out.sc.open(), inputs...) {
 		return out
 	}
 	if out.RequiresGrad() {
@@ -139,7 +114,7 @@ func record(out *Tensor, op string, inputs []*Tensor, backward func(g *Tensor) [
 // while computing gradients.
 //
 // Ops record what Backward needs when an input requires a gradient and the
-// goroutine is outside NoGrad; the gradient of a broadcast input is summed
+// result does not belong to a NoGrad scope; the gradient of a broadcast input is summed
 // back to its shape. Backward runs as tensor ops on the tensors' backend,
 // with nothing read back to the host. Every op of the package is
 // differentiable except the comparisons (Eq, Lt, ..., and their Scalar
@@ -150,6 +125,10 @@ func record(out *Tensor, op string, inputs []*Tensor, backward func(g *Tensor) [
 // evenly between equal operands; MaximumScalar and MinimumScalar pass it at
 // ties (clamp); Pow's gradient in the exponent is 0 where the base is 0.
 //
+// The backward pass runs in a NoGrad scope nested in t's (or of its own
+// when t belongs to none), released when Backward returns: the intermediate
+// gradients are freed at once, the leaves' gradients are kept.
+//
 // Backward does not free the recorded graph: it can run again, adding the
 // gradients again. It must not run concurrently with another Backward that
 // reaches the same leaves. Higher-order gradients are not supported: the
@@ -158,7 +137,7 @@ func (t *Tensor) Backward() error {
 	if t.Size() != 1 {
 		return fmt.Errorf("tensor: Backward of a tensor of shape %v: needs a single element (use BackwardWith)", t.shape)
 	}
-	return t.BackwardWith(On(t.Backend()).Ones(slices.Clone(t.shape)...))
+	return t.backwardFrom(nil)
 }
 
 // BackwardWith is Backward with the gradient of t given (grad has t's
@@ -170,12 +149,31 @@ func (t *Tensor) BackwardWith(grad *Tensor) error {
 	if t.err != nil {
 		return t.err
 	}
-	if !t.RequiresGrad() {
-		return errors.New("tensor: Backward of a tensor that does not require a gradient (no input had SetRequiresGrad, or it was computed under NoGrad)")
+	return t.backwardFrom(grad)
+}
+
+// backwardFrom runs the reverse pass from t in a NoGrad scope nested in
+// t's, seeded with grad (ones when nil).
+func (t *Tensor) backwardFrom(grad *Tensor) error {
+	if t.err != nil {
+		return t.err
 	}
-	var firstErr error
-	NoGrad(func() { firstErr = backward(t, grad) })
-	return firstErr
+	if !t.RequiresGrad() {
+		return errors.New("tensor: Backward of a tensor that does not require a gradient (no input had SetRequiresGrad, or it was computed in a NoGrad scope)")
+	}
+	var s *Scope
+	if p := t.sc.open(); p != nil {
+		s = newScope(p.dev, p, true)
+	} else {
+		s = newScope(t.st.dev, nil, true)
+	}
+	defer s.Release()
+	if grad == nil {
+		grad = s.Ones(t.shape...)
+	} else {
+		grad = s.Use(grad)
+	}
+	return backward(t, grad)
 }
 
 // backward runs the reverse pass from t with gradient seed.
@@ -316,7 +314,7 @@ func gradUnary(out, x *Tensor, name string, op backend.UnaryOp, alpha float32) *
 		f = func(g *Tensor) *Tensor { return g.Mul(out.Div(x)).Neg() }
 	case backend.PowS:
 		if alpha == 0 {
-			f = func(g *Tensor) *Tensor { return zerosLike(x) }
+			f = func(g *Tensor) *Tensor { return zerosFor(g, x) }
 		} else {
 			f = func(g *Tensor) *Tensor { return g.Mul(x.PowScalar(alpha - 1).MulScalar(alpha)) }
 		}
@@ -337,8 +335,7 @@ func gradUnary(out, x *Tensor, name string, op backend.UnaryOp, alpha float32) *
 // geluGrad is d/dx x·Φ(x) = Φ(x) + x·φ(x). No op gives Φ directly, but the
 // forward result does: Φ(x) = gelu(x)/x, exact to rounding, with Φ(0) = ½.
 func geluGrad(x, y *Tensor) *Tensor {
-	d := On(x.Backend())
-	cdf := Where(x.EqScalar(0), d.Scalar(0.5), y.Div(x))
+	cdf := Where(x.EqScalar(0), scalarLike(x, 0.5), y.Div(x))
 	pdf := x.Square().MulScalar(-0.5).Exp().MulScalar(float32(1 / math.Sqrt(2*math.Pi)))
 	return cdf.Add(x.Mul(pdf))
 }
@@ -368,7 +365,7 @@ func gradBinary(out, t, u *Tensor, name string, op backend.BinaryOp) *Tensor {
 			if u.RequiresGrad() {
 				// y·ln t, defined as 0 where t = 0 and u ≥ 0 (the limit
 				// PyTorch takes), so that 0^u with u > 0 has no NaN.
-				zero := On(t.Backend()).Scalar(0)
+				zero := scalarLike(g, 0)
 				gu = Where(t.EqScalar(0).Mul(u.GeScalar(0)), zero, g.Mul(out).Mul(t.Log()))
 			}
 			return gt, gu
@@ -408,7 +405,7 @@ func gradWhere(out, cond, a, b *Tensor) *Tensor {
 		return out
 	}
 	return record(out, "Where", []*Tensor{cond, a, b}, func(g *Tensor) []*Tensor {
-		zero := On(g.Backend()).Scalar(0)
+		zero := scalarLike(g, 0)
 		var ga, gb *Tensor
 		if a.RequiresGrad() {
 			ga = sumTo(Where(cond, g, zero), a.shape)
@@ -446,7 +443,7 @@ func gradPermute(out, x *Tensor, axes []int) *Tensor {
 // which receives g.
 func gradScatterView(out, x *Tensor, name string, sameView func(z *Tensor) *Tensor) *Tensor {
 	return record(out, name, []*Tensor{x}, func(g *Tensor) []*Tensor {
-		z := zerosLike(x)
+		z := zerosFor(g, x)
 		if z.ok() && g.Size() > 0 {
 			z.Backend().Copy(sameView(z).strided(name), g.strided(name))
 		}
@@ -547,7 +544,7 @@ func gradConcat(out *Tensor, ax int, ts []*Tensor) *Tensor {
 // with the backend's ScatterAdd (repeated indices add up). idx gets none.
 func gradGather(out, x, idx *Tensor, ax int) *Tensor {
 	return record(out, "Gather", []*Tensor{x, idx}, func(g *Tensor) []*Tensor {
-		z := zerosLike(x)
+		z := zerosFor(g, x)
 		if g.err != nil {
 			z.err = g.err
 		}
@@ -602,7 +599,7 @@ func (t *Tensor) Assign(src *Tensor) error {
 	}
 	if sv.st == t.st && (sv.offset != t.offset || !slices.Equal(sv.strides, t.strides)) {
 		// src overlaps t differently (t.Assign(t.T())): copy it out first.
-		NoGrad(func() { sv = sv.Clone() })
+		sv = sv.Detach().Clone()
 	}
 	b.Copy(t.strided(name), sv.strided(name))
 	return nil

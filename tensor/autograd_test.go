@@ -108,10 +108,10 @@ func agCheck(t *testing.T, seed uint64, c agCase) {
 	// lossAt evaluates L in float64 from the float32 outputs.
 	lossAt := func() float64 {
 		var y []float32
-		NoGrad(func() {
+		CPU().NoGrad(func(s *Scope) {
 			xs := make([]*Tensor, len(vals))
 			for i := range vals {
-				xs[i] = agLeaf(vals[i], c.shapes[i])
+				xs[i] = s.Use(agLeaf(vals[i], c.shapes[i]))
 			}
 			y = agData(t, c.f(xs))
 		})
@@ -397,26 +397,40 @@ func TestBackwardAccumulates(t *testing.T) {
 func TestNoGrad(t *testing.T) {
 	x := CPU().FromSlice([]float32{1, 2}).SetRequiresGrad(true)
 	var y *Tensor
-	NoGrad(func() {
-		if GradEnabled() {
+	CPU().NoGrad(func(s *Scope) {
+		if s.GradEnabled() {
 			t.Error("GradEnabled inside NoGrad")
 		}
-		// Other goroutines keep recording.
+		// Another goroutine computing on tensors outside s keeps recording.
 		var wg sync.WaitGroup
 		wg.Go(func() {
-			if !GradEnabled() || !x.Exp().RequiresGrad() {
+			if !x.Exp().RequiresGrad() {
 				t.Error("NoGrad leaked into another goroutine")
 			}
 		})
 		wg.Wait()
-		NoGrad(func() {}) // nests
-		y = x.Mul(x).Sum()
+		// Tensors outside any scope record gradients, even inside f.
+		if !x.Exp().RequiresGrad() {
+			t.Error("op on a tensor outside the scope did not record")
+		}
+		s.Step(func(inner *Scope) {
+			if inner.GradEnabled() {
+				t.Error("a scope nested in a NoGrad scope records gradients")
+			}
+		})
+		xs := s.Use(x)
+		y = xs.Mul(xs).Sum()
 	})
-	if !GradEnabled() {
-		t.Error("GradEnabled false after NoGrad")
-	}
+	CPU().Step(func(s *Scope) {
+		if !s.GradEnabled() {
+			t.Error("GradEnabled false in a Step")
+		}
+		if !s.Use(x).Exp().RequiresGrad() {
+			t.Error("op in a Step did not record")
+		}
+	})
 	if y.RequiresGrad() {
-		t.Error("result computed under NoGrad requires a gradient")
+		t.Error("result computed in a NoGrad scope requires a gradient")
 	}
 	if err := y.Backward(); err == nil {
 		t.Error("Backward of a NoGrad result: no error")
@@ -470,8 +484,8 @@ func TestBackwardErrors(t *testing.T) {
 
 func TestAssign(t *testing.T) {
 	p := CPU().FromSlice([]float32{1, 2, 3, 4}, 2, 2).SetRequiresGrad(true)
-	NoGrad(func() {
-		if err := p.Assign(p.MulScalar(2)); err != nil {
+	CPU().NoGrad(func(s *Scope) {
+		if err := p.Assign(s.Use(p).MulScalar(2)); err != nil {
 			t.Fatal(err)
 		}
 	})

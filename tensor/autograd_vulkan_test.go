@@ -52,9 +52,9 @@ func TestAutogradVulkan(t *testing.T) {
 	graphs := []struct {
 		name   string
 		shapes [][]int
-		f      func(d tensor.Device, x []*tensor.Tensor) *tensor.Tensor
+		f      func(d *tensor.Device, x []*tensor.Tensor) *tensor.Tensor
 	}{
-		{"elementwise", [][]int{{3, 4}, {4}}, func(d tensor.Device, x []*tensor.Tensor) *tensor.Tensor {
+		{"elementwise", [][]int{{3, 4}, {4}}, func(d *tensor.Device, x []*tensor.Tensor) *tensor.Tensor {
 			a, b := x[0], x[1].Abs().AddScalar(0.5)
 			y := a.Exp().Mul(b).Add(a.Tanh()).Div(b.AddScalar(3)).Sigmoid().Sub(a.Relu())
 			y = y.Mul(a.Gelu()).Maximum(b.Sqrt().Neg()).Minimum(b.Log().AddScalar(2)).Add(b.Rsqrt())
@@ -62,13 +62,13 @@ func TestAutogradVulkan(t *testing.T) {
 			y = y.Add(tensor.Where(a.GtScalar(0), a.MaximumScalar(0.2), b.MinimumScalar(1).DivScalar(3)))
 			return y.Add(a.Abs().SubScalar(1))
 		}},
-		{"matmul-reduce", [][]int{{2, 3, 4}, {4, 5}, {5}}, func(d tensor.Device, x []*tensor.Tensor) *tensor.Tensor {
+		{"matmul-reduce", [][]int{{2, 3, 4}, {4, 5}, {5}}, func(d *tensor.Device, x []*tensor.Tensor) *tensor.Tensor {
 			h := x[0].MatMul(x[1]).Relu().Add(x[2])
 			s := h.Softmax(-1).Mul(h).Sum(1)
 			s = s.Add(h.LogSoftmax(0).Mean(1)).Add(h.Var(2).Sum(1).Unsqueeze(1)).Add(h.Max(1).Mul(h.Min(1))) // [2 5]
 			return s.Add(x[2].MatMul(x[1].T()).MatMul(x[1]))
 		}},
-		{"views-join", [][]int{{4, 3}, {3}}, func(d tensor.Device, x []*tensor.Tensor) *tensor.Tensor {
+		{"views-join", [][]int{{4, 3}, {3}}, func(d *tensor.Device, x []*tensor.Tensor) *tensor.Tensor {
 			z := tensor.Concat(0, x[0].Slice(0, 0, 4, 2), x[0].Index(0, 1).Unsqueeze(0), x[1].Reshape(1, 3)) // [4 3]
 			s := tensor.Stack(0, z, z.MulScalar(2)).Permute(1, 0, 2)                                         // [4 2 3]
 			idx := d.FromSlice([]float32{2, 0, 1, 1, 0, 2, 2, 2}, 4, 2, 1)
@@ -93,7 +93,7 @@ func TestAutogradVulkan(t *testing.T) {
 					vals[i][k] = 2*r.Float32() - 1
 				}
 			}
-			grads := func(d tensor.Device) [][]float32 {
+			grads := func(d *tensor.Device) [][]float32 {
 				xs := make([]*tensor.Tensor, len(vals))
 				for i := range vals {
 					xs[i] = d.FromSlice(vals[i], gcase.shapes[i]...).SetRequiresGrad(true)
@@ -140,21 +140,21 @@ func TestStepVulkan(t *testing.T) {
 	d := tensor.On(w)
 	r := tensor.NewRNG(1)
 	var x, y *tensor.Tensor
-	tensor.Step(func() {
-		x = tensor.Keep(d.Normal(r, 0, 1, 64, 8))
-		y = tensor.Keep(x.MatMul(d.Normal(r, 0, 1, 8, 1)).Tanh())
+	d.Step(func(s *tensor.Scope) {
+		x = tensor.Keep(s.Normal(r, 0, 1, 64, 8))
+		y = tensor.Keep(x.MatMul(s.Normal(r, 0, 1, 8, 1)).Tanh())
 	})
 	wt := d.Zeros(8, 1).SetRequiresGrad(true)
 	var liveAt3 int64
 	var first, last float32
 	for i := range 100 {
-		tensor.Step(func() {
-			loss := x.MatMul(wt).Tanh().Sub(y).Square().Mean()
+		d.Step(func(s *tensor.Scope) {
+			loss := s.Use(x).MatMul(wt).Tanh().Sub(y).Square().Mean()
 			if err := loss.Backward(); err != nil {
 				t.Fatal(err)
 			}
-			tensor.NoGrad(func() {
-				if err := wt.Assign(wt.Sub(wt.Grad().MulScalar(0.5))); err != nil {
+			s.NoGrad(func(s *tensor.Scope) {
+				if err := wt.Assign(s.Use(wt).Sub(s.Use(wt.Grad()).MulScalar(0.5))); err != nil {
 					t.Fatal(err)
 				}
 			})

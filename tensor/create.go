@@ -3,45 +3,60 @@ package tensor
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vktensor/vktensor/tensor/backend"
 	"github.com/vktensor/vktensor/tensor/cpu"
 )
 
-// Device creates tensors on one backend. On(b) returns the Device of
-// backend b; the package-level creation functions (Zeros, FromSlice, ...)
-// use the default Device, the CPU unless SetDefault chose another.
+// Device is one backend as the tensor package sees it: it creates tensors
+// there, opens the scopes that free them (Step, NoGrad, NewScope) and holds
+// the settings of that backend's ops. There is one Device per backend: On(b)
+// returns the same *Device every time for the same b, and tensors know
+// theirs (Tensor.Device). The package-level creation functions (Zeros,
+// FromSlice, ...) use the default Device, the CPU unless SetDefault chose
+// another. A Device is safe for concurrent use.
 type Device struct{ b backend.Backend }
 
-// On returns the Device that creates tensors on b.
-func On(b backend.Backend) Device { return Device{b} }
-
 var (
-	defaultMu  sync.Mutex
-	defaultDev = Device{cpu.New()}
+	devicesMu sync.Mutex
+	devices   = map[backend.Backend]*Device{}
+
+	cpuDevice = On(cpu.New())
+
+	defaultDev atomic.Pointer[Device]
 )
 
-// CPU returns the pure-Go backend's Device.
-func CPU() Device { return Device{cpu.New()} }
+func init() { defaultDev.Store(cpuDevice) }
+
+// On returns the Device of backend b.
+func On(b backend.Backend) *Device {
+	devicesMu.Lock()
+	defer devicesMu.Unlock()
+	d := devices[b]
+	if d == nil {
+		d = &Device{b: b}
+		devices[b] = d
+	}
+	return d
+}
+
+// CPU returns the Device of the pure-Go backend (always the same one).
+func CPU() *Device { return cpuDevice }
 
 // Default returns the Device the package-level creation functions use.
-func Default() Device {
-	defaultMu.Lock()
-	defer defaultMu.Unlock()
-	return defaultDev
-}
+func Default() *Device { return defaultDev.Load() }
 
-// SetDefault makes b the backend of the package-level creation functions.
-func SetDefault(b backend.Backend) {
-	defaultMu.Lock()
-	defer defaultMu.Unlock()
-	defaultDev = Device{b}
-}
+// SetDefault makes d the device of the package-level creation functions.
+// Programs that build everything on an explicit Device need not call it.
+func SetDefault(d *Device) { defaultDev.Store(d) }
 
 // Backend is the backend d creates tensors on.
-func (d Device) Backend() backend.Backend { return d.b }
+func (d *Device) Backend() backend.Backend { return d.b }
+
+// String names the backend, e.g. "cpu".
+func (d *Device) String() string { return d.b.Name() }
 
 // checkShape panics unless every dimension is non-negative.
 func checkShape(op string, shape []int) {
@@ -55,20 +70,26 @@ func checkShape(op string, shape []int) {
 // FromSlice returns a tensor holding a copy of data with the given shape
 // (a 1-D tensor of len(data) elements when shape is empty). It panics with
 // a *ShapeError when the shape does not hold len(data) elements.
-func (d Device) FromSlice(data []float32, shape ...int) *Tensor {
-	if len(shape) == 0 {
-		shape = []int{len(data)}
-	}
-	return d.fromSlice(data, shape)
+func (d *Device) FromSlice(data []float32, shape ...int) *Tensor {
+	return d.fromSlice(nil, data, sliceShape(data, shape))
 }
 
-// fromSlice is FromSlice with an explicit shape ([] for a scalar).
-func (d Device) fromSlice(data []float32, shape []int) *Tensor {
+// sliceShape is FromSlice's shape: [len(data)] when none is given.
+func sliceShape(data []float32, shape []int) []int {
+	if len(shape) == 0 {
+		return []int{len(data)}
+	}
+	return shape
+}
+
+// fromSlice is FromSlice into scope sc with an explicit shape ([] for a
+// scalar).
+func (d *Device) fromSlice(sc *Scope, data []float32, shape []int) *Tensor {
 	checkShape("FromSlice", shape)
 	if prod(shape) != len(data) {
 		shapePanic("FromSlice", fmt.Sprintf("holds %d elements, not the %d given", prod(shape), len(data)), shape)
 	}
-	t := alloc(d.b, shape)
+	t := allocIn(d, sc, shape)
 	if t.ok() && len(data) > 0 {
 		if err := d.b.Write(t.st.ref.buf, 0, data); err != nil {
 			t.err = err
@@ -78,12 +99,14 @@ func (d Device) fromSlice(data []float32, shape []int) *Tensor {
 }
 
 // Scalar returns a 0-dimensional tensor holding v.
-func (d Device) Scalar(v float32) *Tensor { return d.fromSlice([]float32{v}, []int{}) }
+func (d *Device) Scalar(v float32) *Tensor { return d.fromSlice(nil, []float32{v}, []int{}) }
 
 // Full returns a tensor of the given shape with every element v.
-func (d Device) Full(v float32, shape ...int) *Tensor {
+func (d *Device) Full(v float32, shape ...int) *Tensor { return d.full(nil, v, shape) }
+
+func (d *Device) full(sc *Scope, v float32, shape []int) *Tensor {
 	checkShape("Full", shape)
-	t := alloc(d.b, shape)
+	t := allocIn(d, sc, shape)
 	if t.ok() {
 		d.b.Fill(t.strided("Full"), v)
 	}
@@ -91,20 +114,22 @@ func (d Device) Full(v float32, shape ...int) *Tensor {
 }
 
 // Zeros returns a tensor of the given shape filled with 0.
-func (d Device) Zeros(shape ...int) *Tensor { return d.Full(0, shape...) }
+func (d *Device) Zeros(shape ...int) *Tensor { return d.full(nil, 0, shape) }
 
 // Ones returns a tensor of the given shape filled with 1.
-func (d Device) Ones(shape ...int) *Tensor { return d.Full(1, shape...) }
+func (d *Device) Ones(shape ...int) *Tensor { return d.full(nil, 1, shape) }
 
 // Arange returns the 1-D tensor start, start+step, ... of the values below
 // stop (above it when step is negative), ceil((stop-start)/step) of them,
 // as NumPy's arange. It panics with a *ShapeError when step is 0.
-func (d Device) Arange(start, stop, step float64) *Tensor {
+func (d *Device) Arange(start, stop, step float64) *Tensor { return d.arange(nil, start, stop, step) }
+
+func (d *Device) arange(sc *Scope, start, stop, step float64) *Tensor {
 	if step == 0 || math.IsNaN(step) {
 		shapePanic("Arange", fmt.Sprintf("step %v", step))
 	}
 	n := max(int(math.Ceil((stop-start)/step)), 0)
-	t := alloc(d.b, []int{n})
+	t := allocIn(d, sc, []int{n})
 	if t.ok() {
 		d.b.Arange(t.strided("Arange"), start, step)
 	}
@@ -112,8 +137,10 @@ func (d Device) Arange(start, stop, step float64) *Tensor {
 }
 
 // Eye returns the n×n identity matrix.
-func (d Device) Eye(n int) *Tensor {
-	t := d.Zeros(n, n)
+func (d *Device) Eye(n int) *Tensor { return d.eye(nil, n) }
+
+func (d *Device) eye(sc *Scope, n int) *Tensor {
+	t := d.full(sc, 0, []int{n, n})
 	if t.ok() && n > 0 {
 		// The diagonal is a strided view: stride n+1 through the storage.
 		diag := t.view([]int{n}, []int{n + 1}, 0)
@@ -135,19 +162,19 @@ func NewRNG(seed uint64) *RNG { return &RNG{seed: seed} }
 
 // Uniform returns a tensor of independent draws from the uniform
 // distribution on [lo, hi).
-func (d Device) Uniform(r *RNG, lo, hi float32, shape ...int) *Tensor {
-	return d.random("Uniform", r, backend.Uniform, lo, hi, shape)
+func (d *Device) Uniform(r *RNG, lo, hi float32, shape ...int) *Tensor {
+	return d.random(nil, "Uniform", r, backend.Uniform, lo, hi, shape)
 }
 
 // Normal returns a tensor of independent draws from the normal distribution
 // with the given mean and standard deviation.
-func (d Device) Normal(r *RNG, mean, std float32, shape ...int) *Tensor {
-	return d.random("Normal", r, backend.Normal, mean, std, shape)
+func (d *Device) Normal(r *RNG, mean, std float32, shape ...int) *Tensor {
+	return d.random(nil, "Normal", r, backend.Normal, mean, std, shape)
 }
 
-func (d Device) random(op string, r *RNG, dist backend.Dist, a, b float32, shape []int) *Tensor {
+func (d *Device) random(sc *Scope, op string, r *RNG, dist backend.Dist, a, b float32, shape []int) *Tensor {
 	checkShape(op, shape)
-	t := alloc(d.b, shape)
+	t := allocIn(d, sc, shape)
 	stream := r.next
 	r.next++
 	if t.ok() {
@@ -187,5 +214,55 @@ func Normal(r *RNG, mean, std float32, shape ...int) *Tensor {
 	return Default().Normal(r, mean, std, shape...)
 }
 
-// zerosLike returns zeros of t's shape on t's backend.
-func zerosLike(t *Tensor) *Tensor { return On(t.Backend()).Zeros(slices.Clone(t.shape)...) }
+// Creation through a scope: the same as the Device's, the result belonging
+// to s.
+
+// FromSlice is Device.FromSlice, the result belonging to s.
+func (s *Scope) FromSlice(data []float32, shape ...int) *Tensor {
+	return s.dev.fromSlice(s, data, sliceShape(data, shape))
+}
+
+// Scalar is Device.Scalar, the result belonging to s.
+func (s *Scope) Scalar(v float32) *Tensor { return s.dev.fromSlice(s, []float32{v}, []int{}) }
+
+// Full is Device.Full, the result belonging to s.
+func (s *Scope) Full(v float32, shape ...int) *Tensor { return s.dev.full(s, v, shape) }
+
+// Zeros is Device.Zeros, the result belonging to s.
+func (s *Scope) Zeros(shape ...int) *Tensor { return s.dev.full(s, 0, shape) }
+
+// Ones is Device.Ones, the result belonging to s.
+func (s *Scope) Ones(shape ...int) *Tensor { return s.dev.full(s, 1, shape) }
+
+// Arange is Device.Arange, the result belonging to s.
+func (s *Scope) Arange(start, stop, step float64) *Tensor {
+	return s.dev.arange(s, start, stop, step)
+}
+
+// Eye is Device.Eye, the result belonging to s.
+func (s *Scope) Eye(n int) *Tensor { return s.dev.eye(s, n) }
+
+// Uniform is Device.Uniform, the result belonging to s.
+func (s *Scope) Uniform(r *RNG, lo, hi float32, shape ...int) *Tensor {
+	return s.dev.random(s, "Uniform", r, backend.Uniform, lo, hi, shape)
+}
+
+// Normal is Device.Normal, the result belonging to s.
+func (s *Scope) Normal(r *RNG, mean, std float32, shape ...int) *Tensor {
+	return s.dev.random(s, "Normal", r, backend.Normal, mean, std, shape)
+}
+
+// Tensors made inside ops (constants, zeros for gradients) belong to the
+// scope of the tensor they are made for, on its device.
+
+// zerosLike returns zeros of t's shape on t's device, in t's scope.
+func zerosLike(t *Tensor) *Tensor { return t.st.dev.full(t.sc.open(), 0, t.shape) }
+
+// zerosFor returns zeros of x's shape on g's device, in the innermost
+// scope of g and x: a gradient for x in the backward pass of g.
+func zerosFor(g, x *Tensor) *Tensor { return g.st.dev.full(resultScope(g, x), 0, x.shape) }
+
+// scalarLike returns the scalar v on t's device, in t's scope.
+func scalarLike(t *Tensor, v float32) *Tensor {
+	return t.st.dev.fromSlice(t.sc.open(), []float32{v}, []int{})
+}

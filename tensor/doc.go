@@ -84,14 +84,56 @@
 // tensor an op returns carries the error, every tensor computed from it
 // carries it too, and Data, Item and To return it (see Tensor.Err).
 //
-// # Backends
+// # Devices
 //
 // Storage and computation belong to a backend (package backend defines the
-// contract). The package-level creation functions use the default, the
-// pure-Go CPU backend (package cpu); On(b) creates tensors on another, and
-// To moves a tensor. The Vulkan backend (package vulkan) runs every op as
-// GPU compute shaders and queues them, so results come back to the host
-// only when Data, Item or String read them. Backends that implement
-// backend.Fused also run Linear, LinearReLU, CrossEntropy and the optimizer
-// updates SGDUpdate and AdamUpdate as single fused kernels.
+// contract); a *Device is the tensor package's handle on one, with one
+// Device per backend (On(b) always returns the same one). The package-level
+// creation functions use the default device, the pure-Go CPU backend
+// (package cpu) unless SetDefault chose another; CPU() is that backend's
+// Device and On(b) is another's, and Tensor.To copies a tensor to a device
+// (MoveTo moves a parameter in place). Tensors know their device
+// (Tensor.Device); operands of one op must share it. The Vulkan backend
+// (package vulkan) runs every op as GPU compute shaders and queues them, so
+// results come back to the host only when Data, Item or String read them.
+// Backends that implement backend.Fused also run Linear, LinearReLU,
+// CrossEntropy and the optimizer updates SGDUpdate and AdamUpdate as single
+// fused kernels.
+//
+// # Scopes, gradient mode and goroutines
+//
+// There is no hidden state: no process-wide mode and nothing looked up by
+// goroutine. Memory release and gradient recording belong to a *Scope, an
+// object the caller holds, and tensors belong to scopes by lineage:
+//
+//   - Device.Step(f) runs f(s) with a scope s that records gradients and
+//     releases it (frees its tensors) when f returns; Device.NoGrad(f) is
+//     the same with recording off; s.Step and s.NoGrad nest; NewScope and
+//     Release do the same by hand;
+//   - a tensor created through s (s.FromSlice, s.Zeros, ...) or brought in
+//     with s.Use belongs to s, and so does every result computed from it:
+//     an op's result belongs to the innermost open scope among its
+//     operands';
+//   - tensors created through a Device, and results of ops on such tensors
+//     only, belong to no scope and are freed by the garbage collector (or
+//     Release);
+//   - Keep exempts a tensor from its scope's release; parameters
+//     (SetRequiresGrad) and the gradients Backward stores are kept.
+//
+// A training step therefore reads:
+//
+//	dev.Step(func(s *tensor.Scope) {
+//		loss := lossFn(model.Forward(s.FromSlice(batch, 256, 784)), s.Use(labels))
+//		loss.Backward()
+//		opt.Step()
+//	})
+//
+// Several goroutines may use one device at the same time: each scope frees
+// only its own tensors, a goroutine's NoGrad scope turns recording off only
+// for results that belong to it, and tensors made through the Device by,
+// say, a data loader are never freed by anybody's scope. The backends are
+// safe for concurrent use (see package backend). What is not allowed is
+// releasing a scope while another goroutine still uses its tensors: the
+// next op on one panics with a *BackendError saying it was used after
+// Release.
 package tensor

@@ -135,7 +135,7 @@ func (t *Tensor) MulScalar(s float32) *Tensor {
 // DivScalar returns t / s.
 func (t *Tensor) DivScalar(s float32) *Tensor {
 	// x·(1/s) can differ from x/s in the last bit, so divide for real.
-	return t.Div(On(t.Backend()).Scalar(s))
+	return t.Div(scalarLike(t, s))
 }
 
 // RSubScalar returns s − t.

@@ -40,7 +40,7 @@ func closeSlices(t *testing.T, what string, got, want []float32, tol float64) {
 func TestLinearMatchesComposed(t *testing.T) {
 	r := newRand(11)
 	plain := On(plainBackend{cpu.New()})
-	for _, d := range []Device{CPU(), plain} {
+	for _, d := range []*Device{CPU(), plain} {
 		for _, c := range []struct {
 			xs        []int
 			in, out   int
@@ -147,7 +147,7 @@ func TestCrossEntropy(t *testing.T) {
 		want += math.Log(s) + m - float64(lv[i*c+int(tv[i])])
 	}
 	want /= n
-	for _, d := range []Device{CPU(), On(plainBackend{cpu.New()})} {
+	for _, d := range []*Device{CPU(), On(plainBackend{cpu.New()})} {
 		logits := d.FromSlice(lv, n, c).SetRequiresGrad(true)
 		loss := CrossEntropy(logits, d.FromSlice(tv, n))
 		got, err := loss.Item()

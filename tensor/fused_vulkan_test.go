@@ -38,7 +38,7 @@ func TestFusedVulkan(t *testing.T) {
 		loss  float32
 		grads [][]float32
 	}
-	run := func(d tensor.Device) res {
+	run := func(d *tensor.Device) res {
 		ps := []*tensor.Tensor{
 			d.FromSlice(w1, hid, in), d.FromSlice(b1, hid),
 			d.FromSlice(w2, out, hid), d.FromSlice(b2, out),

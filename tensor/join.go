@@ -134,6 +134,6 @@ func (t *Tensor) OneHot(n int) *Tensor {
 	if n < 0 {
 		shapePanic("OneHot", fmt.Sprintf("class count %d is negative", n), t.shape)
 	}
-	classes := On(t.Backend()).Arange(0, float64(n), 1)
+	classes := t.st.dev.arange(t.sc.open(), 0, float64(n), 1)
 	return t.Unsqueeze(-1).Eq(classes)
 }

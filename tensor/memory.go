@@ -1,27 +1,46 @@
 package tensor
 
 import (
-	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
 )
 
-// Memory
+// Memory and scopes
 //
 // Every tensor op allocates its result, and a training step makes hundreds
 // of intermediate tensors. The garbage collector frees their storage in the
 // end (a cleanup runs when a storage becomes unreachable), but it does not
-// know how much GPU memory they pin, so it can run too late. Step makes the
-// release deterministic: it frees, when it returns, every storage allocated
-// inside it that was not marked with Keep.
+// know how much GPU memory they pin, so it can run too late. A Scope makes
+// the release deterministic: when it is released it frees the storage of
+// every tensor that belongs to it and was not marked with Keep.
+//
+// Which tensors belong to a scope is decided by lineage, never by which
+// goroutine runs an op:
+//
+//   - a tensor created through a scope (s.FromSlice, s.Zeros, ...) or
+//     brought into it with s.Use belongs to s;
+//   - an op's result belongs to the innermost open scope among its
+//     operands' scopes (a scope opened inside another, with s.Step or
+//     s.NoGrad, is inner to it);
+//   - a tensor created through a Device, and a result of ops on such
+//     tensors only (model parameters, a dataset held across steps),
+//     belongs to no scope: the garbage collector frees it.
+//
+// Gradient recording is a property of the scope too: an op whose result
+// belongs to a NoGrad scope records nothing.
+//
+// So two goroutines may use one device at the same time, each with its own
+// scopes, and neither's scope frees the other's tensors; a data-loader
+// goroutine that creates tensors through the Device is never touched by
+// anyone's scope. A Scope itself may be used by several goroutines, but it
+// must not be released while another goroutine still uses its tensors.
 
 // Live storage counters, for MemStats.
 var liveBuffers, liveElements atomic.Int64
 
 // MemStats describes the backend storage held by tensors: every buffer the
-// tensor package allocated and that Release, Step or the garbage collector
-// has not freed yet, on all backends together.
+// tensor package allocated and that Release, a Scope or the garbage
+// collector has not freed yet, on all backends together.
 type MemStats struct {
 	LiveBuffers  int64 // number of live buffers
 	LiveElements int64 // float32 elements in them (×4 for bytes)
@@ -33,16 +52,37 @@ func ReadMemStats() MemStats {
 	return MemStats{LiveBuffers: liveBuffers.Load(), LiveElements: liveElements.Load()}
 }
 
-// Step runs f and then releases the storage of every tensor allocated
-// while f ran, except the tensors marked with Keep, leaves that require a
-// gradient (SetRequiresGrad) and gradients stored by Backward. Tensors
-// released this way, and their views, must not be used afterwards (ops on
-// them panic with a *BackendError). Wrapping each training iteration in a
-// Step keeps memory flat without calling Release:
+// Scope owns the tensors created through it and the results computed from
+// them (see "Memory and scopes" above), frees them when it is released,
+// and says whether ops on them record gradients. Get one from Device.Step,
+// Device.NoGrad or Device.NewScope, or nest one in another with s.Step and
+// s.NoGrad. A Scope creates tensors on its device with the same methods as
+// Device (FromSlice, Zeros, Normal, ...).
+type Scope struct {
+	dev    *Device
+	parent *Scope
+	depth  int  // 1 for a scope of a Device, parent.depth+1 inside another
+	noGrad bool // ops whose result belongs here record no gradient
+
+	mu     sync.Mutex
+	allocs []*storage
+	closed atomic.Bool
+}
+
+// NewScope returns an open scope on d that records gradients. Release it
+// when done (defer s.Release()); Step and NoGrad do both in one call.
+func (d *Device) NewScope() *Scope { return newScope(d, nil, false) }
+
+// Step runs f with a new scope on d that records gradients, then releases
+// the scope: every tensor created through it or computed from those is
+// freed, except the tensors marked with Keep, leaves that require a
+// gradient (SetRequiresGrad) and gradients stored by Backward. Wrapping each
+// training iteration in a Step keeps memory flat without calling Release:
 //
-//	for i := range steps {
-//		tensor.Step(func() {
-//			loss := lossFn(model.Forward(x), y)
+//	for _, batch := range batches {
+//		dev.Step(func(s *tensor.Scope) {
+//			x, y := s.FromSlice(batch.X, 256, 784), s.FromSlice(batch.Y, 256)
+//			loss := nn.CrossEntropyLoss(model.Forward(x), y)
 //			loss.Backward()
 //			opt.Step() // updates parameters in place; its state is kept
 //			opt.ZeroGrad()
@@ -51,40 +91,117 @@ func ReadMemStats() MemStats {
 //
 // The forward pass and its Backward must run in the same Step: the recorded
 // graph refers to the intermediate tensors. Read values needed later (such
-// as loss.Item) inside f, or Keep them. Step releases its tensors even when
-// f panics.
+// as loss.Item) inside f, or Keep them. The scope is released even when f
+// panics.
+func (d *Device) Step(f func(s *Scope)) { runScope(newScope(d, nil, false), f) }
+
+// NoGrad runs f with a new scope on d in which ops record no gradients
+// (evaluation), then releases it as Step does:
 //
-// Tracking is process-wide, which keeps it to one atomic load per
-// allocation: a tensor allocated by any goroutine while a Step runs belongs
-// to the innermost Step open at that moment. Run steps from one goroutine
-// (as GPU backends require anyway), and have goroutines that allocate
-// tensors meanwhile, such as a data loader, Keep them. Steps nest.
-func Step(f func()) {
-	sc := &scope{}
-	stepMu.Lock()
-	steps = append(steps, sc)
-	stepsOpen.Add(1)
-	stepMu.Unlock()
-	defer func() {
-		stepMu.Lock()
-		if i := slices.Index(steps, sc); i >= 0 {
-			steps = slices.Delete(steps, i, i+1)
+//	dev.NoGrad(func(s *tensor.Scope) {
+//		logits := model.Forward(s.FromSlice(images, n, 784))
+//		...
+//	})
+func (d *Device) NoGrad(f func(s *Scope)) { runScope(newScope(d, nil, true), f) }
+
+// Step runs f with a scope nested in s that records gradients, and
+// releases it when f returns. Results of ops on its tensors and on s's
+// belong to the nested scope.
+func (s *Scope) Step(f func(s *Scope)) { runScope(newScope(s.dev, s, false), f) }
+
+// NoGrad runs f with a scope nested in s in which ops record no gradients,
+// and releases it when f returns.
+func (s *Scope) NoGrad(f func(s *Scope)) { runScope(newScope(s.dev, s, true), f) }
+
+// Device is the device s creates tensors on.
+func (s *Scope) Device() *Device { return s.dev }
+
+// GradEnabled reports whether ops whose results belong to s record
+// gradients: false inside a NoGrad scope and in every scope nested in one.
+func (s *Scope) GradEnabled() bool { return !s.noGrad }
+
+// Use returns a view of t that belongs to s: ops on it put their results
+// in s (and record gradients only if s does). t's own storage is not
+// released with s. Use brings tensors from outside any scope, such as a
+// dataset kept across steps, into a step.
+func (s *Scope) Use(t *Tensor) *Tensor {
+	v := t.view(t.shape, t.strides, t.offset)
+	v.sc = s
+	if t.RequiresGrad() && !s.noGrad {
+		v.node = &node{op: "Use", inputs: []*Tensor{t}, backward: one}
+	}
+	return v
+}
+
+// Release frees the storage of every tensor that belongs to s and is not
+// kept. Tensors released this way, and their views, must not be used
+// afterwards (ops on them panic with a *BackendError). Releasing twice does
+// nothing.
+func (s *Scope) Release() {
+	if !s.closed.CompareAndSwap(false, true) {
+		return
+	}
+	s.mu.Lock()
+	allocs := s.allocs
+	s.allocs = nil
+	s.mu.Unlock()
+	for _, st := range allocs {
+		if !st.kept.Load() {
+			st.ref.free()
 		}
-		stepsOpen.Add(-1)
-		allocs := sc.allocs
-		sc.allocs = nil
-		stepMu.Unlock()
-		for _, st := range allocs {
-			if !st.kept.Load() {
-				st.ref.free()
-			}
+	}
+}
+
+func newScope(d *Device, parent *Scope, noGrad bool) *Scope {
+	s := &Scope{dev: d, parent: parent, depth: 1, noGrad: noGrad}
+	if parent != nil {
+		s.depth = parent.depth + 1
+		s.noGrad = noGrad || parent.noGrad
+	}
+	return s
+}
+
+func runScope(s *Scope, f func(s *Scope)) {
+	defer s.Release()
+	f(s)
+}
+
+// open returns s, or its innermost ancestor that is still open, or nil.
+func (s *Scope) open() *Scope {
+	for s != nil && s.closed.Load() {
+		s = s.parent
+	}
+	return s
+}
+
+// add makes st belong to s: Release frees it.
+func (s *Scope) add(st *storage) {
+	s.mu.Lock()
+	if s.closed.Load() {
+		s.mu.Unlock()
+		panic(&BackendError{Op: "Scope", Reason: "tensor created in a scope that was already released"})
+	}
+	s.allocs = append(s.allocs, st)
+	s.mu.Unlock()
+}
+
+// resultScope is the scope an op's result belongs to: the innermost open
+// scope among the inputs' scopes (the first one at equal depth), or nil.
+func resultScope(inputs ...*Tensor) *Scope {
+	var best *Scope
+	for _, in := range inputs {
+		if in == nil {
+			continue
 		}
-	}()
-	f()
+		if s := in.sc.open(); s != nil && (best == nil || s.depth > best.depth) {
+			best = s
+		}
+	}
+	return best
 }
 
 // Keep marks the storage of ts (and so of every view sharing it) to be
-// kept by every enclosing Step: model parameters, optimizer state and
+// kept when their scope is released: model parameters, optimizer state and
 // results that outlive the step. Kept tensors are freed as usual, by
 // Release or by the garbage collector once unreachable. Keep returns its
 // first argument, or nil when given none.
@@ -98,94 +215,7 @@ func Keep(ts ...*Tensor) *Tensor {
 	return ts[0]
 }
 
-// scope lists the storages allocated inside one Step.
-type scope struct{ allocs []*storage }
-
-// Open Steps, innermost last.
-var (
-	stepMu    sync.Mutex
-	steps     []*scope
-	stepsOpen atomic.Int64 // len(steps), read without the lock
-)
-
-// trackAlloc adds a new storage to the innermost open Step.
-func trackAlloc(st *storage) {
-	if stepsOpen.Load() == 0 {
-		return
-	}
-	stepMu.Lock()
-	if n := len(steps); n > 0 {
-		steps[n-1].allocs = append(steps[n-1].allocs, st)
-	}
-	stepMu.Unlock()
-}
-
-// Per-goroutine NoGrad state. Go has no goroutine-local storage, so the
-// state is looked up by goroutine id, which costs microseconds; it is done
-// only while some goroutine is inside NoGrad (gActive > 0), and only for
-// ops whose inputs require gradients. Otherwise an op pays one atomic load.
-type gState struct {
-	noGrad int // open NoGrad calls
-}
-
-var (
-	gMu     sync.Mutex
-	gStates = map[uint64]*gState{}
-	gActive atomic.Int64 // len(gStates)
-)
-
-// enterState returns the calling goroutine's state, creating it.
-func enterState() *gState {
-	id := goid()
-	gMu.Lock()
-	defer gMu.Unlock()
-	s := gStates[id]
-	if s == nil {
-		s = &gState{}
-		gStates[id] = s
-		gActive.Add(1)
-	}
-	return s
-}
-
-// leaveState drops the calling goroutine's state once nothing is open.
-func leaveState(s *gState) {
-	if s.noGrad > 0 {
-		return
-	}
-	id := goid()
-	gMu.Lock()
-	defer gMu.Unlock()
-	if gStates[id] == s {
-		delete(gStates, id)
-		gActive.Add(-1)
-	}
-}
-
-// lookupState returns the calling goroutine's state, or nil.
-func lookupState() *gState {
-	id := goid()
-	gMu.Lock()
-	defer gMu.Unlock()
-	return gStates[id]
-}
-
-// goid returns the id of the calling goroutine, parsed from the first line
-// of its stack trace ("goroutine 123 [running]:"), the only portable way to
-// get it.
-func goid() uint64 {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	const prefix = "goroutine "
-	if len(b) < len(prefix) {
-		return 0
-	}
-	var id uint64
-	for _, c := range b[len(prefix):] {
-		if c < '0' || c > '9' {
-			break
-		}
-		id = id*10 + uint64(c-'0')
-	}
-	return id
+// releasedError is the panic of an op on a tensor whose storage is gone.
+func releasedError(op string) error {
+	return &BackendError{Op: op, Reason: "tensor used after Release (its scope was released, or Release was called; Keep tensors that outlive their step)"}
 }

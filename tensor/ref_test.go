@@ -99,7 +99,7 @@ func (a *nd) f32() []float32 {
 }
 
 // fromND makes a contiguous tensor holding a (rank 0 included).
-func fromND(a *nd) *Tensor { return Default().fromSlice(a.f32(), slices.Clone(a.shape)) }
+func fromND(a *nd) *Tensor { return Default().fromSlice(nil, a.f32(), slices.Clone(a.shape)) }
 
 func refReshape(a *nd, shape ...int) *nd {
 	if refProd(shape) != len(a.data) {

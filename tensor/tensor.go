@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"slices"
 	"sync/atomic"
+	"time"
 
 	"github.com/vktensor/vktensor/tensor/backend"
 )
@@ -30,15 +31,17 @@ func (d DType) String() string {
 // BroadcastTo, ...) share their source's storage.
 //
 // A Tensor is immutable: ops return new tensors (Assign, which optimizers
-// use to update parameters in place, is the one exception). Ops record
-// what autograd needs on their results (see Backward). It is safe to read from
-// several goroutines; ops on one backend are serialized by that backend.
+// use to update parameters in place, and MoveTo are the exceptions). Ops
+// record what autograd needs on their results (see Backward). A tensor may
+// be read, and used as an operand, by several goroutines at once; the
+// backends are safe for concurrent use.
 type Tensor struct {
 	shape   []int
 	strides []int
 	offset  int
 	st      *storage
-	err     error // sticky: the first runtime failure that produced this tensor
+	sc      *Scope // the scope op results go to (see resultScope); nil for none
+	err     error  // sticky: the first runtime failure that produced this tensor
 
 	// Autograd (see autograd.go): leaf marks a leaf that accumulates
 	// gradients into grad; node is the recorded op that computed t.
@@ -49,8 +52,9 @@ type Tensor struct {
 
 // storage is a backend buffer shared by a tensor and its views.
 type storage struct {
+	dev  *Device
 	ref  *bufRef
-	kept atomic.Bool // exempt from release by Step (see Keep)
+	kept atomic.Bool // exempt from release by its scope (see Keep)
 }
 
 // bufRef is what the garbage-collector cleanup of a storage frees; it is
@@ -70,13 +74,15 @@ func (r *bufRef) free() {
 	}
 }
 
-func newStorage(b backend.Backend, buf backend.Buffer) *storage {
-	ref := &bufRef{b: b, buf: buf}
-	st := &storage{ref: ref}
+func newStorage(d *Device, sc *Scope, buf backend.Buffer) *storage {
+	ref := &bufRef{b: d.b, buf: buf}
+	st := &storage{dev: d, ref: ref}
 	liveBuffers.Add(1)
 	liveElements.Add(int64(buf.Len()))
 	runtime.AddCleanup(st, (*bufRef).free, ref)
-	trackAlloc(st)
+	if sc != nil {
+		sc.add(st)
+	}
 	return st
 }
 
@@ -100,7 +106,14 @@ func (t *Tensor) Size() int { return prod(t.shape) }
 func (t *Tensor) DType() DType { return Float32 }
 
 // Backend is the backend that holds the tensor's storage.
-func (t *Tensor) Backend() backend.Backend { return t.st.ref.b }
+func (t *Tensor) Backend() backend.Backend { return t.st.dev.b }
+
+// Device is the device that holds the tensor's storage.
+func (t *Tensor) Device() *Device { return t.st.dev }
+
+// Scope is the scope t belongs to (see Scope), or nil when it belongs to
+// none or its scope has been released.
+func (t *Tensor) Scope() *Scope { return t.sc.open() }
 
 // Err is the first runtime failure (such as device memory running out) met
 // while computing t or any tensor it was computed from, or nil.
@@ -146,21 +159,50 @@ func (t *Tensor) Item() (float32, error) {
 	return d[0], nil
 }
 
-// To returns t on backend b: t itself when it is already there, otherwise a
-// contiguous copy.
-func (t *Tensor) To(b backend.Backend) (*Tensor, error) {
+// To returns t on device d: t itself when it is already there, otherwise
+// a contiguous copy that belongs to t's scope. The copy does not record a
+// gradient.
+func (t *Tensor) To(d *Device) (*Tensor, error) {
 	if t.err != nil {
 		return nil, t.err
 	}
-	if t.Backend() == b {
+	if t.st.dev == d {
 		return t, nil
 	}
 	host, err := t.Data()
 	if err != nil {
 		return nil, err
 	}
-	out := On(b).FromSlice(host, t.shape...)
+	out := d.fromSlice(t.sc.open(), host, slices.Clone(t.shape))
 	return out, out.err
+}
+
+// MoveTo moves t, a tensor not computed by a recorded op (such as a
+// model parameter or an optimizer's state), to device d in place: t keeps
+// its identity, shape, gradient mark and Keep mark, its elements are
+// copied to d, and its gradient, if any, moves with it. Views of t taken
+// before keep the old storage. MoveTo does nothing when t is on d already.
+func (t *Tensor) MoveTo(d *Device) error {
+	if t.node != nil {
+		panic(&BackendError{Op: "MoveTo", Reason: "tensor was computed by a recorded " + t.node.op + "; call Detach first"})
+	}
+	if t.st.dev == d {
+		return nil
+	}
+	moved, err := t.To(d)
+	if err != nil {
+		return err
+	}
+	if t.st.kept.Load() {
+		Keep(moved)
+	}
+	if t.grad != nil {
+		if err := t.grad.MoveTo(d); err != nil {
+			return err
+		}
+	}
+	t.st, t.strides, t.offset = moved.st, moved.strides, moved.offset
+	return nil
 }
 
 // Release frees t's storage now instead of when the garbage collector finds
@@ -171,14 +213,14 @@ func (t *Tensor) Release() { t.st.ref.free() }
 // strided describes t for a backend op.
 func (t *Tensor) strided(op string) backend.Strided {
 	if t.st.ref.freed.Load() && t.err == nil {
-		panic(&BackendError{Op: op, Reason: "tensor used after Release"})
+		panic(releasedError(op))
 	}
 	return backend.Strided{Buf: t.st.ref.buf, Offset: t.offset, Shape: t.shape, Strides: t.strides}
 }
 
 // view returns a tensor sharing t's storage with a new layout.
 func (t *Tensor) view(shape, strides []int, offset int) *Tensor {
-	return &Tensor{shape: shape, strides: strides, offset: offset, st: t.st, err: t.err}
+	return &Tensor{shape: shape, strides: strides, offset: offset, st: t.st, sc: t.sc, err: t.err}
 }
 
 // contiguousStrides returns the row-major strides of shape.
@@ -200,12 +242,24 @@ func prod(shape []int) int {
 	return n
 }
 
-// alloc returns a new contiguous tensor of shape on b. Its contents are
-// unspecified. When inputs carry an error, or allocation fails, the result
-// carries the error and holds no storage worth using.
+// alloc returns a new contiguous tensor of shape on b for the result of an
+// op on inputs: it belongs to their innermost scope (see resultScope). Its
+// contents are unspecified. When inputs carry an error, or allocation
+// fails, the result carries the error and holds no storage worth using.
 func alloc(b backend.Backend, shape []int, inputs ...*Tensor) *Tensor {
+	var d *Device
+	if len(inputs) > 0 && inputs[0].st.dev.b == b {
+		d = inputs[0].st.dev
+	} else {
+		d = On(b)
+	}
+	return allocIn(d, resultScope(inputs...), shape, inputs...)
+}
+
+// allocIn is alloc on device d into scope sc (nil for none).
+func allocIn(d *Device, sc *Scope, shape []int, inputs ...*Tensor) *Tensor {
 	shape = slices.Clone(shape)
-	t := &Tensor{shape: shape, strides: contiguousStrides(shape)}
+	t := &Tensor{shape: shape, strides: contiguousStrides(shape), sc: sc}
 	for _, in := range inputs {
 		if in.err != nil {
 			t.err = in.err
@@ -213,15 +267,23 @@ func alloc(b backend.Backend, shape []int, inputs ...*Tensor) *Tensor {
 		}
 	}
 	if t.err == nil {
-		buf, err := b.Alloc(max(prod(shape), 1))
+		buf, err := d.b.Alloc(max(prod(shape), 1))
+		// Tensors outside any scope are freed by the garbage collector,
+		// which does not see device memory: collect, give the cleanups a
+		// moment to run, and try again before giving up.
+		for wait := time.Millisecond; err != nil && liveBuffers.Load() > 0 && wait <= 16*time.Millisecond; wait *= 4 {
+			runtime.GC()
+			time.Sleep(wait)
+			buf, err = d.b.Alloc(max(prod(shape), 1))
+		}
 		if err == nil {
-			t.st = newStorage(b, buf)
+			t.st = newStorage(d, sc, buf)
 			return t
 		}
 		t.err = err
 	}
 	// No storage: ops see the error and never touch the buffer.
-	t.st = &storage{ref: &bufRef{b: b}}
+	t.st = &storage{dev: d, ref: &bufRef{b: d.b}}
 	t.st.ref.freed.Store(true)
 	return t
 }
@@ -230,13 +292,13 @@ func alloc(b backend.Backend, shape []int, inputs ...*Tensor) *Tensor {
 func (t *Tensor) ok() bool { return t.err == nil }
 
 // sameBackend returns the backend of ts, panicking with a *BackendError
-// when they differ.
+// when they are on different devices.
 func sameBackend(op string, ts ...*Tensor) backend.Backend {
-	b := ts[0].Backend()
+	d := ts[0].st.dev
 	for _, u := range ts[1:] {
-		if u.Backend() != b {
-			panic(&BackendError{Op: op, Reason: fmt.Sprintf("operands on different backends (%s and %s); move one with To", b.Name(), u.Backend().Name())})
+		if u.st.dev != d {
+			panic(&BackendError{Op: op, Reason: fmt.Sprintf("operands on different devices (%s and %s); move one with To", d.b.Name(), u.st.dev.b.Name())})
 		}
 	}
-	return b
+	return d.b
 }

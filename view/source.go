@@ -88,19 +88,17 @@ func (s *Source) Frame(status, footer string) (*Frame, error) {
 	var wshape []int
 	s.tr.Model.Train(false)
 	defer s.tr.Model.Train(true)
-	tensor.NoGrad(func() {
-		tensor.Step(func() {
-			p := s.tr.Model.Forward(s.x).ArgMax(1)
-			first := s.tr.Model.Parameters()[0]
-			wshape = first.Shape()
-			k := min(first.Dim(0), MaxWeights)
-			flat := first.Narrow(0, 0, k).Reshape(k, -1)
-			scale := flat.Abs().MaxKeepDims(1).MaximumScalar(1e-12)
-			if pred, err = p.Data(); err != nil {
-				return
-			}
-			w, err = flat.Div(scale).Data()
-		})
+	s.x.Device().NoGrad(func(sc *tensor.Scope) {
+		p := s.tr.Model.Forward(sc.Use(s.x)).ArgMax(1)
+		first := sc.Use(s.tr.Model.Parameters()[0])
+		wshape = first.Shape()
+		k := min(first.Dim(0), MaxWeights)
+		flat := first.Narrow(0, 0, k).Reshape(k, -1)
+		scale := flat.Abs().MaxKeepDims(1).MaximumScalar(1e-12)
+		if pred, err = p.Data(); err != nil {
+			return
+		}
+		w, err = flat.Div(scale).Data()
 	})
 	if err != nil {
 		return nil, err

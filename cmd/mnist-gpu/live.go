@@ -82,7 +82,7 @@ func newLive(window bool, snapshot string, notice io.Writer) (*live, error) {
 // extensions fails, or "auto" falls back to the CPU, the device is opened
 // again without them, and if that gives a Vulkan device it trains without
 // a window.
-func (l *live) openDevice(spec string, notice io.Writer) (tensor.Device, func(), error) {
+func (l *live) openDevice(spec string, notice io.Writer) (*tensor.Device, func(), error) {
 	if !l.window {
 		return openDevice(spec, notice)
 	}
@@ -151,7 +151,7 @@ func (l *live) options(o *gpu.Options) {
 
 // start opens the window and the snapshot renderer for a run of tr on
 // dev. Failures to open the window are notices; training goes on.
-func (l *live) start(dev tensor.Device, tr *trainer.Trainer, model string) error {
+func (l *live) start(dev *tensor.Device, tr *trainer.Trainer, model string) error {
 	if !l.on() {
 		return nil
 	}

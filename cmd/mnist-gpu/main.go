@@ -204,7 +204,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 // "cpu" it takes the CPU backend; anything else names a Vulkan device (a
 // CPU implementation such as lavapipe included). extra adjusts the device
 // options (the -view window's extensions).
-func openDevice(spec string, notice io.Writer, extra ...func(*gpu.Options)) (tensor.Device, func(), error) {
+func openDevice(spec string, notice io.Writer, extra ...func(*gpu.Options)) (*tensor.Device, func(), error) {
 	if spec == "cpu" {
 		return tensor.CPU(), func() {}, nil
 	}
@@ -219,7 +219,7 @@ func openDevice(spec string, notice io.Writer, extra ...func(*gpu.Options)) (ten
 	b, err := vulkan.New(vulkan.WithGPUOptions(opts))
 	if err != nil {
 		if spec != "auto" {
-			return tensor.Device{}, nil, fmt.Errorf("opening Vulkan device %q: %w", spec, err)
+			return nil, nil, fmt.Errorf("opening Vulkan device %q: %w", spec, err)
 		}
 		fmt.Fprintf(notice, "no usable GPU (%v): training on the CPU backend\n", oneLine(err))
 		return tensor.CPU(), func() {}, nil

@@ -57,27 +57,27 @@ type Epoch struct {
 // SamplesPerSec is the epoch's training throughput.
 func (e Epoch) SamplesPerSec() float64 { return float64(e.Samples) / e.Seconds }
 
-// NewModel builds the named model with parameters on the default device
-// (tensor.SetDefault), initialized from rng as PyTorch does.
+// NewModel builds the named model with parameters on dev, initialized from
+// rng as PyTorch does.
 //
 //	mlp: 784-1024-1024-10 with ReLU
 //	cnn: conv5x5(32, pad 2)-ReLU-pool2 → conv5x5(64, pad 2)-ReLU-pool2 → fc 1024-ReLU → fc 10
-func NewModel(name string, rng *tensor.RNG) (nn.Module, error) {
+func NewModel(name string, dev *tensor.Device, rng *tensor.RNG) (nn.Module, error) {
 	switch name {
 	case "mlp":
 		return nn.NewSequential(
 			nn.Flatten{},
-			nn.NewLinear(rng, 784, 1024), nn.ReLU{},
-			nn.NewLinear(rng, 1024, 1024), nn.ReLU{},
-			nn.NewLinear(rng, 1024, 10),
+			nn.NewLinear(dev, rng, 784, 1024), nn.ReLU{},
+			nn.NewLinear(dev, rng, 1024, 1024), nn.ReLU{},
+			nn.NewLinear(dev, rng, 1024, 10),
 		), nil
 	case "cnn":
 		return nn.NewSequential(
-			nn.NewConv2d(rng, 1, 32, 5, 1, 2), nn.ReLU{}, nn.MaxPool2d{Kernel: 2},
-			nn.NewConv2d(rng, 32, 64, 5, 1, 2), nn.ReLU{}, nn.MaxPool2d{Kernel: 2},
+			nn.NewConv2d(dev, rng, 1, 32, 5, 1, 2), nn.ReLU{}, nn.MaxPool2d{Kernel: 2},
+			nn.NewConv2d(dev, rng, 32, 64, 5, 1, 2), nn.ReLU{}, nn.MaxPool2d{Kernel: 2},
 			nn.Flatten{},
-			nn.NewLinear(rng, 7*7*64, 1024), nn.ReLU{},
-			nn.NewLinear(rng, 1024, 10),
+			nn.NewLinear(dev, rng, 7*7*64, 1024), nn.ReLU{},
+			nn.NewLinear(dev, rng, 1024, 10),
 		), nil
 	}
 	return nil, fmt.Errorf("unknown model %q (want mlp or cnn)", name)
@@ -91,7 +91,7 @@ type Data struct {
 
 // Upload normalizes ds and copies it to dev, keeping only the first limit
 // training samples when limit > 0.
-func Upload(dev tensor.Device, ds *mnist.Dataset, limit int) (*Data, error) {
+func Upload(dev *tensor.Device, ds *mnist.Dataset, limit int) (*Data, error) {
 	trainX, testX := ds.Normalized(mnist.Mean, mnist.Std)
 	n := ds.Train.Images.N
 	if limit > 0 && limit < n {
@@ -126,15 +126,13 @@ type Trainer struct {
 	Model nn.Module
 	Opt   *nn.SGD
 	Data  *Data
-	dev   tensor.Device
+	dev   *tensor.Device
 	rng   *rand.Rand
 }
 
-// New builds the model of cfg on dev (which becomes tensor's default
-// device) with SGD, momentum 0.9.
-func New(cfg Config, dev tensor.Device, data *Data) (*Trainer, error) {
-	tensor.SetDefault(dev.Backend())
-	model, err := NewModel(cfg.Model, tensor.NewRNG(cfg.Seed))
+// New builds the model of cfg on dev with SGD, momentum 0.9.
+func New(cfg Config, dev *tensor.Device, data *Data) (*Trainer, error) {
+	model, err := NewModel(cfg.Model, dev, tensor.NewRNG(cfg.Seed))
 	if err != nil {
 		return nil, err
 	}
@@ -168,8 +166,8 @@ func (tr *Trainer) TrainEpoch(epoch int) (Epoch, error) {
 	var stepErr error
 	for at := 0; at < n; at += tr.Cfg.Batch {
 		bs := min(tr.Cfg.Batch, n-at)
-		tensor.Step(func() {
-			idx := order.Narrow(0, at, bs)
+		tr.dev.Step(func(s *tensor.Scope) {
+			idx := s.Use(order.Narrow(0, at, bs))
 			x := tr.Data.TrainX.IndexSelect(0, idx)
 			y := tr.Data.TrainY.IndexSelect(0, idx)
 			loss := nn.CrossEntropyLoss(tr.Model.Forward(x), y)
@@ -182,11 +180,9 @@ func (tr *Trainer) TrainEpoch(epoch int) (Epoch, error) {
 				return
 			}
 			tr.Opt.ZeroGrad()
-			tensor.NoGrad(func() {
-				if err := lossSum.Assign(lossSum.Add(loss.MulScalar(float32(bs)))); err != nil {
-					stepErr = err
-				}
-			})
+			if err := lossSum.Assign(s.Use(lossSum).Add(loss.Detach().MulScalar(float32(bs)))); err != nil {
+				stepErr = err
+			}
 		})
 		if stepErr != nil {
 			return Epoch{}, stepErr
@@ -223,24 +219,22 @@ func (tr *Trainer) Evaluate() (loss, acc float64, err error) {
 	correct := tensor.Keep(tr.dev.Zeros())
 	defer lossSum.Release()
 	defer correct.Release()
-	tensor.NoGrad(func() {
-		for at := 0; at < n && err == nil; at += batch {
-			bs := min(batch, n-at)
-			tensor.Step(func() {
-				x := tr.Data.TestX.Narrow(0, at, bs)
-				y := tr.Data.TestY.Narrow(0, at, bs)
-				logits := tr.Model.Forward(x)
-				l := nn.CrossEntropyLoss(logits, y).MulScalar(float32(bs))
-				c := logits.ArgMax(1).Eq(y).Sum()
-				if e := lossSum.Assign(lossSum.Add(l)); e != nil {
-					err = e
-				}
-				if e := correct.Assign(correct.Add(c)); e != nil {
-					err = e
-				}
-			})
-		}
-	})
+	for at := 0; at < n && err == nil; at += batch {
+		bs := min(batch, n-at)
+		tr.dev.NoGrad(func(s *tensor.Scope) {
+			x := s.Use(tr.Data.TestX.Narrow(0, at, bs))
+			y := s.Use(tr.Data.TestY.Narrow(0, at, bs))
+			logits := tr.Model.Forward(x)
+			l := nn.CrossEntropyLoss(logits, y).MulScalar(float32(bs))
+			c := logits.ArgMax(1).Eq(y).Sum()
+			if e := lossSum.Assign(lossSum.Add(l)); e != nil {
+				err = e
+			}
+			if e := correct.Assign(correct.Add(c)); e != nil {
+				err = e
+			}
+		})
+	}
 	if err != nil {
 		return 0, 0, err
 	}
