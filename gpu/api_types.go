@@ -151,7 +151,11 @@ type Options struct {
 
 // MemoryStats reports the device allocator's state.
 type MemoryStats struct {
-	InUse      int64 // bytes in live buffers (rounded to allocation granularity)
+	InUse      int64 // bytes in live buffers (rounded to their size class)
+	PeakInUse  int64 // highest InUse since Open
+	Pending    int64 // bytes of freed buffers whose batch has not retired yet
+	Cached     int64 // bytes reserved for reuse: Reserved - InUse - Pending
+	Waits      int64 // fence waits allocations made to reuse Pending memory
 	Reserved   int64 // bytes obtained from vkAllocateMemory for buffers
 	Staging    int64 // bytes reserved for staging buffers
 	Buffers    int   // live buffers

@@ -15,12 +15,32 @@
 // VkBuffer that is sub-allocated from big memory blocks (64 or 256 MiB per
 // vkAllocateMemory, never one per buffer; buffers larger than a block get a
 // block of their own). Sizes are rounded to size classes and freed ranges
-// go to per-class free lists for reuse; [Device.Trim] (or memory pressure)
-// gives unused blocks back. A single buffer may not exceed
-// maxStorageBufferRange ([ErrTooLarge]); exhausting the heap returns
-// [ErrOutOfMemory]. Storage memory is DEVICE_LOCAL|HOST_VISIBLE|HOST_COHERENT
-// when such a type backs the main heap (integrated GPUs, lavapipe, resizable
-// BAR), else DEVICE_LOCAL with pooled host-visible staging buffers.
+// go to per-class free lists for reuse. A single buffer may not exceed
+// maxStorageBufferRange ([ErrTooLarge]). Storage memory is
+// DEVICE_LOCAL|HOST_VISIBLE|HOST_COHERENT when such a type backs the main
+// heap (integrated GPUs, lavapipe, resizable BAR), else DEVICE_LOCAL with
+// pooled host-visible staging buffers.
+//
+// Memory policy: a buffer freed while recorded or submitted work uses it is
+// Pending until that batch retires, then its range is reusable
+// ([MemoryStats] has InUse, Pending, the Cached rest of Reserved, and
+// PeakInUse). An allocation that finds no reusable range may add a block
+// while Reserved stays within the soft limit of twice the demand plus one
+// block (demand: the highest InUse of the last 32 to 64 retired batches, or
+// what is live with the new buffer if more). At that limit, or when the
+// heap or the driver refuses a block, it makes room and tries again after
+// each step: it gives the free lists back to their blocks, coalesced, and
+// empty blocks back to the driver; then it submits the batch being
+// recorded (so an allocation may split a batch, as Options.MaxBatch does),
+// retires finished batches and waits for the oldest one in flight, until
+// nothing is pending. Only then does it grow beyond the soft limit, and
+// only when the heap has no room does it return [ErrOutOfMemory]. When a
+// batch retires and Reserved exceeds the limit, the free lists are trimmed
+// the same way, keeping one empty block in reserve. So a loop that frees
+// what it allocates keeps Reserved within 2× its peak InUse plus one block,
+// whatever the batch length, at the cost of a wait when freed memory
+// outgrows live memory; fragmentation of long-lived buffers across blocks
+// can still hold more. [Device.Trim] gives every unused block back at once.
 //
 // Transfers: [Device.Upload] into a buffer that no pending work touches is a
 // plain memcpy when the memory is mappable. Otherwise it is recorded into

@@ -1,6 +1,7 @@
 package gpu
 
 import (
+	"errors"
 	"fmt"
 	"math/bits"
 	"sort"
@@ -80,8 +81,9 @@ type span struct{ off, size uint64 }
 // Sizes are rounded to size classes (8 per power of two, so at most 12.5%
 // waste); freed chunks go to a per-class free list and are reused as is,
 // which makes the common pattern of repeatedly allocating the same shapes
-// O(1). When memory runs short the class lists are returned to their
-// blocks, coalesced, and empty blocks are released (trim).
+// O(1). The class lists are returned to their blocks, coalesced, and empty
+// blocks released (trim) when memory runs short and when Reserved exceeds
+// its bound (see limit and the package doc).
 type allocator struct {
 	d           *Device
 	typeIndex   uint32
@@ -93,12 +95,23 @@ type allocator struct {
 	align       uint64
 	blocks      []*block
 	classes     map[uint64][]chunk
-	cachedBytes uint64
-	inUse       uint64
+	cachedBytes uint64 // in the class lists
+	inUse       uint64 // in live buffers
+	pending     uint64 // in freed buffers whose last batch has not retired
 	reserved    uint64
 	buffers     int
 	bufferUsage vk.BufferUsageFlags
+
+	// Demand: the peak of inUse since Open, and over the current and the
+	// previous window of trimWindow retired batches (what limit follows).
+	peak, winPeak, prevPeak uint64
+	retires                 int
+	waits                   int64 // batches waited for to reuse freed memory
 }
+
+// trimWindow is how many retired batches a window of the demand estimate
+// spans: a spike of use is forgotten after one to two windows.
+const trimWindow = 32
 
 type chunk struct {
 	blk  *block
@@ -174,50 +187,145 @@ func (a *allocator) sizeClass(n uint64) uint64 {
 	return roundUp(roundUp(n, step), a.align)
 }
 
-// alloc returns a chunk of at least n bytes, or an error wrapping
-// ErrOutOfMemory.
-func (a *allocator) alloc(n uint64) (chunk, error) {
-	cls := a.sizeClass(n)
+// reuse returns a chunk of class cls from its class list or from the free
+// ranges of the existing blocks, without asking the driver for memory.
+func (a *allocator) reuse(cls uint64) (chunk, bool) {
 	if l := a.classes[cls]; len(l) > 0 {
 		c := l[len(l)-1]
 		a.classes[cls] = l[:len(l)-1]
 		a.cachedBytes -= c.size
-		a.inUse += c.size
-		a.buffers++
-		return c, nil
+		return c, true
 	}
-	c, err := a.carve(cls)
-	if err != nil {
-		a.trim()
-		c, err = a.carve(cls)
-	}
-	if err != nil {
-		return chunk{}, err
-	}
-	a.inUse += c.size
-	a.buffers++
-	return c, nil
-}
-
-// carve takes size bytes from a block's free ranges, adding a block if needed.
-func (a *allocator) carve(size uint64) (chunk, error) {
-	if size <= a.blockSize {
+	if cls <= a.blockSize {
 		for _, b := range a.blocks {
-			if c, ok := b.take(size); ok {
-				return c, nil
+			if c, ok := b.take(cls); ok {
+				return c, true
 			}
 		}
 	}
-	bs := a.blockSize
-	if size > bs {
-		bs = size // dedicated block for a big buffer
+	return chunk{}, false
+}
+
+// use counts c as live.
+func (a *allocator) use(c chunk) chunk {
+	a.inUse += c.size
+	a.buffers++
+	a.peak = max(a.peak, a.inUse)
+	a.winPeak = max(a.winPeak, a.inUse)
+	return c
+}
+
+// limit is the soft bound on reserved bytes once a chunk of extra bytes
+// is live: twice the demand plus one block. Demand is the highest in-use
+// figure of the last one to two windows, so a steady loop does not give
+// back memory between its steps only to ask for it again.
+func (a *allocator) limit(extra uint64) uint64 {
+	return 2*max(a.prevPeak, a.winPeak, a.inUse+extra) + a.blockSize
+}
+
+// newBlockSize is the size of the block a chunk of class cls needs: a
+// block of its own above the block size, else a standard block, or what
+// is left of the heap when that is less but still enough.
+func (a *allocator) newBlockSize(cls uint64) uint64 {
+	if cls > a.blockSize {
+		return cls
 	}
-	b, err := a.newBlock(bs)
-	if err != nil {
-		return chunk{}, err
+	if left := a.heapSize - min(a.reserved, a.heapSize); left < a.blockSize && left >= cls {
+		return left / a.align * a.align
 	}
-	c, _ := b.take(size)
-	return c, nil
+	return a.blockSize
+}
+
+// allocChunk returns a live chunk of at least n bytes from a, or an error
+// wrapping ErrOutOfMemory. It reuses freed memory first and grows Reserved
+// only within limit and the heap. At either bound it makes room, one step
+// at a time (makeRoom), and tries again: the class lists go back to their
+// blocks and empty blocks to the driver, then buffers freed while their
+// batch was pending are reclaimed by retiring finished batches, waiting for
+// those in flight and submitting the one being recorded. Beyond the soft
+// limit it grows only when nothing is left to reclaim. Caller holds d.mu.
+func (d *Device) allocChunk(a *allocator, n uint64) (chunk, error) {
+	cls := a.sizeClass(n)
+	if c, ok := a.reuse(cls); ok {
+		return a.use(c), nil
+	}
+	var failed error // the driver refused a block that fit the heap
+	for {
+		bs := a.newBlockSize(cls)
+		if failed == nil && a.reserved+bs <= min(a.heapSize, a.limit(cls)) {
+			b, err := a.newBlock(bs)
+			if err == nil {
+				c, _ := b.take(cls)
+				return a.use(c), nil
+			}
+			if !errors.Is(err, ErrOutOfMemory) {
+				return chunk{}, err
+			}
+			failed = err
+		}
+		more, err := d.makeRoom(a)
+		if err != nil {
+			return chunk{}, err
+		}
+		if !more {
+			break
+		}
+		if c, ok := a.reuse(cls); ok {
+			return a.use(c), nil
+		}
+	}
+	// Nothing left to reclaim: grow beyond the soft limit if the heap allows.
+	if bs := a.newBlockSize(cls); failed == nil && a.reserved+bs <= a.heapSize {
+		b, err := a.newBlock(bs)
+		if err != nil {
+			return chunk{}, err
+		}
+		c, _ := b.take(cls)
+		return a.use(c), nil
+	}
+	if failed != nil {
+		return chunk{}, failed
+	}
+	return chunk{}, a.oom(cls, "heap exhausted")
+}
+
+// makeRoom does the next thing that can free memory in a and reports
+// whether it did anything: trim the class lists and empty blocks, else
+// submit the batch being recorded (its frees can retire only once it has
+// run; submitting between two commands is what Options.MaxBatch does
+// anyway), else retire finished batches, else wait for the oldest batch in
+// flight. Caller holds d.mu.
+func (d *Device) makeRoom(a *allocator) (bool, error) {
+	if a.cachedBytes > 0 || a.hasEmptyBlock() {
+		a.trim(0)
+		return true, nil
+	}
+	r := &d.rec
+	switch {
+	case a.pending == 0:
+		return false, nil
+	case r.cur != nil:
+		return true, d.submit()
+	case len(r.inflight) == 0:
+		return false, nil // pending frees with no batch to wait for cannot happen
+	}
+	done := r.done
+	if d.poll(); r.done == done {
+		a.waits++
+		if err := d.waitOldest(); err != nil {
+			return false, err
+		}
+	}
+	return true, d.err
+}
+
+func (a *allocator) hasEmptyBlock() bool {
+	for _, b := range a.blocks {
+		if b.used == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func (b *block) take(size uint64) (chunk, bool) {
@@ -325,16 +433,28 @@ func (a *allocator) newBlock(size uint64) (*block, error) {
 	return b, nil
 }
 
-// release puts a chunk into its class free list for reuse.
+// release puts a chunk that is no longer live nor pending into its class
+// free list for reuse.
 func (a *allocator) release(c chunk) {
-	a.inUse -= c.size
-	a.buffers--
 	a.classes[c.size] = append(a.classes[c.size], c)
 	a.cachedBytes += c.size
 }
 
-// trim returns cached chunks to their blocks and frees empty blocks.
-func (a *allocator) trim() {
+// retired follows a retired batch: it moves the demand window on and trims
+// when Reserved exceeds limit, keeping one empty standard block in reserve.
+func (a *allocator) retired() {
+	a.retires++
+	if a.retires%trimWindow == 0 {
+		a.prevPeak, a.winPeak = a.winPeak, a.inUse
+	}
+	if a.reserved > a.limit(0) && (a.cachedBytes > 0 || a.hasEmptyBlock()) {
+		a.trim(1)
+	}
+}
+
+// trim returns cached chunks to their blocks and frees empty blocks but
+// for keep empty blocks of the standard size.
+func (a *allocator) trim(keep int) {
 	for cls, l := range a.classes {
 		for _, c := range l {
 			c.blk.give(c)
@@ -345,8 +465,12 @@ func (a *allocator) trim() {
 	kept := a.blocks[:0]
 	for _, b := range a.blocks {
 		if b.used == 0 {
-			a.freeBlock(b)
-			continue
+			if keep > 0 && b.size == a.blockSize {
+				keep--
+			} else {
+				a.freeBlock(b)
+				continue
+			}
 		}
 		kept = append(kept, b)
 	}
@@ -408,7 +532,7 @@ func (d *Device) Alloc(bytes int) (*Buffer, error) {
 			ErrTooLarge, n, d.info.MaxStorageBufferRange, d.info.Name)
 	}
 	d.reclaim()
-	c, err := d.mem.alloc(n)
+	c, err := d.allocChunk(d.mem, n)
 	if err != nil {
 		return nil, err
 	}
@@ -417,7 +541,7 @@ func (d *Device) Alloc(bytes int) (*Buffer, error) {
 
 // allocStaging returns a host-visible buffer; caller holds d.mu.
 func (d *Device) allocStaging(n int) (*Buffer, error) {
-	c, err := d.staging.alloc(uint64(max(n, 1)))
+	c, err := d.allocChunk(d.staging, uint64(max(n, 1)))
 	if err != nil {
 		return nil, err
 	}
@@ -444,25 +568,39 @@ func (d *Device) freeLocked(b *Buffer) {
 		return
 	}
 	b.freed = true
+	a := b.a
+	a.inUse -= b.c.size
+	a.buffers--
 	if b.lastUse > d.rec.done {
+		a.pending += b.c.size
 		d.freeq = append(d.freeq, b)
 		return
 	}
-	b.a.release(b.c)
+	a.release(b.c)
 }
 
-// reclaim releases deferred frees whose work has completed. Only a
-// retired batch can complete one (Free queues only buffers whose work is
-// pending), so the scan runs once per retirement, not once per Alloc:
-// per Alloc it made a batch of n short ops cost O(n²).
+// reclaim releases deferred frees whose work has completed and applies
+// the trim policy. Only a retired batch can complete one (Free queues only
+// buffers whose work is pending), so it runs once per retirement, not once
+// per Alloc: per Alloc it made a batch of n short ops cost O(n²).
 func (d *Device) reclaim() {
-	if len(d.freeq) == 0 || d.reclaimed == d.rec.done {
+	if d.reclaimed == d.rec.done {
 		return
 	}
 	d.reclaimed = d.rec.done
+	defer func() {
+		d.mem.retired()
+		if d.staging != d.mem {
+			d.staging.retired()
+		}
+	}()
+	if len(d.freeq) == 0 {
+		return
+	}
 	kept := d.freeq[:0]
 	for _, b := range d.freeq {
 		if b.lastUse <= d.rec.done {
+			b.a.pending -= b.c.size
 			b.a.release(b.c)
 		} else {
 			kept = append(kept, b)
@@ -483,9 +621,9 @@ func (d *Device) Trim() {
 		return
 	}
 	d.reclaim()
-	d.mem.trim()
+	d.mem.trim(0)
 	if d.staging != d.mem {
-		d.staging.trim()
+		d.staging.trim(0)
 	}
 }
 
@@ -517,6 +655,10 @@ func (d *Device) MemoryStats() MemoryStats {
 	a := d.mem
 	s := MemoryStats{
 		InUse:      int64(a.inUse),
+		PeakInUse:  int64(a.peak),
+		Pending:    int64(a.pending),
+		Cached:     int64(a.reserved - a.inUse - a.pending),
+		Waits:      a.waits,
 		Reserved:   int64(a.reserved),
 		Buffers:    a.buffers,
 		Blocks:     len(a.blocks),
