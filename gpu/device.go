@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/cgo"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -72,9 +73,6 @@ func vkErr(op string, r vk.Result) error {
 	return &VkError{Op: op, Result: int32(r)}
 }
 
-// cstr makes a NUL-terminated string, as vulkan-go requires.
-func cstr(s string) string { return s + "\x00" }
-
 func envBool(name string) bool {
 	v := os.Getenv(name)
 	b, err := strconv.ParseBool(v)
@@ -90,53 +88,46 @@ type physical struct {
 }
 
 func newInstance(validate bool, col *collector, extra []string) (inst vk.Instance, h cgo.Handle, msgInfo unsafe.Pointer, err error) {
-	var n uint32
-	vk.EnumerateInstanceExtensionProperties("", &n, nil)
-	props := make([]vk.ExtensionProperties, n)
-	vk.EnumerateInstanceExtensionProperties("", &n, props)
+	names, err := instanceExtensions("")
+	if err != nil {
+		return nil, 0, nil, err
+	}
 	have := map[string]bool{}
-	for _, p := range props {
-		p.Deref()
-		have[vk.ToString(p.ExtensionName[:])] = true
+	for _, n := range names {
+		have[n] = true
 	}
 	var exts, layers []string
-	var flags vk.InstanceCreateFlags
+	var flags uint32
 	if have["VK_KHR_portability_enumeration"] {
 		// MoltenVK and other non-conformant drivers are only listed with it.
-		exts = append(exts, cstr("VK_KHR_portability_enumeration"))
+		exts = append(exts, "VK_KHR_portability_enumeration")
 		flags |= 1 // VK_INSTANCE_CREATE_ENUMERATE_PORTABILITY_BIT_KHR
 	}
 	for _, e := range extra {
 		if !have[e] {
 			return nil, 0, nil, fmt.Errorf("%w: instance extension %s is not available", ErrNoDevice, e)
 		}
-		exts = append(exts, cstr(e))
+		exts = append(exts, e)
 	}
 	var next unsafe.Pointer
 	if validate {
-		vk.EnumerateInstanceLayerProperties(&n, nil)
-		lp := make([]vk.LayerProperties, n)
-		vk.EnumerateInstanceLayerProperties(&n, lp)
-		found := false
-		for _, l := range lp {
-			l.Deref()
-			if vk.ToString(l.LayerName[:]) == "VK_LAYER_KHRONOS_validation" {
-				found = true
-			}
+		lp, err := instanceLayers()
+		if err != nil {
+			return nil, 0, nil, err
 		}
-		if !found {
+		if !slices.Contains(lp, "VK_LAYER_KHRONOS_validation") {
 			return nil, 0, nil, errors.New("gpu: validation requested but VK_LAYER_KHRONOS_validation is not installed")
 		}
 		if !have["VK_EXT_debug_utils"] {
 			return nil, 0, nil, errors.New("gpu: validation requested but VK_EXT_debug_utils is not available")
 		}
-		layers = append(layers, cstr("VK_LAYER_KHRONOS_validation"))
-		exts = append(exts, cstr("VK_EXT_debug_utils"))
+		layers = append(layers, "VK_LAYER_KHRONOS_validation")
+		exts = append(exts, "VK_EXT_debug_utils")
 		h = cgo.NewHandle(col)
 		msgInfo = messengerInfo(uintptr(h))
 		next = msgInfo // also report messages from vkCreate/DestroyInstance
-		if layerHasExtension("VK_LAYER_KHRONOS_validation", "VK_EXT_validation_features") {
-			exts = append(exts, cstr("VK_EXT_validation_features"))
+		if le, _ := instanceExtensions("VK_LAYER_KHRONOS_validation"); slices.Contains(le, "VK_EXT_validation_features") {
+			exts = append(exts, "VK_EXT_validation_features")
 			next = validationFeatures(msgInfo)
 			defer cfree(next)
 		}
@@ -145,25 +136,7 @@ func newInstance(validate bool, col *collector, extra []string) (inst vk.Instanc
 	if api > vk.MakeVersion(1, 3, 0) {
 		api = vk.MakeVersion(1, 3, 0)
 	}
-	ci := vk.InstanceCreateInfo{
-		SType: vk.StructureTypeInstanceCreateInfo,
-		PNext: next,
-		Flags: flags,
-		PApplicationInfo: &vk.ApplicationInfo{
-			SType:            vk.StructureTypeApplicationInfo,
-			PApplicationName: cstr("vktensor"),
-			PEngineName:      cstr("vktensor"),
-			ApiVersion:       api,
-		},
-		EnabledLayerCount:       uint32(len(layers)),
-		PpEnabledLayerNames:     layers,
-		EnabledExtensionCount:   uint32(len(exts)),
-		PpEnabledExtensionNames: exts,
-	}
-	var r vk.Result
-	gcPaused(func() { r = vk.CreateInstance(&ci, nil, &inst) })
-	ci.PApplicationInfo.Free()
-	ci.Free()
+	inst, r := createInstance(next, flags, api, layers, exts)
 	if r != vk.Success {
 		if msgInfo != nil {
 			cfree(msgInfo)
@@ -177,22 +150,6 @@ func newInstance(validate bool, col *collector, extra []string) (inst vk.Instanc
 	}
 	vk.InitInstance(inst)
 	return inst, h, msgInfo, nil
-}
-
-// layerHasExtension reports whether layer provides the instance extension
-// ext.
-func layerHasExtension(layer, ext string) bool {
-	var n uint32
-	vk.EnumerateInstanceExtensionProperties(cstr(layer), &n, nil)
-	props := make([]vk.ExtensionProperties, n)
-	vk.EnumerateInstanceExtensionProperties(cstr(layer), &n, props)
-	for _, p := range props {
-		p.Deref()
-		if vk.ToString(p.ExtensionName[:]) == ext {
-			return true
-		}
-	}
-	return false
 }
 
 func vendorName(id uint32) string {
@@ -242,17 +199,10 @@ func describe(inst vk.Instance, index int, h vk.PhysicalDevice) physical {
 	p.Limits.Deref()
 	l := p.Limits
 
-	var n uint32
-	vk.EnumerateDeviceExtensionProperties(h, "", &n, nil)
-	eprops := make([]vk.ExtensionProperties, n)
-	vk.EnumerateDeviceExtensionProperties(h, "", &n, eprops)
+	names, _ := deviceExtensions(inst, h) // a failed listing leaves the device without extensions
 	exts := map[string]bool{}
-	var names []string
-	for _, e := range eprops[:n] {
-		e.Deref()
-		name := vk.ToString(e.ExtensionName[:])
+	for _, name := range names {
 		exts[name] = true
-		names = append(names, name)
 	}
 
 	info := DeviceInfo{
@@ -309,14 +259,9 @@ func describe(inst vk.Instance, index int, h vk.PhysicalDevice) physical {
 		info.HostVisibleVRAM = true
 	}
 
-	var qn uint32
-	vk.GetPhysicalDeviceQueueFamilyProperties(h, &qn, nil)
-	qs := make([]vk.QueueFamilyProperties, qn)
-	vk.GetPhysicalDeviceQueueFamilyProperties(h, &qn, qs)
-	for _, q := range qs {
-		q.Deref()
-		if q.QueueFlags&vk.QueueFlags(vk.QueueComputeBit) != 0 {
-			info.TimestampsSupported = q.TimestampValidBits > 0 && l.TimestampPeriod > 0
+	for _, q := range queueFamilies(inst, h) {
+		if q.flags&uint32(vk.QueueComputeBit) != 0 {
+			info.TimestampsSupported = q.timestampBits > 0 && l.TimestampPeriod > 0
 			break
 		}
 	}
@@ -456,15 +401,10 @@ func (d *Device) open() error {
 	d.phys, d.info = p.handle, p.info
 
 	// Queue: the first family with compute.
-	var qn uint32
-	vk.GetPhysicalDeviceQueueFamilyProperties(d.phys, &qn, nil)
-	qs := make([]vk.QueueFamilyProperties, qn)
-	vk.GetPhysicalDeviceQueueFamilyProperties(d.phys, &qn, qs)
 	found := false
-	for i, q := range qs {
-		q.Deref()
-		if q.QueueFlags&vk.QueueFlags(vk.QueueComputeBit) != 0 {
-			d.family, d.tsBits, found = uint32(i), q.TimestampValidBits, true
+	for i, q := range queueFamilies(d.inst, d.phys) {
+		if q.flags&uint32(vk.QueueComputeBit) != 0 {
+			d.family, d.tsBits, found = uint32(i), q.timestampBits, true
 			break
 		}
 	}
@@ -475,47 +415,31 @@ func (d *Device) open() error {
 	var exts []string
 	d.pushDesc = p.info.PushDescriptors && !d.opts.NoPushDescriptors
 	if d.pushDesc {
-		exts = append(exts, cstr("VK_KHR_push_descriptor"))
+		exts = append(exts, "VK_KHR_push_descriptor")
 	}
 	if p.exts["VK_EXT_memory_budget"] {
-		exts = append(exts, cstr("VK_EXT_memory_budget"))
+		exts = append(exts, "VK_EXT_memory_budget")
 		d.hasBudget = true
 	}
 	if p.info.CooperativeMatrix {
-		exts = append(exts, cstr("VK_KHR_cooperative_matrix"))
+		exts = append(exts, "VK_KHR_cooperative_matrix")
 	}
 	d.execStats = (d.opts.PipelineStatistics || envBool("VKT_PIPELINE_STATS")) && p.info.PipelineStatistics
 	if d.execStats {
-		exts = append(exts, cstr("VK_KHR_pipeline_executable_properties"))
+		exts = append(exts, "VK_KHR_pipeline_executable_properties")
 	}
 	for _, e := range d.opts.DeviceExtensions {
 		if !p.exts[e] {
 			return fmt.Errorf("%w: %s lacks device extension %s", ErrNoDevice, p.info.Name, e)
 		}
-		exts = append(exts, cstr(e))
+		exts = append(exts, e)
 	}
 	if p.exts["VK_KHR_portability_subset"] {
-		exts = append(exts, cstr("VK_KHR_portability_subset")) // required when present
+		exts = append(exts, "VK_KHR_portability_subset") // required when present (MoltenVK)
 	}
 	chain, release := featureChain(d.inst, d.phys, p.info.APIVersion, p.info.CooperativeMatrix, d.execStats)
 	defer release()
-	dci := vk.DeviceCreateInfo{
-		SType:                vk.StructureTypeDeviceCreateInfo,
-		PNext:                chain,
-		QueueCreateInfoCount: 1,
-		PQueueCreateInfos: []vk.DeviceQueueCreateInfo{{
-			SType:            vk.StructureTypeDeviceQueueCreateInfo,
-			QueueFamilyIndex: d.family,
-			QueueCount:       1,
-			PQueuePriorities: []float32{1},
-		}},
-		EnabledExtensionCount:   uint32(len(exts)),
-		PpEnabledExtensionNames: exts,
-	}
-	var dev vk.Device
-	var r vk.Result
-	gcPaused(func() { r = vk.CreateDevice(d.phys, &dci, nil, &dev) })
-	dci.Free()
+	dev, r := createDevice(d.inst, d.phys, chain, d.family, exts)
 	if err := vkErr("vkCreateDevice", r); err != nil {
 		return err
 	}

@@ -140,6 +140,9 @@ func (d *Device) Pipeline(desc PipelineDesc) (*Pipeline, error) {
 	if desc.Bindings < 0 || desc.Bindings > maxBindings {
 		return nil, fmt.Errorf("%w: Pipeline %s: %d bindings (max %d)", ErrInvalid, desc.Name, desc.Bindings, maxBindings)
 	}
+	if len(desc.Spec) > maxSpec {
+		return nil, fmt.Errorf("%w: Pipeline %s: %d specialization constants (max %d)", ErrInvalid, desc.Name, len(desc.Spec), maxSpec)
+	}
 	if desc.PushBytes < 0 || desc.PushBytes%4 != 0 {
 		return nil, fmt.Errorf("%w: Pipeline %s: push-constant size %d is not a multiple of 4", ErrInvalid, desc.Name, desc.PushBytes)
 	}
@@ -175,7 +178,7 @@ func (d *Device) Pipeline(desc PipelineDesc) (*Pipeline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gpu: Pipeline %s: %w", desc.Name, err)
 	}
-	pipe, err := d.build(code, desc, spec, l)
+	pipe, err := d.build(code, desc, l)
 	if err != nil {
 		return nil, err
 	}
@@ -187,79 +190,31 @@ func (d *Device) Pipeline(desc PipelineDesc) (*Pipeline, error) {
 	return p, nil
 }
 
-// cbytes copies b into C memory: vulkan-go stores the pointers we give it
-// inside C structs, where Go pointers are not allowed.
+// cbytes copies b into C memory: Vulkan keeps (or, for SPIR-V, needs
+// aligned) what C structs point to, where Go pointers are not allowed.
 func cbytes(b []byte) unsafe.Pointer {
 	p := cmalloc(len(b))
 	copy(unsafe.Slice((*byte)(p), len(b)), b)
 	return p
 }
 
-func (d *Device) build(code []byte, desc PipelineDesc, spec []byte, l *layout) (vk.Pipeline, error) {
-	cc := cbytes(code)
-	defer cfree(cc)
-	mci := vk.ShaderModuleCreateInfo{
-		SType:    vk.StructureTypeShaderModuleCreateInfo,
-		CodeSize: uint(len(code)),
-		PCode:    unsafe.Slice((*uint32)(cc), len(code)/4),
-	}
-	var module vk.ShaderModule
-	var res vk.Result
-	gcPaused(func() { res = vk.CreateShaderModule(d.dev, &mci, nil, &module) })
-	mci.Free()
-	if res != vk.Success {
-		return nil, fmt.Errorf("gpu: shader %s: %w", desc.Name, vkErr("vkCreateShaderModule", res))
-	}
-	// A module is only needed while pipelines are created from it.
-	defer vk.DestroyShaderModule(d.dev, module, nil)
-
-	stage := vk.PipelineShaderStageCreateInfo{
-		SType:  vk.StructureTypePipelineShaderStageCreateInfo,
-		Stage:  vk.ShaderStageComputeBit,
-		Module: module,
-		PName:  cstr(desc.Entry),
-	}
-	if len(desc.Spec) > 0 {
-		entries := make([]vk.SpecializationMapEntry, len(desc.Spec))
-		for i := range entries {
-			entries[i] = vk.SpecializationMapEntry{ConstantID: uint32(i), Offset: uint32(4 * i), Size: 4}
-		}
-		cs := cbytes(spec)
-		defer cfree(cs)
-		stage.PSpecializationInfo = []vk.SpecializationInfo{{
-			MapEntryCount: uint32(len(entries)),
-			PMapEntries:   entries,
-			DataSize:      uint(len(spec)),
-			PData:         cs,
-		}}
-	}
-	if desc.SubgroupSize != 0 {
-		p, release := requiredSubgroupSize(desc.SubgroupSize)
-		defer release()
-		stage.PNext = p
-	}
+func (d *Device) build(code []byte, desc PipelineDesc, l *layout) (vk.Pipeline, error) {
+	a := pipelineArgs{code: code, entry: desc.Entry, spec: desc.Spec, subgroup: desc.SubgroupSize, layout: l.layout, cache: d.pcache}
 	if desc.FullSubgroups {
-		stage.Flags |= 2 // VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT
+		a.stageFlags |= 2 // VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT
 	}
-	ci := []vk.ComputePipelineCreateInfo{{
-		SType:  vk.StructureTypeComputePipelineCreateInfo,
-		Stage:  stage,
-		Layout: l.layout,
-	}}
 	if d.execStats {
-		ci[0].Flags = 0x40 // VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR
+		a.pipeFlags |= 0x40 // VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR
 	}
-	pipes := make([]vk.Pipeline, 1)
-	gcPaused(func() { res = vk.CreateComputePipelines(d.dev, d.pcache, 1, ci, nil, pipes) })
-	ci[0].Free()
+	pipe, op, res := createPipeline(d.inst, d.dev, a)
 	if res != vk.Success {
-		err := fmt.Errorf("gpu: shader %s (entry %s): %w", desc.Name, desc.Entry, vkErr("vkCreateComputePipelines", res))
+		err := fmt.Errorf("gpu: shader %s (entry %s): %w", desc.Name, desc.Entry, vkErr(op, res))
 		if res == vk.ErrorDeviceLost {
 			d.fail(err)
 		}
 		return nil, err
 	}
-	return pipes[0], nil
+	return pipe, nil
 }
 
 func (d *Device) layoutFor(bindings, push int) (*layout, error) {
@@ -267,44 +222,8 @@ func (d *Device) layoutFor(bindings, push int) (*layout, error) {
 	if l := d.layouts[k]; l != nil {
 		return l, nil
 	}
-	bs := make([]vk.DescriptorSetLayoutBinding, bindings)
-	for i := range bs {
-		bs[i] = vk.DescriptorSetLayoutBinding{
-			Binding:         uint32(i),
-			DescriptorType:  vk.DescriptorTypeStorageBuffer,
-			DescriptorCount: 1,
-			StageFlags:      vk.ShaderStageFlags(vk.ShaderStageComputeBit),
-		}
-	}
-	sci := vk.DescriptorSetLayoutCreateInfo{
-		SType:        vk.StructureTypeDescriptorSetLayoutCreateInfo,
-		BindingCount: uint32(bindings),
-		PBindings:    bs,
-	}
-	if d.pushDesc {
-		sci.Flags = 1 // VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR
-	}
-	var sl vk.DescriptorSetLayout
-	var res vk.Result
-	gcPaused(func() { res = vk.CreateDescriptorSetLayout(d.dev, &sci, nil, &sl) })
-	sci.Free()
-	if err := vkErr("vkCreateDescriptorSetLayout", res); err != nil {
-		return nil, err
-	}
-	lci := vk.PipelineLayoutCreateInfo{
-		SType:          vk.StructureTypePipelineLayoutCreateInfo,
-		SetLayoutCount: 1,
-		PSetLayouts:    []vk.DescriptorSetLayout{sl},
-	}
-	if push > 0 {
-		lci.PushConstantRangeCount = 1
-		lci.PPushConstantRanges = []vk.PushConstantRange{{StageFlags: vk.ShaderStageFlags(vk.ShaderStageComputeBit), Size: uint32(push)}}
-	}
-	var pl vk.PipelineLayout
-	gcPaused(func() { res = vk.CreatePipelineLayout(d.dev, &lci, nil, &pl) })
-	lci.Free()
-	if err := vkErr("vkCreatePipelineLayout", res); err != nil {
-		vk.DestroyDescriptorSetLayout(d.dev, sl, nil)
+	sl, pl, op, res := createLayouts(d.inst, d.dev, bindings, push, d.pushDesc)
+	if err := vkErr(op, res); err != nil {
 		return nil, err
 	}
 	l := &layout{setLayout: sl, layout: pl}

@@ -337,16 +337,7 @@ func (d *Device) bindSet(b *batch, p *Pipeline) error {
 	for attempt := 0; attempt < 2; attempt++ {
 		if b.pool == len(b.pools) {
 			const sets = 1024
-			pci := vk.DescriptorPoolCreateInfo{
-				SType:         vk.StructureTypeDescriptorPoolCreateInfo,
-				MaxSets:       sets,
-				PoolSizeCount: 1,
-				PPoolSizes:    []vk.DescriptorPoolSize{{Type: vk.DescriptorTypeStorageBuffer, DescriptorCount: sets * 8}},
-			}
-			var pool vk.DescriptorPool
-			var res vk.Result
-			gcPaused(func() { res = vk.CreateDescriptorPool(d.dev, &pci, nil, &pool) })
-			pci.Free()
+			pool, res := createDescriptorPool(d.inst, d.dev, sets, 8)
 			if err := vkErr("vkCreateDescriptorPool", res); err != nil {
 				return err
 			}
