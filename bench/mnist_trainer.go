@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/vktensor/vktensor/internal/mnist"
+	"github.com/vktensor/vktensor/datasets/mnist"
 	"github.com/vktensor/vktensor/internal/trainer"
 	"github.com/vktensor/vktensor/tensor"
 )

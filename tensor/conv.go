@@ -32,10 +32,18 @@ func (t *Tensor) patches(name string, kernel, stride, padding int, matrix bool) 
 		shapePanic(name, fmt.Sprintf("has kernel %d, stride %d, padding %d", kernel, stride, padding), t.shape)
 	}
 	n, c, h, w := t.shape[0], t.shape[1], t.shape[2], t.shape[3]
+	if padding > maxSize || kernel > maxSize {
+		// h, w and padding at most maxSize keep h+2·padding an int.
+		shapePanic(name, fmt.Sprintf("has kernel %d, padding %d: more than %d", kernel, padding, maxSize), t.shape)
+	}
 	if h+2*padding < kernel || w+2*padding < kernel {
 		shapePanic(name, fmt.Sprintf("is smaller than the %d×%d kernel after padding %d", kernel, kernel, padding), t.shape)
 	}
-	ho, wo, kk := (h+2*padding-kernel)/stride+1, (w+2*padding-kernel)/stride+1, kernel*kernel
+	ho, wo := (h+2*padding-kernel)/stride+1, (w+2*padding-kernel)/stride+1
+	if overflowAxis([]int{n, c, kernel, kernel, ho, wo}) >= 0 { // the result's size, before kernel² can overflow
+		shapePanic(name, fmt.Sprintf("with kernel %d, stride %d, padding %d would have more than %d elements", kernel, stride, padding, maxSize), t.shape)
+	}
+	kk := kernel * kernel
 	b := t.Backend()
 	// storage holds the patches in the result's row-major order; cols views
 	// it as [N, C, k², Ho, Wo], the backend's layout.

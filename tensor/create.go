@@ -58,13 +58,39 @@ func (d *Device) Backend() backend.Backend { return d.b }
 // String names the backend, e.g. "cpu".
 func (d *Device) String() string { return d.b.Name() }
 
-// checkShape panics unless every dimension is non-negative.
+// maxSize is the most elements a tensor may have: enough that its size in
+// bytes (4 per float32 element) is still an int, so that no count or offset
+// computed from a shape overflows.
+const maxSize = math.MaxInt / 4
+
+// checkShape panics with a *ShapeError unless every dimension is
+// non-negative and the shape holds at most maxSize elements.
 func checkShape(op string, shape []int) {
-	for i, n := range shape {
-		if n < 0 {
-			shapePanic(op, fmt.Sprintf("has negative dimension %d at axis %d", n, i), shape)
+	for i, d := range shape {
+		if d < 0 {
+			shapePanic(op, fmt.Sprintf("has negative dimension %d at axis %d", d, i), shape)
 		}
 	}
+	if axis := overflowAxis(shape); axis >= 0 {
+		shapePanic(op, fmt.Sprintf("has more than %d elements (from axis %d on)", maxSize, axis), shape)
+	}
+}
+
+// overflowAxis returns the axis at which the product of the non-negative
+// dims exceeds maxSize, or -1 when it fits. Axes of size 0 do not excuse
+// the others: strides are computed from their product.
+func overflowAxis(dims []int) int {
+	n := 1
+	for i, d := range dims {
+		if d == 0 {
+			continue
+		}
+		if n > maxSize/d {
+			return i
+		}
+		n *= d
+	}
+	return -1
 }
 
 // FromSlice returns a tensor holding a copy of data with the given shape
@@ -121,20 +147,31 @@ func (d *Device) Ones(shape ...int) *Tensor { return d.full(nil, 1, shape) }
 
 // Arange returns the 1-D tensor start, start+step, ... of the values below
 // stop (above it when step is negative), ceil((stop-start)/step) of them,
-// as NumPy's arange. It panics with a *ShapeError when step is 0.
+// as NumPy's arange. It panics with a *ShapeError when step is 0, when
+// start, stop or step is NaN or infinite, or when the count is too large
+// for a tensor.
 func (d *Device) Arange(start, stop, step float64) *Tensor { return d.arange(nil, start, stop, step) }
 
 func (d *Device) arange(sc *Scope, start, stop, step float64) *Tensor {
-	if step == 0 || math.IsNaN(step) {
-		shapePanic("Arange", fmt.Sprintf("step %v", step))
+	if !finite(start) || !finite(stop) || !finite(step) {
+		shapePanic("Arange", fmt.Sprintf("start %v, stop %v, step %v: every bound and the step must be finite", start, stop, step))
 	}
-	n := max(int(math.Ceil((stop-start)/step)), 0)
+	if step == 0 {
+		shapePanic("Arange", "step 0")
+	}
+	f := math.Ceil((stop - start) / step) // +Inf when stop-start overflows
+	if f >= maxSize {
+		shapePanic("Arange", fmt.Sprintf("start %v, stop %v, step %v: %v elements, more than %d", start, stop, step, f, maxSize))
+	}
+	n := max(int(f), 0)
 	t := allocIn(d, sc, []int{n})
 	if t.ok() {
 		d.b.Arange(t.strided("Arange"), start, step)
 	}
 	return t
 }
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // Eye returns the n×n identity matrix.
 func (d *Device) Eye(n int) *Tensor { return d.eye(nil, n) }

@@ -6,7 +6,8 @@ import (
 )
 
 // Concat joins tensors along axis. They must have the same rank and the
-// same size on every other axis.
+// same size on every other axis, and the result must not be too large for a
+// tensor (see checkShape); otherwise Concat panics with a *ShapeError.
 func Concat(axis int, ts ...*Tensor) *Tensor {
 	const name = "Concat"
 	if len(ts) == 0 {
@@ -25,8 +26,12 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 				shapePanic(name, fmt.Sprintf("differ on axis %d (tensor %d): %d vs %d", d, i, first.shape[d], t.shape[d]), first.shape, t.shape)
 			}
 		}
+		if t.shape[ax] > maxSize-shape[ax] {
+			shapePanic(name, fmt.Sprintf("would have more than %d elements on axis %d (tensor %d)", maxSize, ax, i), first.shape, t.shape)
+		}
 		shape[ax] += t.shape[ax]
 	}
+	checkShape(name, shape)
 	b := sameBackend(name, ts...)
 	out := alloc(b, shape, ts...)
 	if !out.ok() {

@@ -28,30 +28,36 @@ func normAxis(op string, axis, r int, shape []int) int {
 func (t *Tensor) Reshape(shape ...int) *Tensor {
 	shape = slices.Clone(shape)
 	infer := -1
-	known := 1
 	for i, d := range shape {
 		switch {
 		case d == -1 && infer < 0:
 			infer = i
 		case d < 0:
 			shapePanic("Reshape", fmt.Sprintf("cannot be reshaped to %v: bad dimension %d", shape, d), t.shape)
-		default:
-			known *= d
 		}
 	}
 	size := t.Size()
 	if infer >= 0 {
+		shape[infer] = 1
+		checkShape("Reshape", shape)
+		known := prod(shape)
 		if known == 0 || size%known != 0 {
+			shape[infer] = -1
 			shapePanic("Reshape", fmt.Sprintf("cannot be reshaped to %v: %d elements do not divide", shape, size), t.shape)
 		}
 		shape[infer] = size / known
-	} else if known != size {
-		shapePanic("Reshape", fmt.Sprintf("cannot be reshaped to %v: %d elements vs %d", shape, size, known), t.shape)
+	} else {
+		checkShape("Reshape", shape)
+		if known := prod(shape); known != size {
+			shapePanic("Reshape", fmt.Sprintf("cannot be reshaped to %v: %d elements vs %d", shape, size, known), t.shape)
+		}
 	}
 	if st, ok := viewStrides(t.shape, t.strides, shape); ok {
 		return gradReshape(t.view(shape, st, t.offset), t, "Reshape")
 	}
-	return t.Contiguous().Reshape(shape...)
+	// A row-major copy can always be viewed with the new shape.
+	c := t.Contiguous()
+	return gradReshape(c.view(shape, contiguousStrides(shape), c.offset), c, "Reshape")
 }
 
 // viewStrides returns strides that make newShape a view of the elements of
@@ -173,11 +179,13 @@ func (t *Tensor) Slice(axis, start, stop, step int) *Tensor {
 	start, stop = clamp(start), clamp(stop)
 	count := 0
 	if stop > start {
-		count = (stop - start + step - 1) / step
+		count = (stop-start-1)/step + 1 // not (stop-start+step-1)/step, which overflows for a huge step
 	}
 	shape, strides := slices.Clone(t.shape), slices.Clone(t.strides)
 	shape[ax] = count
-	strides[ax] *= step
+	if count > 1 { // then step < n, and stride·step stays inside the buffer
+		strides[ax] *= step
+	}
 	off := t.offset
 	if prod(shape) > 0 { // an empty view keeps an offset inside the buffer
 		off += start * t.strides[ax]
@@ -189,7 +197,7 @@ func (t *Tensor) Slice(axis, start, stop, step int) *Tensor {
 // Slice it panics when the range does not lie within the axis.
 func (t *Tensor) Narrow(axis, start, length int) *Tensor {
 	ax := t.axis("Narrow", axis)
-	if start < 0 || length < 0 || start+length > t.shape[ax] {
+	if start < 0 || length < 0 || start > t.shape[ax]-length {
 		shapePanic("Narrow", fmt.Sprintf("range [%d, %d) is outside axis %d of size %d", start, start+length, axis, t.shape[ax]), t.shape)
 	}
 	return t.Slice(ax, start, start+length, 1)
@@ -220,7 +228,6 @@ func (t *Tensor) Index(axis, i int) *Tensor {
 // repeated (stride 0), and missing leading axes are added. It panics with
 // a *ShapeError when t does not broadcast to shape.
 func (t *Tensor) BroadcastTo(shape ...int) *Tensor {
-	checkShape("BroadcastTo", shape)
 	return gradBroadcast(t.broadcastView("BroadcastTo", shape), t)
 }
 
@@ -239,6 +246,7 @@ func (t *Tensor) Expand(shape ...int) *Tensor {
 
 // broadcastView returns t viewed with shape, by zero strides.
 func (t *Tensor) broadcastView(op string, shape []int) *Tensor {
+	checkShape(op, shape)
 	r := len(shape)
 	if len(t.shape) > r {
 		shapePanic(op, fmt.Sprintf("cannot be broadcast to %v: more axes", shape), t.shape)

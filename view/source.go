@@ -3,7 +3,7 @@ package view
 import (
 	"fmt"
 
-	"github.com/vktensor/vktensor/internal/mnist"
+	"github.com/vktensor/vktensor/datasets/mnist"
 	"github.com/vktensor/vktensor/internal/trainer"
 	"github.com/vktensor/vktensor/tensor"
 )

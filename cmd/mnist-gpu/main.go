@@ -20,8 +20,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vktensor/vktensor/datasets/mnist"
 	"github.com/vktensor/vktensor/gpu"
-	"github.com/vktensor/vktensor/internal/mnist"
 	"github.com/vktensor/vktensor/internal/trainer"
 	"github.com/vktensor/vktensor/nn"
 	"github.com/vktensor/vktensor/tensor"

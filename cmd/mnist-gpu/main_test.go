@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vktensor/vktensor/datasets/mnist"
 	"github.com/vktensor/vktensor/gpu"
-	"github.com/vktensor/vktensor/internal/mnist"
 )
 
 // lastLine matches the line scripts read the result from.

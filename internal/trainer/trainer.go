@@ -15,7 +15,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/vktensor/vktensor/internal/mnist"
+	"github.com/vktensor/vktensor/datasets/mnist"
 	"github.com/vktensor/vktensor/nn"
 	"github.com/vktensor/vktensor/tensor"
 )

