@@ -17,7 +17,10 @@ import (
 // theirs (Tensor.Device). The package-level creation functions (Zeros,
 // FromSlice, ...) use the default Device, the CPU unless SetDefault chose
 // another. A Device is safe for concurrent use.
-type Device struct{ b backend.Backend }
+type Device struct {
+	b         backend.Backend
+	precision atomic.Uint32 // a Precision: see SetMatMulPrecision
+}
 
 var (
 	devicesMu sync.Mutex

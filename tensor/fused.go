@@ -58,10 +58,10 @@ func linear(name string, x, w, b *Tensor, relu bool) *Tensor {
 		if b != nil {
 			bs = b.strided(name)
 		}
-		if f, ok := be.(backend.Fused); ok {
+		if f, ok := be.(backend.Fused); ok && x.st.dev.MatMulPrecision() == PrecisionHighest {
 			f.MatMulBias(os, xs, ws, bs, relu)
 		} else {
-			be.MatMul(os, xs, ws, false)
+			x.st.dev.matmul(os, xs, ws, false)
 			if b != nil {
 				bb := backend.Strided{Buf: bs.Buf, Offset: bs.Offset, Shape: os.Shape, Strides: []int{0, bs.Strides[0]}}
 				be.Binary(backend.Add, os, os, bb)
@@ -120,7 +120,7 @@ func addProductToGrad(name string, w, a, b *Tensor) bool {
 		return false
 	}
 	if gr.Size() > 0 {
-		gr.Backend().MatMul(gr.strided(name), a.strided(name), b.strided(name), true)
+		gr.st.dev.matmul(gr.strided(name), a.strided(name), b.strided(name), true)
 	}
 	return true
 }

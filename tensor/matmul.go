@@ -48,7 +48,7 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor {
 	if out.ok() && out.Size() > 0 {
 		av := a.broadcastView(name, append(slices.Clone(batch), m, k))
 		bv := b.broadcastView(name, append(slices.Clone(batch), k, n))
-		be.MatMul(out.strided(name), av.strided(name), bv.strided(name), false)
+		t.st.dev.matmul(out.strided(name), av.strided(name), bv.strided(name), false)
 	}
 	// Drop the axes the 1-D promotion added.
 	shape := slices.Clone(batch)

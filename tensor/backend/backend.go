@@ -34,6 +34,8 @@
 // a result is read. Read and Sync order all queued work before them.
 package backend
 
+import "strconv"
+
 // Buffer is storage for a number of float32 elements owned by one backend.
 type Buffer interface {
 	// Len is the number of float32 elements the buffer holds.
@@ -292,4 +294,51 @@ type AdamParams struct {
 	LR, Beta1, Beta2, Eps, WeightDecay float32
 	Decoupled                          bool
 	StepSize, BC2Sqrt                  float32
+}
+
+// Precision selects how a matrix product treats float32 operands, as
+// PyTorch's set_float32_matmul_precision. Every precision accumulates in
+// float32; they differ in what each operand is rounded to first. Medium and
+// High scale each row of a and each column of b by a power of two (exact)
+// so that its largest finite magnitude lies in [2^14, 2^15) before
+// rounding, and undo the scaling on the result: float16's exponent range
+// then limits nothing, only its 11-bit significand does (elements more
+// than 2^24 below their row's or column's largest become 0 in Medium).
+type Precision uint8
+
+const (
+	// PrecisionHighest multiplies the float32 operands as they are (FMA).
+	PrecisionHighest Precision = iota
+	// PrecisionHigh splits each scaled operand x into hi = fp16(x) and
+	// lo = fp16((x − hi)·2^11), and computes hi·hi' + (hi·lo' + lo·hi')·2^-11
+	// (Ootomo & Yokota 2022): three float16 products whose error is close
+	// to float32's, the form tensor cores run fast.
+	PrecisionHigh
+	// PrecisionMedium rounds each scaled operand to float16 once: one
+	// float16 product with float32 accumulation.
+	PrecisionMedium
+)
+
+// String names the precision as PyTorch does: "highest", "high", "medium".
+func (p Precision) String() string {
+	switch p {
+	case PrecisionHighest:
+		return "highest"
+	case PrecisionHigh:
+		return "high"
+	case PrecisionMedium:
+		return "medium"
+	}
+	return "Precision(" + strconv.Itoa(int(p)) + ")"
+}
+
+// PreciseMatMul is implemented by backends that compute matrix products at
+// precisions other than PrecisionHighest. The tensor package asks
+// HasPrecision and falls back to the next more precise precision the
+// backend has (Medium → High → Highest).
+type PreciseMatMul interface {
+	// HasPrecision reports whether the backend computes MatMulAt at p.
+	HasPrecision(p Precision) bool
+	// MatMulAt is MatMul at precision p, one that HasPrecision reports.
+	MatMulAt(dst, a, b Strided, accumulate bool, p Precision)
 }
