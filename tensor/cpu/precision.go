@@ -56,7 +56,7 @@ func dense(buf []float32, off, rows, cols, rs, cs int) []float32 {
 func reducedProduct(m, n, k int, a, b []float32, out gemm.Matrix, accumulate bool, p backend.Precision) {
 	rowScale := make([]float32, m) // a's row i is divided by rowScale[i]
 	for i := range m {
-		rowScale[i] = fp16Scale(a[i*k:(i+1)*k])
+		rowScale[i] = fp16Scale(a[i*k : (i+1)*k])
 	}
 	colScale := make([]float32, n)
 	col := make([]float32, k)
