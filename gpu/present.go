@@ -280,6 +280,14 @@ static void vkt_presenter_destroy(vkt_presenter* p, void* queue) {
 	}
 	free(p);
 }
+// vkt_headless_surface creates a VK_EXT_headless_surface surface (tests).
+static int32_t vkt_headless_surface(void* gipa, void* instance, uint64_t* out) {
+	typedef int32_t (*fn_t)(void*, const void*, const void*, uint64_t*);
+	fn_t f = (fn_t)((vkt_pgipa_fn)gipa)(instance, "vkCreateHeadlessSurfaceEXT");
+	if (!f) return VKT_MISSING;
+	struct { uint32_t sType; const void* pNext; uint32_t flags; } ci = { 1000256000, NULL, 0 };
+	return f(instance, &ci, NULL, out);
+}
 */
 import "C"
 
@@ -462,4 +470,13 @@ func (p *Presenter) Close() {
 	}
 	d.mu.Unlock()
 	p.c = nil
+}
+
+// headlessSurface creates a surface that presents nowhere
+// (VK_EXT_headless_surface, which the device's instance must enable), so
+// that tests can drive a Presenter without a window system.
+func (d *Device) headlessSurface() (uint64, error) {
+	var s C.uint64_t
+	r := C.vkt_headless_surface(gipa, unsafe.Pointer(d.inst), &s)
+	return uint64(s), vkErr("vkCreateHeadlessSurfaceEXT", vk.Result(r))
 }
