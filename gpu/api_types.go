@@ -143,7 +143,7 @@ type Options struct {
 	NoPipelineCache bool
 	// InstanceExtensions and DeviceExtensions are enabled on top of what
 	// the runtime needs, e.g. the window-system surface extensions and
-	// VK_KHR_swapchain for presenting frames (see Device.Handles). Open
+	// VK_KHR_swapchain for presenting frames (see Device.NewPresenter). Open
 	// fails with ErrNoDevice when one is not available.
 	InstanceExtensions []string
 	DeviceExtensions   []string

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package gpu
 
 // This file only declares C (cgo forbids definitions next to //export).

@@ -96,7 +96,28 @@
 // Waiting: a wait for the GPU polls the fence for up to Options.SpinWait
 // (1 ms by default) before it sleeps, which shortens a sync after short work.
 //
-// Environment: VKT_DEVICE selects a device by index or name substring (and
+// Presenting: [Device.NewPresenter] takes a window's VkSurfaceKHR (made on
+// [Device.VkInstance] by a window library) and shows frames that a compute
+// dispatch drew into a Buffer ([Presenter.Present]: a buffer-to-image copy
+// into the next swapchain image, queued after the work recorded so far).
+//
+// The binding: github.com/vulkan-go/vulkan provides the types and the calls
+// that take only handles, scalars and flat structs. Every call that passes
+// arrays, strings or pNext chains (instance and device creation, the
+// enumerations, layouts, pipelines, descriptor pools and writes, barriers,
+// copies, submits, the swapchain and present) goes through this package's
+// C helpers, which build the structs in C memory owned by the call:
+// vulkan-go's own copies are freed by finalizers that may run mid-call.
+//
+// Platforms: the loader is libvulkan.so.1 on Linux, vulkan-1.dll on
+// Windows, and libvulkan.1.dylib, else libMoltenVK.dylib, on macOS, where
+// instances enumerate portability drivers and devices get
+// VK_KHR_portability_subset when they list it. A program built without
+// cgo (CGO_ENABLED=0) still compiles; Open and Devices then return an error
+// wrapping [ErrNoLoader] that says so, as on a machine without Vulkan.
+//
+// Environment: VKT_VULKAN_LIB names the loader library to use instead;
+// VKT_DEVICE selects a device by index or name substring (and
 // allows a CPU device it names), VKT_VALIDATE=1, VKT_PROFILE=1 and
 // VKT_PIPELINE_STATS=1 switch on validation, profiling and pipeline
 // statistics (the last two print at Close), VKT_SPIN sets the polling time

@@ -8,8 +8,9 @@ import (
 // Sentinel errors. Errors returned by this package wrap one of these where
 // one applies, so callers test with errors.Is.
 var (
-	// ErrNoLoader means the Vulkan loader (libvulkan.so.1) could not be
-	// loaded or initialised.
+	// ErrNoLoader means the Vulkan loader (libvulkan.so.1, vulkan-1.dll,
+	// libvulkan.1.dylib or libMoltenVK.dylib) could not be loaded or
+	// initialised, or the program was built without cgo.
 	ErrNoLoader = errors.New("gpu: no Vulkan loader")
 	// ErrNoDevice means no usable physical device matched the request.
 	ErrNoDevice = errors.New("gpu: no usable Vulkan device")
@@ -30,11 +31,17 @@ var (
 	ErrUnsupported = errors.New("gpu: not supported")
 )
 
+// errNoCgo is what Open and Devices return in a program built without cgo
+// (CGO_ENABLED=0): the Vulkan binding is C. It wraps ErrNoLoader, so
+// callers that fall back to the CPU without a Vulkan driver do so here too.
+var errNoCgo = fmt.Errorf("%w: this program was built without cgo (CGO_ENABLED=0), and the Vulkan binding needs it; "+
+	"rebuild with CGO_ENABLED=1 and a C compiler to use the GPU", ErrNoLoader)
+
 // LoadError reports that the Vulkan loader library could not be opened or
 // lacks vkGetInstanceProcAddr. It wraps ErrNoLoader.
 type LoadError struct {
 	Library string // library name that was tried, e.g. "libvulkan.so.1"
-	Reason  string // dlerror text or other cause
+	Reason  string // dlerror or GetLastError text, or other cause
 }
 
 // Error names the library and the reason.

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package gpu
 
 // This file holds what vulkan-go (Vulkan 1.1.88 headers) lacks: the

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what vktensor's build and tests need on a fresh Debian/Ubuntu
 # machine: the Vulkan loader, Mesa's lavapipe (Vulkan on the CPU, so GPU
-# tests run anywhere), the validation layer, glslc and spirv-tools; then the
-# Go modules (MNIST ships inside one of them). Safe to run repeatedly: it
-# installs only what is missing.
+# tests run anywhere), the validation layer, glslc, spirv-tools and MinGW
+# (for CI's Windows cross build); then the Go modules (MNIST ships inside one
+# of them). Safe to run repeatedly: it installs only what is missing.
 set -euo pipefail
-pkgs=(libvulkan1 mesa-vulkan-drivers vulkan-validationlayers glslc spirv-tools)
+pkgs=(libvulkan1 mesa-vulkan-drivers vulkan-validationlayers glslc spirv-tools gcc-mingw-w64-x86-64)
 missing=()
 if command -v dpkg-query >/dev/null; then
   for p in "${pkgs[@]}"; do

@@ -4,16 +4,25 @@ import (
 	"fmt"
 
 	"github.com/vktensor/vktensor/datasets/mnist"
-	"github.com/vktensor/vktensor/internal/trainer"
 	"github.com/vktensor/vktensor/tensor"
 )
+
+// Model is what a Source needs of the network being trained (nn.Module
+// has these methods): its first parameter is the first layer's weights,
+// and Forward maps [N, 1, 28, 28] digits to [N, 10] class scores.
+type Model interface {
+	Forward(x *tensor.Tensor) *tensor.Tensor
+	Parameters() []*tensor.Tensor
+	// Train switches training mode on or off (evaluation mode).
+	Train(on bool)
+}
 
 // Source builds frames from a training run: the first 64 test digits, the
 // model's predictions for them and its first layer's weights (both computed
 // on the training device, only the small results are read back), and the
 // loss and accuracy history it is told about.
 type Source struct {
-	tr     *trainer.Trainer
+	model  Model
 	x      *tensor.Tensor // the 64 grid digits, [64, 1, 28, 28], normalized
 	labels []int
 	images []float32
@@ -28,19 +37,20 @@ type Source struct {
 // is dropped.
 const maxLossPoints = 1024
 
-// NewSource takes the grid's digits from tr.Data (the first 64 test
-// images, normalized with mnist.Mean and mnist.Std).
-func NewSource(tr *trainer.Trainer, title string) (*Source, error) {
-	if tr.Data.TestY.Dim(0) < Digits {
-		return nil, fmt.Errorf("view: %d test images, need %d", tr.Data.TestY.Dim(0), Digits)
+// NewSource takes the grid's digits from the first 64 test images testX
+// ([N, 1, 28, 28], normalized with mnist.Mean and mnist.Std) and their
+// labels testY ([N]), and draws model's predictions for them.
+func NewSource(model Model, testX, testY *tensor.Tensor, title string) (*Source, error) {
+	if testY.Dim(0) < Digits || testX.Dim(0) < Digits {
+		return nil, fmt.Errorf("view: %d test images and %d labels, need %d", testX.Dim(0), testY.Dim(0), Digits)
 	}
-	s := &Source{tr: tr, Title: title}
-	s.x = tensor.Keep(tr.Data.TestX.Narrow(0, 0, Digits))
+	s := &Source{model: model, Title: title}
+	s.x = tensor.Keep(testX.Narrow(0, 0, Digits))
 	var err error
 	if s.images, err = s.x.Data(); err != nil {
 		return nil, err
 	}
-	ys, err := tr.Data.TestY.Narrow(0, 0, Digits).Data()
+	ys, err := testY.Narrow(0, 0, Digits).Data()
 	if err != nil {
 		return nil, err
 	}
@@ -86,11 +96,11 @@ func (s *Source) Frame(status, footer string) (*Frame, error) {
 	var pred, w []float32
 	var err error
 	var wshape []int
-	s.tr.Model.Train(false)
-	defer s.tr.Model.Train(true)
+	s.model.Train(false)
+	defer s.model.Train(true)
 	s.x.Device().NoGrad(func(sc *tensor.Scope) {
-		p := s.tr.Model.Forward(sc.Use(s.x)).ArgMax(1)
-		first := sc.Use(s.tr.Model.Parameters()[0])
+		p := s.model.Forward(sc.Use(s.x)).ArgMax(1)
+		first := sc.Use(s.model.Parameters()[0])
 		wshape = first.Shape()
 		k := min(first.Dim(0), MaxWeights)
 		flat := first.Narrow(0, 0, k).Reshape(k, -1)

@@ -173,7 +173,7 @@ func (l *live) start(dev *tensor.Device, tr *trainer.Trainer, model string) erro
 		}
 		l.dev, l.ownDev = d, true
 	}
-	src, err := view.NewSource(tr, fmt.Sprintf("vktensor mnist-gpu  %s  %s", model, dev.Backend().Name()))
+	src, err := view.NewSource(tr.Model, tr.Data.TestX, tr.Data.TestY, fmt.Sprintf("vktensor mnist-gpu  %s  %s", model, dev.Backend().Name()))
 	if err != nil {
 		return err
 	}
