@@ -106,7 +106,7 @@ type allocator struct {
 	// previous window of trimWindow retired batches (what limit follows).
 	peak, winPeak, prevPeak uint64
 	retires                 int
-	waits                   int64 // batches waited for to reuse freed memory
+	reclaims                int64 // batches submitted or waited for to reuse pending memory
 }
 
 // trimWindow is how many retired batches a window of the demand estimate
@@ -305,13 +305,14 @@ func (d *Device) makeRoom(a *allocator) (bool, error) {
 	case a.pending == 0:
 		return false, nil
 	case r.cur != nil:
+		a.reclaims++
 		return true, d.submit()
 	case len(r.inflight) == 0:
 		return false, nil // pending frees with no batch to wait for cannot happen
 	}
+	a.reclaims++
 	done := r.done
 	if d.poll(); r.done == done {
-		a.waits++
 		if err := d.waitOldest(); err != nil {
 			return false, err
 		}
@@ -658,7 +659,7 @@ func (d *Device) MemoryStats() MemoryStats {
 		PeakInUse:  int64(a.peak),
 		Pending:    int64(a.pending),
 		Cached:     int64(a.reserved - a.inUse - a.pending),
-		Waits:      a.waits,
+		Reclaims:   a.reclaims,
 		Reserved:   int64(a.reserved),
 		Buffers:    a.buffers,
 		Blocks:     len(a.blocks),
