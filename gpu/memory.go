@@ -249,10 +249,9 @@ func (d *Device) allocChunk(a *allocator, n uint64) (chunk, error) {
 	if c, ok := a.reuse(cls); ok {
 		return a.use(c), nil
 	}
-	var failed error // the driver refused a block that fit the heap
+	var refused error // the driver's last refusal of a block that fit the heap
 	for {
-		bs := a.newBlockSize(cls)
-		if failed == nil && a.reserved+bs <= min(a.heapSize, a.limit(cls)) {
+		if bs := a.newBlockSize(cls); a.reserved+bs <= min(a.heapSize, a.limit(cls)) {
 			b, err := a.newBlock(bs)
 			if err == nil {
 				c, _ := b.take(cls)
@@ -261,7 +260,7 @@ func (d *Device) allocChunk(a *allocator, n uint64) (chunk, error) {
 			if !errors.Is(err, ErrOutOfMemory) {
 				return chunk{}, err
 			}
-			failed = err
+			refused = err
 		}
 		more, err := d.makeRoom(a)
 		if err != nil {
@@ -275,7 +274,7 @@ func (d *Device) allocChunk(a *allocator, n uint64) (chunk, error) {
 		}
 	}
 	// Nothing left to reclaim: grow beyond the soft limit if the heap allows.
-	if bs := a.newBlockSize(cls); failed == nil && a.reserved+bs <= a.heapSize {
+	if bs := a.newBlockSize(cls); a.reserved+bs <= a.heapSize {
 		b, err := a.newBlock(bs)
 		if err != nil {
 			return chunk{}, err
@@ -283,8 +282,8 @@ func (d *Device) allocChunk(a *allocator, n uint64) (chunk, error) {
 		c, _ := b.take(cls)
 		return a.use(c), nil
 	}
-	if failed != nil {
-		return chunk{}, failed
+	if refused != nil {
+		return chunk{}, refused
 	}
 	return chunk{}, a.oom(cls, "heap exhausted")
 }
