@@ -155,7 +155,7 @@ type MemoryStats struct {
 	PeakInUse  int64 // highest InUse since Open
 	Pending    int64 // bytes of freed buffers whose batch has not retired yet
 	Cached     int64 // bytes reserved for reuse: Reserved - InUse - Pending
-	Waits      int64 // fence waits allocations made to reuse Pending memory
+	Reclaims   int64 // batches allocations submitted, retired or waited for to reuse Pending memory
 	Reserved   int64 // bytes obtained from vkAllocateMemory for buffers
 	Staging    int64 // bytes reserved for staging buffers
 	Buffers    int   // live buffers

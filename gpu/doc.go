@@ -21,26 +21,28 @@
 // heap (integrated GPUs, lavapipe, resizable BAR), else DEVICE_LOCAL with
 // pooled host-visible staging buffers.
 //
-// Memory policy: a buffer freed while recorded or submitted work uses it is
-// Pending until that batch retires, then its range is reusable
-// ([MemoryStats] has InUse, Pending, the Cached rest of Reserved, and
-// PeakInUse). An allocation that finds no reusable range may add a block
-// while Reserved stays within the soft limit of twice the demand plus one
-// block (demand: the highest InUse of the last 32 to 64 retired batches, or
-// what is live with the new buffer if more). At that limit, or when the
-// heap or the driver refuses a block, it makes room and tries again after
-// each step: it gives the free lists back to their blocks, coalesced, and
-// empty blocks back to the driver; then it submits the batch being
-// recorded (so an allocation may split a batch, as Options.MaxBatch does),
-// retires finished batches and waits for the oldest one in flight, until
-// nothing is pending. Only then does it grow beyond the soft limit, and
-// only when the heap has no room does it return [ErrOutOfMemory]. When a
-// batch retires and Reserved exceeds the limit, the free lists are trimmed
-// the same way, keeping one empty block in reserve. So a loop that frees
-// what it allocates keeps Reserved within 2× its peak InUse plus one block,
-// whatever the batch length, at the cost of a wait when freed memory
-// outgrows live memory; fragmentation of long-lived buffers across blocks
-// can still hold more. [Device.Trim] gives every unused block back at once.
+// Memory policy: a buffer freed while recorded or submitted work uses it
+// is Pending until that batch retires; then its range is reusable
+// ([MemoryStats] reports InUse, PeakInUse, Pending and the Cached rest of
+// Reserved). An allocation that finds no reusable range adds a block while
+// Reserved stays within the soft limit of twice the demand plus one block
+// (demand: the highest InUse over the last 32 to 64 retired batches, or
+// what is live with the new buffer if that is more). At that limit, or
+// when the heap or the driver refuses a block, it makes room one step at a
+// time and tries again after each: it gives the free lists back to their
+// blocks, coalesced, and empty blocks back to the driver; then it submits
+// the batch being recorded (an allocation may so split a batch, as
+// Options.MaxBatch does), retires finished batches and waits for the
+// oldest one in flight, until nothing is pending. Only then does it grow
+// beyond the soft limit, and only when the heap has no room or the driver
+// refuses the block does it return [ErrOutOfMemory]. When a batch retires
+// and Reserved exceeds the limit, the free lists are trimmed the same way,
+// keeping one empty block in reserve. A loop that frees what it allocates
+// thus keeps Reserved within 2× its peak InUse plus one block, however
+// long its batches, at the cost of a wait when freed memory outgrows live
+// memory; long-lived buffers scattered over many blocks can still hold
+// more (buffers are never moved). [Device.Trim] gives every unused block
+// back at once.
 //
 // Transfers: [Device.Upload] into a buffer that no pending work touches is a
 // plain memcpy when the memory is mappable. Otherwise it is recorded into

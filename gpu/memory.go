@@ -108,7 +108,7 @@ type allocator struct {
 	// previous window of trimWindow retired batches (what limit follows).
 	peak, winPeak, prevPeak uint64
 	retires                 int
-	waits                   int64 // batches waited for to reuse freed memory
+	reclaims                int64 // batches submitted or waited for to reuse pending memory
 }
 
 // trimWindow is how many retired batches a window of the demand estimate
@@ -251,10 +251,9 @@ func (d *Device) allocChunk(a *allocator, n uint64) (chunk, error) {
 	if c, ok := a.reuse(cls); ok {
 		return a.use(c), nil
 	}
-	var failed error // the driver refused a block that fit the heap
+	var refused error // the driver's last refusal of a block that fit the heap
 	for {
-		bs := a.newBlockSize(cls)
-		if failed == nil && a.reserved+bs <= min(a.heapSize, a.limit(cls)) {
+		if bs := a.newBlockSize(cls); a.reserved+bs <= min(a.heapSize, a.limit(cls)) {
 			b, err := a.newBlock(bs)
 			if err == nil {
 				c, _ := b.take(cls)
@@ -263,7 +262,7 @@ func (d *Device) allocChunk(a *allocator, n uint64) (chunk, error) {
 			if !errors.Is(err, ErrOutOfMemory) {
 				return chunk{}, err
 			}
-			failed = err
+			refused = err
 		}
 		more, err := d.makeRoom(a)
 		if err != nil {
@@ -277,7 +276,7 @@ func (d *Device) allocChunk(a *allocator, n uint64) (chunk, error) {
 		}
 	}
 	// Nothing left to reclaim: grow beyond the soft limit if the heap allows.
-	if bs := a.newBlockSize(cls); failed == nil && a.reserved+bs <= a.heapSize {
+	if bs := a.newBlockSize(cls); a.reserved+bs <= a.heapSize {
 		b, err := a.newBlock(bs)
 		if err != nil {
 			return chunk{}, err
@@ -285,8 +284,8 @@ func (d *Device) allocChunk(a *allocator, n uint64) (chunk, error) {
 		c, _ := b.take(cls)
 		return a.use(c), nil
 	}
-	if failed != nil {
-		return chunk{}, failed
+	if refused != nil {
+		return chunk{}, refused
 	}
 	return chunk{}, a.oom(cls, "heap exhausted")
 }
@@ -307,13 +306,14 @@ func (d *Device) makeRoom(a *allocator) (bool, error) {
 	case a.pending == 0:
 		return false, nil
 	case r.cur != nil:
+		a.reclaims++
 		return true, d.submit()
 	case len(r.inflight) == 0:
 		return false, nil // pending frees with no batch to wait for cannot happen
 	}
+	a.reclaims++
 	done := r.done
 	if d.poll(); r.done == done {
-		a.waits++
 		if err := d.waitOldest(); err != nil {
 			return false, err
 		}
@@ -660,7 +660,7 @@ func (d *Device) MemoryStats() MemoryStats {
 		PeakInUse:  int64(a.peak),
 		Pending:    int64(a.pending),
 		Cached:     int64(a.reserved - a.inUse - a.pending),
-		Waits:      a.waits,
+		Reclaims:   a.reclaims,
 		Reserved:   int64(a.reserved),
 		Buffers:    a.buffers,
 		Blocks:     len(a.blocks),

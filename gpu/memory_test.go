@@ -3,7 +3,10 @@ package gpu
 import (
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"testing"
+	"unsafe"
 )
 
 // fillHeap allocates buffers of maxStorageBufferRange bytes until the heap
@@ -72,6 +75,20 @@ func TestAllocAfterFreeInBatch(t *testing.T) {
 					t.Fatal(err)
 				}
 				bufs = append(bufs, b)
+			}
+			// Work recorded before and after the allocation split the batch
+			// still runs in order: the new buffer got 1s, then a copy of
+			// the 7s filled into a held buffer before the split.
+			nb := bufs[len(bufs)-1]
+			if err := d.CopyBuffer(nb.Range(256, 256, Write), bufs[0].Range(0, 256, Read)); err != nil {
+				t.Fatal(err)
+			}
+			got := make([]uint32, 128)
+			if err := d.Download(nb, 0, unsafe.Slice((*byte)(unsafe.Pointer(&got[0])), 512)); err != nil {
+				t.Fatal(err)
+			}
+			if got[0] != 1 || got[63] != 1 || got[64] != 7 || got[127] != 7 {
+				t.Errorf("new buffer holds %v…%v, want 1s then 7s", got[:2], got[126:])
 			}
 			// The heap is really full again: one more buffer of the freed
 			// size does not fit, and fails cleanly.
@@ -217,13 +234,24 @@ func TestReservedBoundLoop(t *testing.T) {
 			for _, b := range params {
 				b.Free()
 			}
-			t.Logf("over 500 steps, not counting %d MiB held: peak InUse %.1f MiB, max Reserved %.1f MiB, max Pending %.1f MiB; at the end %+v",
-				w.held>>20, float64(w.peak)/mib, float64(w.maxR)/mib, float64(w.maxPend)/mib, d.MemoryStats())
+			t.Logf("over 500 steps, not counting %d MiB held: peak InUse %.1f MiB, max Reserved %.1f MiB, max Pending %.1f MiB; RSS %s; at the end %+v",
+				w.held>>20, float64(w.peak)/mib, float64(w.maxR)/mib, float64(w.maxPend)/mib, rss(), d.MemoryStats())
 		})
 	}
 }
 
 func itoa(i int) string { return fmt.Sprint(i) }
+
+// rss is the VmRSS line of /proc/self/status ("?" where there is none).
+func rss() string {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "?"
+}
 
 // TestTrimAfterSpike checks the trim policy: after a spike of use, Reserved
 // comes back within twice the recent demand plus one block once two
