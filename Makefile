@@ -3,7 +3,7 @@
 
 GO ?= go
 
-.PHONY: all setup run test test-race shaders fmt bench bench-readme readme-perf
+.PHONY: all setup run test test-race fuzz shaders fmt bench bench-readme readme-perf
 
 all: test
 
@@ -24,6 +24,18 @@ test: setup
 
 test-race: setup
 	$(GO) test -race -short -count=1 -timeout 20m ./tensor/... ./internal/...
+
+# Every fuzz target for FUZZTIME each (go test -fuzz takes one target at a
+# time): the IDX and safetensors readers, and shapes and chains of views.
+# Failing inputs land in the package's testdata/fuzz and then run in make test.
+FUZZTIME ?= 30s
+FUZZ_TARGETS = ./datasets/mnist:FuzzReadImages ./datasets/mnist:FuzzReadLabels \
+	./nn/safetensors:FuzzRead ./tensor:FuzzViewChain ./tensor:FuzzReshape ./tensor:FuzzBroadcastShapes
+fuzz: setup
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t%%:*} $${t##*:} for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t##*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
+	done
 
 # Recompile the shaders after editing shaders/*.comp.
 shaders:

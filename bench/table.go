@@ -71,10 +71,7 @@ func buildTable(suite string, rows []Row, notes []string) table {
 			ratios = append(ratios, q)
 		}
 	}
-	t.header = []string{"op", "shape"}
-	for _, im := range impls {
-		t.header = append(t.header, im)
-	}
+	t.header = append([]string{"op", "shape"}, impls...)
 	for _, q := range ratios {
 		t.header = append(t.header, q.label)
 	}

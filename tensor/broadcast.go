@@ -39,6 +39,9 @@ func BroadcastShapes(op string, shapes ...[]int) ([]int, error) {
 			}
 		}
 	}
+	if axis := overflowAxis(out); axis >= 0 {
+		return nil, &ShapeError{Op: op, Shapes: cloneShapes(shapes), Reason: fmt.Sprintf("broadcast to %v, more than %d elements", out, maxSize)}
+	}
 	return out, nil
 }
 

@@ -11,6 +11,16 @@ import (
 // for example
 //
 //	Add: shapes [2 3] and [4] do not broadcast: axis -1 is 3 vs 4
+//
+// A shape is also wrong when it holds more than math.MaxInt/4 elements (the
+// count whose float32 bytes still fit in an int; axes of size 0 do not
+// excuse the product of the others): creation, FromSlice, Reshape,
+// BroadcastTo, Expand, broadcasting ops, MatMul, Concat, Stack and Unfold
+// all panic with a *ShapeError for it, as Arange does for a NaN or infinite
+// start, stop or step. A shape that fits but whose storage the backend
+// cannot have (more than the CPU backend's memory limit, more than the
+// device's memory or buffer limits) is not a panic: it is a runtime failure
+// that the tensor carries (Err).
 type ShapeError struct {
 	Op     string  // the op that failed, e.g. "Add"
 	Shapes [][]int // the shapes of the operands involved

@@ -48,6 +48,7 @@ func linear(name string, x, w, b *Tensor, relu bool) *Tensor {
 	}
 	inputs[0] = x2
 	m := x2.shape[0]
+	checkShape(name, []int{m, nout})
 	out := alloc(be, []int{m, nout}, inputs...)
 	if out.ok() && out.Size() > 0 {
 		os, xs := out.strided(name), x2.strided(name)

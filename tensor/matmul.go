@@ -44,6 +44,7 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor {
 	}
 	be := sameBackend(name, t, u)
 	full := append(slices.Clone(batch), m, n)
+	checkShape(name, full)
 	out := alloc(be, full, t, u)
 	if out.ok() && out.Size() > 0 {
 		av := a.broadcastView(name, append(slices.Clone(batch), m, k))

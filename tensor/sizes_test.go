@@ -31,7 +31,23 @@ func TestSizesOverflow(t *testing.T) {
 		{"transposed Reshape(1<<62+3, 4)", func() { Zeros(3, 4).T().Reshape(1<<62+3, 4) }, "Reshape"},
 		{"BroadcastTo(1<<62, 4)", func() { Scalar(1).BroadcastTo(1<<62, 4) }, "BroadcastTo"},
 		{"Expand(1<<32, -1, 1<<32)", func() { Zeros(1, 3, 1).Expand(1<<32, -1, 1<<32) }, "BroadcastTo"},
-		{"Add broadcast to 2^80", func() { huge.Reshape(1<<60, 1).Add(huge) }, "Add"},
+		{"Add broadcast to 2^120", func() { huge.Reshape(1<<60, 1).Add(huge) }, "Add"},
+		{"BroadcastShapes to 2^80", func() {
+			if _, err := BroadcastShapes("Op", []int{1 << 40, 1}, []int{1 << 40}); err != nil {
+				panic(err)
+			}
+		}, "Op"},
+		{"Where broadcast to 2^80", func() { Where(huge.Reshape(1<<60, 1), huge, Scalar(0)) }, "Where"},
+		{"MatMul to 2^100", func() {
+			a := Scalar(1).BroadcastTo(1<<30, 1<<30, 1, 1)
+			b := Scalar(1).BroadcastTo(1, 1, 1, 1<<40)
+			a.MatMul(b)
+		}, "MatMul"},
+		{"Linear to 2^80", func() {
+			x := Scalar(1).BroadcastTo(1<<40, 1)
+			w := Scalar(1).BroadcastTo(1<<40, 1)
+			Linear(x, w, nil)
+		}, "Linear"},
 		{"Concat of 2^61", func() { Concat(0, huge, huge) }, "Concat"},
 		{"Concat of 3·2^60", func() { Concat(0, huge, huge, huge) }, "Concat"},
 		{"Concat past MaxInt", func() { Concat(0, Scalar(1).BroadcastTo(maxSize), Scalar(1).BroadcastTo(maxSize)) }, "Concat"},

@@ -16,7 +16,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,12 +32,24 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	var short *shortfall
+	var bad *usageError
+	switch {
+	case errors.As(err, &bad):
 		fmt.Fprintln(os.Stderr, "mnist-gpu:", err)
-		var short *shortfall
-		if errors.As(err, &short) {
-			os.Exit(3)
-		}
+		fmt.Fprintln(os.Stderr, "run mnist-gpu -h for the flags")
+		os.Exit(2)
+	case errors.Is(err, errParse):
+		os.Exit(2) // the flag package has printed the error and the usage
+	case errors.As(err, &short):
+		fmt.Fprintln(os.Stderr, "mnist-gpu:", err)
+		os.Exit(3)
+	default:
+		fmt.Fprintln(os.Stderr, "mnist-gpu:", err)
 		os.Exit(1)
 	}
 }
@@ -46,6 +61,20 @@ func (s *shortfall) Error() string {
 	return fmt.Sprintf("test accuracy %.2f%% is below -min-acc %.2f%%", s.got, s.want)
 }
 
+// usageError is a flag value that cannot be used; main exits with status
+// 2 for it, as the flag package does for a flag it cannot parse.
+type usageError struct{ flag, value, why string }
+
+func (e *usageError) Error() string {
+	if e.flag == "" {
+		return fmt.Sprintf("unexpected argument %q: %s", e.value, e.why)
+	}
+	return fmt.Sprintf("invalid value %q for flag -%s: %s", e.value, e.flag, e.why)
+}
+
+// errParse wraps the flag package's own parse errors (exit status 2).
+var errParse = errors.New("bad command line")
+
 // defaults per model: what reaches the issue's accuracy targets.
 var defaults = map[string]struct {
 	epochs, batch int
@@ -55,39 +84,101 @@ var defaults = map[string]struct {
 	"cnn": {epochs: 4, batch: 128, lr: 0.02},
 }
 
+// optional is a flag whose default depends on -model: it prints no default
+// of its own ("" when unset), and the usage text states the model defaults.
+type optional[T int | float64] struct {
+	v   T
+	set bool
+}
+
+func (o *optional[T]) String() string {
+	if o == nil || !o.set {
+		return ""
+	}
+	return fmt.Sprint(o.v)
+}
+
+func (o *optional[T]) Set(s string) error {
+	var err error
+	switch p := any(&o.v).(type) {
+	case *int:
+		var n int64
+		n, err = strconv.ParseInt(s, 0, strconv.IntSize)
+		*p = int(n)
+	case *float64:
+		*p, err = strconv.ParseFloat(s, 64)
+	}
+	if err != nil {
+		return errors.New("parse error")
+	}
+	o.set = true
+	return nil
+}
+
+// or returns the flag's value, or def when it was not given.
+func (o *optional[T]) or(def T) T {
+	if o.set {
+		return o.v
+	}
+	return def
+}
+
+const usageHead = `mnist-gpu trains an MNIST digit classifier on a Vulkan GPU, or on the CPU without one.
+
+Usage: mnist-gpu [flags]
+
+Examples:
+  mnist-gpu -model cnn -save cnn.safetensors     # train the CNN (4 epochs, ≥ 99%), keep the weights
+  mnist-gpu -device cpu -epochs 0 -load cnn.safetensors -model cnn   # evaluate saved weights on the CPU
+
+Flags:
+`
+
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("mnist-gpu", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	model := fs.String("model", "mlp", "model: mlp (784-1024-1024-10) or cnn (2 conv + 2 fc)")
-	epochs := fs.Int("epochs", -1, "passes over the training set (default 8 for mlp, 4 for cnn; 0 only evaluates, e.g. with -load)")
-	batch := fs.Int("batch", 0, "samples per step (0: 256 for mlp, 128 for cnn)")
-	lr := fs.Float64("lr", 0, "SGD learning rate, momentum 0.9 (0: 0.05 for mlp, 0.02 for cnn)")
-	seed := fs.Uint64("seed", 1, "seed for initialization and shuffling")
-	device := fs.String("device", "auto", "auto, cpu, or a Vulkan device index or name substring")
-	dataDir := fs.String("data", "", "directory of the MNIST IDX files (default: the GoMNIST module's)")
-	save := fs.String("save", "", "write the trained weights to this .safetensors file")
-	load := fs.String("load", "", "start from the weights in this .safetensors file")
-	plotPath := fs.String("plot", "", "write loss and accuracy per epoch to this PNG file")
-	minAcc := fs.Float64("min-acc", 0, "exit with status 3 when the final test accuracy (percent) is below this")
-	limit := fs.Int("limit", 0, "train on the first N samples only (0: all 60000)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageHead)
+		fs.PrintDefaults()
+	}
+	var epochs, batch optional[int]
+	var lr optional[float64]
+	model := fs.String("model", "mlp", "`model`: mlp (784-1024-1024-10) or cnn (2 conv + 2 fc)")
+	fs.Var(&epochs, "epochs", "`passes` over the training set: 0 only evaluates, e.g. with -load (default 8 for mlp, 4 for cnn)")
+	fs.Var(&batch, "batch", "`samples` per step (default 256 for mlp, 128 for cnn)")
+	fs.Var(&lr, "lr", "SGD learning `rate`, momentum 0.9 (default 0.05 for mlp, 0.02 for cnn)")
+	seed := fs.Uint64("seed", 1, "`seed` for initialization and shuffling")
+	device := fs.String("device", "auto", "`device`: auto, cpu, or a Vulkan device index or name substring")
+	dataDir := fs.String("data", "", "`directory` of the MNIST IDX files (default: the GoMNIST module's)")
+	save := fs.String("save", "", "write the trained weights to this .safetensors `file`")
+	load := fs.String("load", "", "start from the weights in this .safetensors `file`")
+	plotPath := fs.String("plot", "", "write loss and accuracy per epoch to this PNG `file`")
+	minAcc := fs.Float64("min-acc", 0, "exit with status 3 when the final test accuracy is below this `percent`")
+	limit := fs.Int("limit", 0, "train on the first `N` samples only (0: all 60000)")
 	viewOn := fs.Bool("view", false, "show training live in a window (needs a build with -tags glfw)")
-	snapshot := fs.String("snapshot", "", "after each epoch, draw the live view off-screen into this PNG file")
+	snapshot := fs.String("snapshot", "", "after each epoch, draw the live view off-screen into this PNG `file`")
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errParse, err)
+	}
+	if fs.NArg() > 0 {
+		return &usageError{flag: "", value: fs.Arg(0), why: "mnist-gpu takes flags only"}
 	}
 	d, ok := defaults[*model]
 	if !ok {
-		return fmt.Errorf("unknown -model %q (want mlp or cnn)", *model)
+		return &usageError{"model", *model, "want mlp or cnn"}
 	}
-	cfg := trainer.Config{Model: *model, Epochs: d.epochs, Batch: d.batch, LR: float32(d.lr), Seed: *seed, Limit: *limit}
-	if *epochs >= 0 {
-		cfg.Epochs = *epochs
+	cfg := trainer.Config{Model: *model, Epochs: epochs.or(d.epochs), Batch: batch.or(d.batch),
+		LR: float32(lr.or(d.lr)), Seed: *seed, Limit: *limit}
+	if err := checkFlags(cfg, lr.or(d.lr), *minAcc); err != nil {
+		return err
 	}
-	if *batch > 0 {
-		cfg.Batch = *batch
-	}
-	if *lr > 0 {
-		cfg.LR = float32(*lr)
+	for _, dst := range []struct{ flag, path string }{{"save", *save}, {"plot", *plotPath}, {"snapshot", *snapshot}} {
+		if err := checkWritable(dst.flag, dst.path); err != nil {
+			return err
+		}
 	}
 
 	lv, err := newLive(*viewOn, *snapshot, stderr)
@@ -114,6 +205,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	ds, err := mnist.Load(dir)
 	if err != nil {
+		return err
+	}
+	if err := ds.Check(28, 28); err != nil {
 		return err
 	}
 	data, err := trainer.Upload(dev, ds, cfg.Limit)
@@ -193,10 +287,57 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "test accuracy: %.2f%%\n", acc)
 	lv.hold(stderr)
-	if *minAcc > 0 && acc < *minAcc {
+	if belowMinAcc(acc, *minAcc) {
 		return &shortfall{got: acc, want: *minAcc}
 	}
 	return nil
+}
+
+// belowMinAcc reports whether acc fails the -min-acc gate; a NaN accuracy
+// never passes it.
+func belowMinAcc(acc, minAcc float64) bool { return minAcc > 0 && !(acc >= minAcc) }
+
+// checkFlags rejects values that cannot train: every message names its
+// flag.
+func checkFlags(cfg trainer.Config, lr, minAcc float64) error {
+	switch {
+	case cfg.Epochs < 0:
+		return &usageError{"epochs", fmt.Sprint(cfg.Epochs), "must be 0 or more"}
+	case cfg.Batch < 1:
+		return &usageError{"batch", fmt.Sprint(cfg.Batch), "must be 1 or more"}
+	case cfg.Limit < 0:
+		return &usageError{"limit", fmt.Sprint(cfg.Limit), "must be 0 (all samples) or more"}
+	case !(lr > 0) || math.IsInf(lr, 0) || !(float64(float32(lr)) > 0) || math.IsInf(float64(float32(lr)), 0):
+		return &usageError{"lr", fmt.Sprint(lr), "must be a positive finite number (as a float32)"}
+	case !(minAcc >= 0 && minAcc <= 100):
+		return &usageError{"min-acc", fmt.Sprint(minAcc), "must be a percentage from 0 to 100"}
+	}
+	return nil
+}
+
+// checkWritable tells before training whether a file can be written at
+// path (-save, -plot and -snapshot all write a temporary file beside it and
+// rename it over path), by creating and removing a temporary file in its
+// directory: nothing at path is created or changed.
+func checkWritable(flagName, path string) error {
+	if path == "" {
+		return nil
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return &usageError{flagName, path, "is a directory"}
+	}
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil {
+		return &usageError{flagName, path, fmt.Sprintf("directory %s: %v", dir, errors.Unwrap(err))}
+	} else if !st.IsDir() {
+		return &usageError{flagName, path, dir + " is not a directory"}
+	}
+	f, err := os.CreateTemp(dir, ".mnist-gpu-check-*")
+	if err != nil {
+		return &usageError{flagName, path, fmt.Sprintf("cannot create files in %s: %v", dir, errors.Unwrap(err))}
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // openDevice returns the device to train on. With "auto" it takes the best

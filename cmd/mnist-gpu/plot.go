@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/vktensor/vktensor/internal/trainer"
 
@@ -49,15 +50,27 @@ func writePlot(path, title string, hist []trainer.Epoch) error {
 	canvases := plot.Align(plots, tiles, dc)
 	loss.Draw(canvases[0][0])
 	acc.Draw(canvases[0][1])
-	f, err := os.Create(path)
+	// A temporary file renamed over path: a failure leaves no partial PNG
+	// and no truncated old one.
+	f, err := os.CreateTemp(filepath.Dir(path), ".plot-*.png")
 	if err != nil {
-		return err
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		f.Close()
 		return fmt.Errorf("writing plot %s: %w", path, err)
 	}
-	return f.Close()
+	_, err = (vgimg.PngCanvas{Canvas: img}).WriteTo(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("writing plot %s: %w", path, err)
+	}
+	return nil
 }
 
 func addLine(p *plot.Plot, name string, pts plotter.XYs, color int) error {

@@ -67,6 +67,25 @@ func (d *Dataset) Normalized(mean, std float32) (train, test []float32) {
 	return d.Train.Images.Normalized(mean, std), d.Test.Images.Normalized(mean, std)
 }
 
+// Check returns an error unless both splits hold at least one image and
+// their images are rows×cols pixels (28×28 for MNIST models), so that a
+// model is never fed images of another size reinterpreted as its own.
+func (d *Dataset) Check(rows, cols int) error {
+	for _, s := range []struct {
+		name  string
+		split Split
+	}{{"training", d.Train}, {"test", d.Test}} {
+		im := s.split.Images
+		if im == nil || im.N == 0 {
+			return fmt.Errorf("mnist: the %s set is empty (0 images)", s.name)
+		}
+		if im.Rows != rows || im.Cols != cols {
+			return fmt.Errorf("mnist: the %s images are %d×%d pixels, not %d×%d", s.name, im.Rows, im.Cols, rows, cols)
+		}
+	}
+	return nil
+}
+
 // findFile returns dir/base or dir/base.gz, whichever exists (the raw file
 // first).
 func findFile(dir, base string) (string, error) {

@@ -12,6 +12,7 @@ package trainer
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -163,6 +164,7 @@ func (tr *Trainer) TrainEpoch(epoch int) (Epoch, error) {
 	}
 	start := time.Now()
 	steps, logged := 0, 0.0
+	checked := 0 // the last step after which the loss was seen finite
 	var stepErr error
 	for at := 0; at < n; at += tr.Cfg.Batch {
 		bs := min(tr.Cfg.Batch, n-at)
@@ -194,6 +196,10 @@ func (tr *Trainer) TrainEpoch(epoch int) (Epoch, error) {
 			if err != nil {
 				return Epoch{}, err
 			}
+			if err := checkLoss(epoch, steps, checked, v); err != nil {
+				return Epoch{}, err
+			}
+			checked = steps
 			logged = float64(v) / float64(done)
 			tr.Cfg.Progress(epoch, done, n, logged)
 			if tr.Cfg.Stop != nil && tr.Cfg.Stop() {
@@ -205,8 +211,28 @@ func (tr *Trainer) TrainEpoch(epoch int) (Epoch, error) {
 	if err != nil {
 		return Epoch{}, err
 	}
+	if err := checkLoss(epoch, steps, checked, total); err != nil {
+		return Epoch{}, err
+	}
 	sec := time.Since(start).Seconds()
 	return Epoch{Epoch: epoch, TrainLoss: float64(total) / float64(n), Seconds: sec, Samples: n}, nil
+}
+
+// ErrLossNotFinite is wrapped by the error of TrainEpoch and Run when the
+// training loss became NaN or infinite (diverged): training stops there.
+var ErrLossNotFinite = errors.New("training loss is not finite")
+
+// checkLoss reports a loss sum that is NaN or infinite, naming the epoch
+// and the steps between which it went so (the loss is read back only every
+// LogEvery steps).
+func checkLoss(epoch, step, finiteAt int, sum float32) error {
+	if s := float64(sum); !math.IsNaN(s) && !math.IsInf(s, 0) {
+		return nil
+	}
+	if finiteAt == 0 {
+		return fmt.Errorf("epoch %d, step %d: %w (%v)", epoch, step, ErrLossNotFinite, sum)
+	}
+	return fmt.Errorf("epoch %d, step %d: %w (%v; it was finite after step %d)", epoch, step, ErrLossNotFinite, sum, finiteAt)
 }
 
 // Evaluate returns the mean loss and the accuracy (percent) on the test set.
