@@ -123,23 +123,7 @@ var (
 func (b *Backend) reduce(r reduction, force int) {
 	o, ip := &r.o, &r.ip
 	strided := ip.st[0][3] != 1 && o.st[1][3] == 1 // outputs adjacent, elements apart
-	mode, step, groups := 1, rowGroup, o.n         // work per loop step, workgroups per chunk
-	switch {
-	case r.nIn < 64:
-		mode, step, groups = 0, 1, (o.n+rowGroup-1)/rowGroup
-	case o.n >= colBlock && strided:
-		mode, step, groups = 2, rowGroup/colBlock, (o.n+colBlock-1)/colBlock
-	}
-	chunks := (r.nIn + step*reduceMaxIter - 1) / (step * reduceMaxIter)
-	if mode != 0 && groups*chunks < colTarget {
-		want := (colTarget + groups - 1) / groups
-		chunks = max(chunks, min(want, r.nIn/(step*reduceMinIter)))
-	}
-	if force > 0 {
-		chunks = min(force, r.nIn)
-	}
-	chunk := (r.nIn + chunks - 1) / chunks
-	chunks = (r.nIn + chunk - 1) / chunk
+	mode, _, _, chunks, chunk := planReduce(o.n, r.nIn, strided, force)
 	kernel := "reduce"
 	if mode == 1 && b.info.SubgroupArithmetic && !isArg(r.op) {
 		kernel = "reduce_sg"
@@ -196,6 +180,33 @@ func (b *Backend) reduce(r reduction, force int) {
 	next.ip.shape = [maxRank]int{1, 1, 1, chunks}
 	next.ip.st[0] = [maxRank]int{0, 0, 0, o.n}
 	b.reduce(next, 0)
+}
+
+// planReduce picks the kernel mode for nOut outputs of nIn elements each
+// (strided: outputs adjacent in src, their elements apart), and cuts the
+// blocks into chunks of chunk elements: each work item takes at most
+// reduceMaxIter steps of step elements, and when the outputs alone give
+// fewer than colTarget workgroups (groups per chunk), blocks are cut
+// further, down to reduceMinIter steps.
+func planReduce(nOut, nIn int, strided bool, force int) (mode, step, groups, chunks, chunk int) {
+	mode, step, groups = 1, rowGroup, nOut
+	switch {
+	case nIn < 64:
+		mode, step, groups = 0, 1, (nOut+rowGroup-1)/rowGroup
+	case nOut >= colBlock && strided:
+		mode, step, groups = 2, rowGroup/colBlock, (nOut+colBlock-1)/colBlock
+	}
+	chunks = (nIn + step*reduceMaxIter - 1) / (step * reduceMaxIter)
+	if mode != 0 && groups*chunks < colTarget {
+		want := (colTarget + groups - 1) / groups
+		chunks = max(chunks, min(want, nIn/(step*reduceMinIter)))
+	}
+	if force > 0 {
+		chunks = min(force, nIn)
+	}
+	chunk = max((nIn+chunks-1)/chunks, min(nIn, 2)) // at least 2: every pass shrinks
+	chunks = (nIn + chunk - 1) / chunk
+	return mode, step, groups, chunks, chunk
 }
 
 // denseStrides returns the row-major strides of a padded shape.
