@@ -338,6 +338,8 @@ var opSpecs = []opSpec{
 		func(x, _, _ *tensor.Tensor) *tensor.Tensor { return x.Sum(1) }},
 	{"sum-cols", func(n float64) float64 { return 4 * (n*n + n) }, func(n float64) float64 { return n * n },
 		func(x, _, _ *tensor.Tensor) *tensor.Tensor { return x.Sum(0) }},
+	{"sum-all", func(n float64) float64 { return 4 * (n*n + 1) }, func(n float64) float64 { return n * n },
+		func(x, _, _ *tensor.Tensor) *tensor.Tensor { return x.Sum() }},
 	{"softmax-rows", func(n float64) float64 { return 8 * n * n }, func(float64) float64 { return 0 },
 		func(x, _, _ *tensor.Tensor) *tensor.Tensor { return x.Softmax(1) }},
 	{"transpose-contiguous", func(n float64) float64 { return 8 * n * n }, func(float64) float64 { return 0 },

@@ -207,6 +207,7 @@ class Bench:
         ("add-broadcast", lambda n: 4.0 * (2 * n * n + n), lambda n: float(n * n), lambda x, y, v: x + v),
         ("sum-rows", lambda n: 4.0 * (n * n + n), lambda n: float(n * n), lambda x, y, v: x.sum(1)),
         ("sum-cols", lambda n: 4.0 * (n * n + n), lambda n: float(n * n), lambda x, y, v: x.sum(0)),
+        ("sum-all", lambda n: 4.0 * (n * n + 1), lambda n: float(n * n), lambda x, y, v: x.sum()),
         ("softmax-rows", lambda n: 8.0 * n * n, lambda n: 0.0, lambda x, y, v: torch.softmax(x, 1)),
         ("transpose-contiguous", lambda n: 8.0 * n * n, lambda n: 0.0, lambda x, y, v: x.t().contiguous()),
     ]

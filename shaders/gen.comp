@@ -5,40 +5,22 @@
 // 3 normal. Only binding 0 (the destination) is used. The host never
 // reorders axes for these kernels, so the iteration order is row-major.
 //
-// arange: start + i*step in float64 rounded to float32; start = alpha+beta
-// and step = p0+p1 (float bits) as float32 hi/lo pairs, and the sum is done in
-// double-float arithmetic (about 44 bits), which rounds like float64 except
-// in cases within 2^-44 of a float32 rounding boundary.
+// arange: float32(start + float64(i)*step) with float64 start = (p0, p1)
+// and step = (p2, p3) (their bits, low word first), computed exactly in
+// 32-bit integer arithmetic (exact64.glsl), so every driver gives the
+// CPU's bits: no float64 support, fused fma or denormal mode is needed.
 // random: Philox4x32-10, counter (i, 0, stream lo, stream hi), key (seed lo,
 // seed hi) with seed = (p0, p1), stream = (p2, p3); alpha, beta = a, b.
 #include "strided.glsl"
 #include "vkmath.glsl"
+#include "exact64.glsl"
 
 layout(binding = 0) writeonly buffer D { float d[]; };
 
-// two-sum: s + e == a + b exactly
-void twoSum(float a, float b, out float s, out float e) {
-    precise float ss = a + b;
-    precise float bb = ss - a;
-    precise float ee = (a - (ss - bb)) + (b - bb);
-    s = ss;
-    e = ee;
-}
-
+// arange is start + i*step rounded to float64 at each step and then to
+// float32, as the CPU computes it, in integer arithmetic.
 float arange(uint i) {
-    float sh = uintBitsToFloat(pc.p0), sl = uintBitsToFloat(pc.p1);
-    float ih = float(i & 0xfffff000u), il = float(i & 0xfffu); // both exact
-    precise float p1 = ih * sh;
-    precise float e1 = fma(ih, sh, -p1);
-    precise float p2 = il * sh;
-    precise float e2 = fma(il, sh, -p2);
-    precise float rest = (ih * sl + il * sl) + (e1 + e2);
-    float s, e, s2, e3;
-    twoSum(p1, p2, s, e);
-    twoSum(s, pc.alpha, s2, e3);
-    precise float lo = ((e + e3) + rest) + pc.beta;
-    precise float r = s2 + lo;
-    return r;
+    return toFloat32(add64f(decode64(pc.p0, pc.p1), mulIdx(i, decode64(pc.p2, pc.p3))));
 }
 
 uvec4 philox(uvec4 c, uvec2 k) {

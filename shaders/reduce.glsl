@@ -1,27 +1,38 @@
 // reduce.glsl: body of reduce.comp and reduce_sg.comp. Reduces the inner
-// block of every output element (backend.Reduce over trailing axes).
+// block of every output element (backend.Reduce over trailing axes), or
+// one chunk of it.
 //
 // Bindings: 0 = dst, 1 = src. Spec constants: 0 = workgroup size (power of
-// two), 1 = OP (backend.ReduceOp), 2 = MODE: 0 one invocation per output
-// (short rows; also coalesced when the outer axis is the dense one),
-// 1 one workgroup per output with a shared-memory tree (long rows),
-// 2 columns: outputs adjacent in src (the innermost output axis has src
-// stride 1) and the reduced axes strided. A workgroup is RCOLS adjacent
-// outputs × (size/RCOLS) row groups; the reduced range is cut into chunks
-// of pc.chunk elements, one workgroup per (column block, chunk), and
-// chunk c writes its partial at dst offset + c*pc.cst (the host reduces
-// the partials in a second MODE 2 pass). Sum, Mean, Max and Min only; the
+// two), 1 = OP (backend.ReduceOp), 2 = MODE, 3 = PAIRS.
+// MODE 0: one invocation per (output, chunk) (short rows);
+// MODE 1: one workgroup per (output, chunk) with a shared-memory tree
+//         (long rows);
+// MODE 2: columns: outputs adjacent in src (the innermost output axis has
+//         src stride 1) and the reduced axes strided. A workgroup is RCOLS
+//         adjacent outputs × (size/RCOLS) row groups, one workgroup per
+//         (column block, chunk).
+// Every mode reduces the elements [c*pc.chunk, (c+1)*pc.chunk) of the
+// block for chunk c, so no loop runs longer than chunk / (elements per
+// step); chunk c writes its partial at dst offset + c*pc.cst, and the host
+// reduces the partials in a further pass (PAIRS bit 0 set there). The
 // order of combination is fixed, so results are deterministic.
+// PAIRS (ArgMax, ArgMin): bit 0: src holds partials, each value's index
+// (uint bits) pc.auxS elements after it; bit 1: dst receives partials,
+// the value and pc.auxD elements after it its index, not the finished
+// float index.
 // The subgroup variant (SUBGROUP defined) combines within subgroups with
-// GL_KHR_shader_subgroup_arithmetic first; it is only used for Sum, Mean,
-// Max and Min.
+// GL_KHR_shader_subgroup_arithmetic first in MODE 1; it is only used for
+// Sum, Mean, Max and Min.
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint OP = 0;
 layout(constant_id = 2) const uint MODE = 0;
+layout(constant_id = 3) const uint PAIRS = 0;
 
 layout(binding = 0) writeonly buffer D { float d[]; };
+layout(binding = 0) writeonly buffer DU { uint du[]; };
 layout(binding = 1) readonly buffer S { float s[]; };
+layout(binding = 1) readonly buffer SU { uint su[]; };
 
 layout(push_constant) uniform PC {
     uvec4 oshape; // outer (output) shape, rank 4
@@ -33,16 +44,21 @@ layout(push_constant) uniform PC {
     uint offD;
     uint nOut;    // number of outputs
     uint nIn;     // elements per output
-    uint chunk;   // MODE 2: reduced elements per workgroup
-    uint cst;     // MODE 2: dst stride between chunks' partials
+    uint chunk;   // reduced elements per chunk
+    uint cst;     // dst stride between chunks' partials
     uint div;     // Mean's divisor
+    uint auxS;    // PAIRS bit 0: index of src element e at e + auxS
+    uint auxD;    // PAIRS bit 1: index of dst element e at e + auxD
 } pc;
 
 const uint RCOLS = 32u; // MODE 2: outputs per workgroup
+const uint NONE = 0xffffffffu; // no element yet (arg ops)
 
 const bool ISMAX = OP == 2u || OP == 4u;
 const bool ISARG = OP == 4u || OP == 5u;
 const bool ISSUM = OP == 0u || OP == 1u;
+const bool PAIRS_IN = (PAIRS & 1u) != 0u;
+const bool PAIRS_OUT = (PAIRS & 2u) != 0u;
 
 // index of inner element k relative to the row base
 uint inner(uint k) {
@@ -72,9 +88,12 @@ float ident() {
     return ISMAX ? uintBitsToFloat(0xff800000u) : uintBitsToFloat(0x7f800000u);
 }
 
-// take reports whether candidate (v2, i2) beats the current (v1, i1) for
-// argmax/argmin: NaN beats numbers, ties go to the smaller index.
-bool take(float v1, uint i1, float v2, uint i2) {
+// better reports whether candidate (v2, i2) beats the current (v1, i1) for
+// argmax/argmin: NaN beats numbers, ties go to the smaller index, NONE
+// loses to everything.
+bool better(float v1, uint i1, float v2, uint i2) {
+    if (i2 == NONE) return false;
+    if (i1 == NONE) return true;
     bool n1 = isnan(v1), n2 = isnan(v2);
     if (n1 || n2) return n2 && (!n1 || i2 < i1);
     if (v2 == v1) return i2 < i1;
@@ -86,10 +105,27 @@ float comb(float a, float b) {
     return ISMAX ? nanmax(a, b) : nanmin(a, b);
 }
 
-float finish(float v, uint i) {
-    if (ISARG) return float(i);
-    if (OP == 1u) return pc.div == 0u ? uintBitsToFloat(0x7fc00000u) : v / float(pc.div);
-    return v;
+// fold adds element k (at src index e) to the running (v, vi).
+void fold(inout float v, inout uint vi, uint e, uint k) {
+    float x = s[e];
+    if (ISARG) {
+        uint i = PAIRS_IN ? su[e + pc.auxS] : k;
+        if (better(v, vi, x, i)) { v = x; vi = i; }
+    } else {
+        v = comb(v, x);
+    }
+}
+
+// store writes the result (or partial) of an output at dst index e.
+void store(uint e, float v, uint i) {
+    if (ISARG && PAIRS_OUT) {
+        d[e] = v;
+        du[e + pc.auxD] = i;
+        return;
+    }
+    if (ISARG) d[e] = float(i);
+    else if (OP == 1u) d[e] = pc.div == 0u ? uintBitsToFloat(0x7fc00000u) : v / float(pc.div);
+    else d[e] = v;
 }
 
 shared float sv[gl_WorkGroupSize.x];
@@ -98,61 +134,64 @@ shared uint si[gl_WorkGroupSize.x];
 void main() {
     uint gid = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
     if (MODE == 0u) {
-        uint r = gid * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
-        if (r >= pc.nOut) return;
+        uint g = gid * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
+        uint c = g / pc.nOut, r = g - c * pc.nOut;
+        uint k0 = c * pc.chunk;
+        if (k0 >= pc.nIn) return;
+        uint k1 = min(pc.nIn - k0, pc.chunk) + k0;
         uint so, dof;
         outer(r, so, dof);
         float v = ident();
-        uint vi = 0u;
-        for (uint k = 0u; k < pc.nIn; k++) {
-            float x = s[so + inner(k)];
-            if (ISARG) {
-                if (k == 0u || take(v, vi, x, k)) { v = x; vi = k; }
-            } else {
-                v = comb(v, x);
-            }
-        }
-        d[dof] = finish(v, vi);
+        uint vi = NONE;
+        for (uint k = k0; k < k1; k++) fold(v, vi, so + inner(k), k);
+        store(dof + c * pc.cst, v, vi);
         return;
     }
+    uint t = gl_LocalInvocationID.x;
     if (MODE == 2u) {
-        uint t = gl_LocalInvocationID.x;
         uint tx = t % RCOLS, ty = t / RCOLS;
         const uint ROWS = gl_WorkGroupSize.x / RCOLS;
         uint blocks = (pc.nOut + RCOLS - 1u) / RCOLS;
         uint c = gid / blocks; // chunk
         uint r = (gid - c * blocks) * RCOLS + tx;
         uint k0 = c * pc.chunk;
-        uint k1 = min(k0 + pc.chunk, pc.nIn);
+        uint k1 = k0 < pc.nIn ? min(pc.nIn - k0, pc.chunk) + k0 : 0u;
         float v = ident();
+        uint vi = NONE;
         uint so = 0u, dof = 0u;
-        if (r < pc.nOut && k0 < pc.nIn) {
+        bool live = r < pc.nOut && k0 < pc.nIn;
+        if (live) {
             outer(r, so, dof);
-            for (uint k = k0 + ty; k < k1; k += ROWS) v = comb(v, s[so + inner(k)]);
+            for (uint k = k0 + ty; k < k1; k += ROWS) fold(v, vi, so + inner(k), k);
         }
         sv[t] = v;
+        si[t] = vi;
         barrier();
-        if (ty == 0u && r < pc.nOut && k0 < pc.nIn) {
-            for (uint j = 1u; j < ROWS; j++) v = comb(v, sv[j * RCOLS + tx]);
-            d[dof + c * pc.cst] = finish(v, 0u);
+        if (ty == 0u && live) {
+            for (uint j = 1u; j < ROWS; j++) {
+                float v2 = sv[j * RCOLS + tx];
+                if (ISARG) {
+                    uint i2 = si[j * RCOLS + tx];
+                    if (better(v, vi, v2, i2)) { v = v2; vi = i2; }
+                } else {
+                    v = comb(v, v2);
+                }
+            }
+            store(dof + c * pc.cst, v, vi);
         }
         return;
     }
-    // MODE 1: one workgroup per output row
-    if (gid >= pc.nOut) return; // uniform across the workgroup
-    uint t = gl_LocalInvocationID.x;
+    // MODE 1: one workgroup per (output, chunk)
+    uint c = gid / pc.nOut, r = gid - c * pc.nOut;
+    uint k0 = c * pc.chunk;
+    if (k0 >= pc.nIn) return; // uniform across the workgroup
+    uint k1 = min(pc.nIn - k0, pc.chunk) + k0;
     uint so, dof;
-    outer(gid, so, dof);
+    outer(r, so, dof);
+    dof += c * pc.cst;
     float v = ident();
-    uint vi = 0xffffffffu;
-    for (uint k = t; k < pc.nIn; k += gl_WorkGroupSize.x) {
-        float x = s[so + inner(k)];
-        if (ISARG) {
-            if (vi == 0xffffffffu || take(v, vi, x, k)) { v = x; vi = k; }
-        } else {
-            v = comb(v, x);
-        }
-    }
+    uint vi = NONE;
+    for (uint k = k0 + t; k < k1; k += gl_WorkGroupSize.x) fold(v, vi, so + inner(k), k);
 #ifdef SUBGROUP
     // Sum/Mean/Max/Min only. Subgroup max/min have no NaN rule, so NaN is
     // tracked separately.
@@ -167,9 +206,9 @@ void main() {
     if (subgroupElect()) sv[gl_SubgroupID] = sgv;
     barrier();
     if (t == 0u) {
-        float r = sv[0];
-        for (uint j = 1u; j < gl_NumSubgroups; j++) r = comb(r, sv[j]);
-        d[dof] = finish(r, 0u);
+        float acc = sv[0];
+        for (uint j = 1u; j < gl_NumSubgroups; j++) acc = comb(acc, sv[j]);
+        store(dof, acc, 0u);
     }
 #else
     sv[t] = v;
@@ -178,10 +217,9 @@ void main() {
     for (uint h = gl_WorkGroupSize.x / 2u; h > 0u; h >>= 1) {
         if (t < h) {
             if (ISARG) {
-                uint i2 = si[t + h];
-                if (i2 != 0xffffffffu && (si[t] == 0xffffffffu || take(sv[t], si[t], sv[t + h], i2))) {
+                if (better(sv[t], si[t], sv[t + h], si[t + h])) {
                     sv[t] = sv[t + h];
-                    si[t] = i2;
+                    si[t] = si[t + h];
                 }
             } else {
                 sv[t] = comb(sv[t], sv[t + h]);
@@ -189,6 +227,6 @@ void main() {
         }
         barrier();
     }
-    if (t == 0u) d[dof] = finish(sv[0], si[0]);
+    if (t == 0u) store(dof, sv[0], si[0]);
 #endif
 }

@@ -8,6 +8,8 @@
 // 2 one workgroup per row with the row held in registers), 2 = LOG,
 // 3 = CACHE (MODE 2: row elements per invocation / 4), 4 = VEC (MODE 2:
 // rows dense and 16-byte aligned in src and dst: vec4 loads and stores).
+// MODE 1 loops over the row (L / workgroup size steps), so the host sends
+// rows longer than that bound to softmax_long.comp.
 // MODE 0 and 1: one read pass keeps a running (max, sum of exp) pair per
 // invocation (online softmax), the pairs are merged, and a second pass
 // writes; src is read twice, dst written once.
@@ -32,41 +34,10 @@ layout(constant_id = 2) const uint LOG = 0;
 layout(constant_id = 3) const uint CACHE = 1;
 layout(constant_id = 4) const uint VEC = 0;
 
-layout(binding = 0) writeonly buffer D { float d[]; };
 layout(binding = 0) writeonly buffer D4 { vec4 d4[]; };
-layout(binding = 1) readonly buffer S { float s[]; };
 layout(binding = 1) readonly buffer S4 { vec4 s4[]; };
+#include "softmax.glsl"
 
-layout(push_constant) uniform PC {
-    uvec4 oshape; // row shape (all axes but the last), rank 4
-    uvec4 ost;    // src strides of those axes
-    uvec4 dst;    // dst strides of those axes
-    uint offS;
-    uint offD;
-    uint L;       // row length
-    uint sst;     // src stride along the row
-    uint dstr;    // dst stride along the row
-    uint nRows;
-} pc;
-
-void rowBase(uint r, out uint so, out uint dof) {
-    uint w = r % pc.oshape.w;
-    r /= pc.oshape.w;
-    uint z = r % pc.oshape.z;
-    r /= pc.oshape.z;
-    uint y = r % pc.oshape.y;
-    uint x = r / pc.oshape.y;
-    so = pc.offS + x * pc.ost.x + y * pc.ost.y + z * pc.ost.z + w * pc.ost.w;
-    dof = pc.offD + x * pc.dst.x + y * pc.dst.y + z * pc.dst.z + w * pc.dst.w;
-}
-
-void write(uint so, uint dof, uint k, float m, float z, float lz, float iz) {
-    float x = s[so + k * pc.sst] - m;
-    d[dof + k * pc.dstr] = LOG == 1u ? x - lz : vexp(x) * iz;
-}
-
-shared float sm[gl_WorkGroupSize.x];
-shared float sz[gl_WorkGroupSize.x];
 #ifdef SUBGROUP
 // rowMax returns the max of every invocation's m. Subgroup max may drop a
 // NaN, which does not matter here: a NaN in the row makes the sum, and so
@@ -193,20 +164,7 @@ void main() {
     rowBase(gid, so, dof);
     float m = NEG_INF, z = 0.0;
     for (uint k = t; k < pc.L; k += gl_WorkGroupSize.x) add(m, z, s[so + k * pc.sst]);
-    sm[t] = m;
-    sz[t] = z;
-    barrier();
-    for (uint h = gl_WorkGroupSize.x / 2u; h > 0u; h >>= 1) {
-        if (t < h) {
-            float a = sm[t], b = sz[t];
-            merge(a, b, sm[t + h], sz[t + h]);
-            sm[t] = a;
-            sz[t] = b;
-        }
-        barrier();
-    }
-    m = sm[0];
-    z = sz[0];
+    mergeAll(t, m, z);
     float lz = vlog(z), iz = 1.0 / z;
     for (uint k = t; k < pc.L; k += gl_WorkGroupSize.x) write(so, dof, k, m, z, lz, iz);
 }

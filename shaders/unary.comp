@@ -11,9 +11,21 @@ layout(binding = 1) readonly buffer S { float s[]; };
 layout(binding = 1) readonly buffer S4 { vec4 s4[]; };
 
 // affine is x*a + b rounded (almost always) once, like the float64
-// reference: the product is split exactly (Dekker; fma is not reliably
-// fused on every driver) and the parts are added with an exact two-sum.
+// reference. A pure add (a == 1: AddScalar, SubScalar) and a pure multiply
+// (b == -0: MulScalar) are single float32 operations, which round as the
+// reference does and keep the sign of zero (x*1 + 0 would turn -0 into
+// +0). Otherwise the product is split exactly (Dekker; fma is not
+// reliably fused on every driver) and the parts are added with an exact
+// two-sum.
 float affine(float x, float a, float b) {
+    if (a == 1.0) {
+        precise float r = x + b;
+        return r;
+    }
+    if (floatBitsToUint(b) == 0x80000000u) {
+        precise float r = x * a;
+        return r;
+    }
     precise float cx = 4097.0 * x;
     precise float xh = cx - (cx - x);
     precise float xl = x - xh;
@@ -25,9 +37,10 @@ float affine(float x, float a, float b) {
     precise float s = p + b;
     precise float bb = s - p;
     precise float t = (p - (s - bb)) + (b - bb);
-    precise float r = s + (t + e);
+    precise float c = t + e;
+    precise float r = s + c;
     if (isinf(p) || isnan(r)) return p + b;
-    return r;
+    return c == 0.0 ? s : r; // s + 0 would lose the sign of a zero s
 }
 
 float f(float x) {

@@ -80,8 +80,8 @@ func MatMul(b *testing.B, be backend.Backend, sizes []int, maxBytes uint64, cloc
 
 // Memory times the bandwidth-bound ops on an [n, n] operand and reports
 // GB/s, counting each element read and written once: elementwise add,
-// broadcast add of a row, row and column sums, softmax over rows, and a
-// transposed copy.
+// broadcast add of a row, row and column sums, the sum of the whole
+// operand, softmax over rows, and a transposed copy.
 func Memory(b *testing.B, be backend.Backend, n int, clock Clock) {
 	nn := float64(n) * float64(n)
 	cases := []struct {
@@ -100,6 +100,10 @@ func Memory(b *testing.B, be backend.Backend, n int, clock Clock) {
 		}},
 		{"row-sum", 4 * (nn + float64(n)), func(b *testing.B) func() {
 			x, z := Operand(b, be, n, n), Operand(b, be, n)
+			return func() { be.Reduce(backend.Sum, z, x) }
+		}},
+		{"sum-all", 4 * (nn + 1), func(b *testing.B) func() {
+			x, z := Operand(b, be, n, n), Operand(b, be)
 			return func() { be.Reduce(backend.Sum, z, x) }
 		}},
 		{"softmax", 4 * 2 * nn, func(b *testing.B) func() {

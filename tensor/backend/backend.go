@@ -139,6 +139,11 @@ const (
 const NumBinary = int(numBinary)
 
 // ReduceOp selects what Reduce computes over the reduced elements.
+//
+// ArgMax and ArgMin return float32 indices, exact up to 2^24 (until
+// indices get an integer dtype): the Vulkan backend fails the op for a
+// reduced block of more than 2^24+1 elements rather than return an index
+// that may be rounded; the CPU backend rounds such an index to float32.
 type ReduceOp uint8
 
 const (
@@ -146,8 +151,8 @@ const (
 	Mean                   // arithmetic mean; NaN for no elements
 	Max                    // maximum, NaN propagating; callers never pass no elements
 	Min                    // minimum, NaN propagating; callers never pass no elements
-	ArgMax                 // row-major index (as float32) of the first maximum within the reduced block
-	ArgMin                 // row-major index (as float32) of the first minimum within the reduced block
+	ArgMax                 // row-major index (as float32) of the first maximum within the reduced block; see below
+	ArgMin                 // row-major index (as float32) of the first minimum within the reduced block; see below
 	numReduce
 )
 

@@ -1,8 +1,6 @@
 package vulkan
 
 import (
-	"math"
-
 	"github.com/vktensor/vktensor/gpu"
 	"github.com/vktensor/vktensor/tensor/backend"
 )
@@ -134,22 +132,10 @@ func (b *Backend) Copy(dst, src backend.Strided) {
 	b.elementwise(ewCall{kernel: "unary", op: opCopy, dst: dst, srcs: []backend.Strided{src}, permute: true, keep: -1, vec: true, dstAccess: gpu.Write})
 }
 
-// Arange sets element i (row-major) of dst to start + i*step, evaluated in
-// double-float arithmetic on the device (see shaders/gen.comp).
+// Arange sets element i (row-major) of dst to start + i*step, evaluated
+// exactly as in float64 on the device (see arangeCall).
 func (b *Backend) Arange(dst backend.Strided, start, step float64) {
-	sh, sl := split64(start)
-	th, tl := split64(step)
-	b.elementwise(ewCall{kernel: "gen", op: 1, dst: dst, alpha: sh, beta: sl,
-		extra: [4]uint32{f32bits(th), f32bits(tl)}, keep: -1, dstAccess: gpu.Write})
-}
-
-// split64 writes v as a float32 pair hi+lo.
-func split64(v float64) (hi, lo float32) {
-	hi = float32(v)
-	if math.IsInf(float64(hi), 0) || math.IsNaN(v) {
-		return hi, 0
-	}
-	return hi, float32(v - float64(hi))
+	b.elementwise(arangeCall(dst, start, step))
 }
 
 // Random fills dst from the Philox4x32-10 stream of internal/philox.

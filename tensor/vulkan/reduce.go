@@ -1,6 +1,8 @@
 package vulkan
 
 import (
+	"errors"
+	"fmt"
 	"math"
 
 	"github.com/vktensor/vktensor/gpu"
@@ -9,12 +11,20 @@ import (
 
 const rowGroup = 256 // workgroup size of reduce and softmax (power of two)
 
-// Reduce reduces the trailing axes of src into dst. Long rows get a
-// workgroup each (subgroup arithmetic where the device has it, for the
-// non-arg ops); short rows, and rows whose elements are far apart while
-// neighbouring rows are adjacent (a reduction over a leading axis seen
-// through a transposed view), get one invocation each so that loads
-// coalesce across rows.
+// Reduce reduces the trailing axes of src into dst. Short rows get an
+// invocation each, long rows a workgroup each (subgroup arithmetic where
+// the device has it, for the non-arg ops), and rows whose elements are far
+// apart while neighbouring rows are adjacent (a reduction over a leading
+// axis seen through a transposed view) a column of a workgroup that
+// covers 32 adjacent outputs, so that loads coalesce across rows. Long
+// blocks, and few outputs, are cut into chunks that reduce to partials in
+// a temporary buffer, which further passes reduce in a fixed order: no
+// shader loop runs longer than reduceMaxIter steps, small outputs still
+// spread over many workgroups, and the result does not depend on
+// scheduling.
+//
+// ArgMax and ArgMin of blocks of more than 2^24+1 elements fail
+// (errArgTooLong): their float32 indices would not all be exact.
 func (b *Backend) Reduce(op backend.ReduceOp, dst, src backend.Strided) {
 	if b.err != nil || dst.Size() == 0 {
 		return
@@ -31,6 +41,15 @@ func (b *Backend) Reduce(op backend.ReduceOp, dst, src backend.Strided) {
 			v = float32(math.NaN())
 		}
 		b.Fill(dst, v)
+		return
+	}
+	if isArg(op) && nIn-1 > maxExactIndex {
+		// TODO(errors): per-op
+		name := "ArgMax"
+		if op == backend.ArgMin {
+			name = "ArgMin"
+		}
+		b.fail(fmt.Errorf("vulkan: %s over %d elements: %w", name, nIn, errArgTooLong))
 		return
 	}
 	inner := plan(inShape, []backend.Strided{{Strides: src.Strides[nd:]}}, false, -1)
@@ -56,37 +75,158 @@ func (b *Backend) Reduce(op backend.ReduceOp, dst, src backend.Strided) {
 			b.fail(errTooLarge)
 			return
 		}
-		// columns: outputs adjacent in src, reduced elements strided
-		if nIn >= 64 && p.n >= 32 && ip.st[0][3] != 1 && p.st[1][3] == 1 && op <= backend.Min {
-			b.reduceCols(op, dst, src, p, &ip, nIn)
-			continue
-		}
-		// a workgroup per row unless rows are short, or many rows that are
-		// adjacent to each other but strided inside
-		mode := uint32(1)
-		if nIn < 64 || (p.n >= 1024 && ip.st[0][3] != 1 && p.st[1][3] == 1) {
-			mode = 0
-		}
-		kernel := "reduce"
-		if mode == 1 && b.info.SubgroupArithmetic && op <= backend.Min {
-			kernel = "reduce_sg"
-		}
-		w := reducePush(p, &ip, nIn)
-		items := p.n
-		if mode == 1 {
-			items *= rowGroup
-		}
-		b.dispatch(b.pipeline(kernel, 2, reducePushBytes, rowGroup, uint32(op), mode), kernel, w,
-			b.grid(items, rowGroup), out(dst), in(src))
+		b.reduce(reduction{op: op, o: *p, ip: ip, nIn: nIn, div: nIn, dst: dst.Buf, src: src.Buf}, forceChunks)
 	}
 }
 
-// reducePushBytes is the size of reduce.glsl's push constants.
-const reducePushBytes = 108
+// maxExactIndex is the largest index float32 holds exactly (and every
+// smaller one): 2^24.
+const maxExactIndex = 1 << 24
 
-// reducePush fills reduce.glsl's push constants for part p (operand 0 dst,
-// 1 src) and the reduced block ip.
-func reducePush(p, ip *part, nIn int) []uint32 {
+// errArgTooLong is the failure of ArgMax and ArgMin over more elements
+// than float32 indexes exactly.
+var errArgTooLong = errors.New("vulkan: reduced block too long for exact float32 indices (at most 2^24+1 elements)")
+
+func isArg(op backend.ReduceOp) bool { return op == backend.ArgMax || op == backend.ArgMin }
+
+// reduction is one pass of a Reduce: the outputs o (operand 0 dst, 1 src)
+// and the reduced block ip (operand 0 src) of nIn elements each.
+type reduction struct {
+	op       backend.ReduceOp
+	o, ip    part
+	nIn      int
+	div      int // Mean's divisor: the elements of the original block
+	dst, src backend.Buffer
+	auxS     int // > 0: src holds arg partials, indices auxS after values
+}
+
+// Tuning of the reduce passes.
+var (
+	// reduceMaxIter bounds the steps of every reduce loop, which bounds
+	// the chunk a work item reduces (llvmpipe stops loops after 65535
+	// iterations; a GPU wants many workgroups anyway).
+	reduceMaxIter = 1024
+	// reduceMinIter is the fewest steps per invocation that a chunk is cut
+	// down to when spreading few outputs over more workgroups.
+	reduceMinIter = 16
+	// colTarget is the number of workgroups a reduction aims for when
+	// its outputs alone give fewer.
+	colTarget = 2048
+	// forceChunks, when not 0, forces the number of chunks of the first
+	// pass (1: no split), for tests and tuning.
+	forceChunks int
+)
+
+// reduce runs r: directly into r.dst when one chunk per output does, else
+// a pass to partials [chunks, outputs] in a temporary buffer and a
+// reduction of those (force > 0 fixes the number of chunks).
+func (b *Backend) reduce(r reduction, force int) {
+	o, ip := &r.o, &r.ip
+	strided := ip.st[0][3] != 1 && o.st[1][3] == 1 // outputs adjacent, elements apart
+	mode, _, _, chunks, chunk := planReduce(o.n, r.nIn, strided, force)
+	kernel := "reduce"
+	if mode == 1 && b.info.SubgroupArithmetic && !isArg(r.op) {
+		kernel = "reduce_sg"
+	}
+	pairsIn := uint32(0)
+	if r.auxS > 0 {
+		pairsIn = 1
+	}
+	items := o.n * chunks
+	if mode == 1 {
+		items *= rowGroup
+	} else if mode == 2 {
+		items = (o.n + colBlock - 1) / colBlock * chunks * rowGroup
+	}
+	if chunks == 1 {
+		w := reducePush(o, ip, r.nIn, chunk, 0, r.div, r.auxS, 0)
+		b.dispatch(b.pipeline(kernel, 2, reducePushBytes, rowGroup, uint32(r.op), uint32(mode), pairsIn), kernel, w,
+			b.grid(items, rowGroup), gbuf(r.dst).Out(), gbuf(r.src).In())
+		return
+	}
+	// pass 1: partials at tmp[c*o.n + i], i the row-major output index;
+	// arg ops put the indices after all values
+	n := chunks * o.n
+	arg := isArg(r.op)
+	tmpLen := n
+	if arg {
+		tmpLen *= 2
+	}
+	tmp, err := b.Alloc(tmpLen)
+	if err != nil {
+		b.fail(err)
+		return
+	}
+	defer b.Free(tmp)
+	op1, pairs1, auxD := r.op, pairsIn, 0
+	if r.op == backend.Mean {
+		op1 = backend.Sum
+	}
+	if arg {
+		pairs1 |= 2
+		auxD = n
+	}
+	q := *o
+	q.off[0] = 0
+	q.st[0] = denseStrides(q.shape)
+	w := reducePush(&q, ip, r.nIn, chunk, o.n, r.div, r.auxS, auxD)
+	b.dispatch(b.pipeline(kernel, 2, reducePushBytes, rowGroup, uint32(op1), uint32(mode), pairs1), kernel, w,
+		b.grid(items, rowGroup), gbuf(tmp).Out(), gbuf(r.src).In())
+	// then reduce the chunks of every output: stride o.n in tmp
+	next := reduction{op: r.op, o: *o, nIn: chunks, div: r.div, dst: r.dst, src: tmp, auxS: auxD}
+	next.o.off[1] = 0
+	next.o.st[1] = q.st[0]
+	next.ip.rank, next.ip.n = 1, chunks
+	next.ip.shape = [maxRank]int{1, 1, 1, chunks}
+	next.ip.st[0] = [maxRank]int{0, 0, 0, o.n}
+	b.reduce(next, 0)
+}
+
+// planReduce picks the kernel mode for nOut outputs of nIn elements each
+// (strided: outputs adjacent in src, their elements apart), and cuts the
+// blocks into chunks of chunk elements: each work item takes at most
+// reduceMaxIter steps of step elements, and when the outputs alone give
+// fewer than colTarget workgroups (groups per chunk), blocks are cut
+// further, down to reduceMinIter steps.
+func planReduce(nOut, nIn int, strided bool, force int) (mode, step, groups, chunks, chunk int) {
+	mode, step, groups = 1, rowGroup, nOut
+	switch {
+	case nIn < 64:
+		mode, step, groups = 0, 1, (nOut+rowGroup-1)/rowGroup
+	case nOut >= colBlock && strided:
+		mode, step, groups = 2, rowGroup/colBlock, (nOut+colBlock-1)/colBlock
+	}
+	chunks = (nIn + step*reduceMaxIter - 1) / (step * reduceMaxIter)
+	if mode != 0 && groups*chunks < colTarget {
+		want := (colTarget + groups - 1) / groups
+		chunks = max(chunks, min(want, nIn/(step*reduceMinIter)))
+	}
+	if force > 0 {
+		chunks = min(force, nIn)
+	}
+	chunk = max((nIn+chunks-1)/chunks, min(nIn, 2)) // at least 2: every pass shrinks
+	chunks = (nIn + chunk - 1) / chunk
+	return mode, step, groups, chunks, chunk
+}
+
+// denseStrides returns the row-major strides of a padded shape.
+func denseStrides(shape [maxRank]int) [maxRank]int {
+	var st [maxRank]int
+	m := 1
+	for d := maxRank - 1; d >= 0; d-- {
+		st[d] = m
+		m *= shape[d]
+	}
+	return st
+}
+
+// reducePushBytes is the size of reduce.glsl's push constants.
+const reducePushBytes = 116
+
+// reducePush fills reduce.glsl's push constants for outputs p (operand 0
+// dst, 1 src) and the reduced block ip of nIn elements, cut into chunks of
+// chunk elements whose partials lie cst apart in dst.
+func reducePush(p, ip *part, nIn, chunk, cst, div, auxS, auxD int) []uint32 {
 	w := make([]uint32, reducePushBytes/4)
 	for d := 0; d < maxRank; d++ {
 		w[d] = uint32(p.shape[d])
@@ -96,79 +236,13 @@ func reducePush(p, ip *part, nIn int) []uint32 {
 		w[16+d] = uint32(ip.st[0][d])
 	}
 	w[20], w[21], w[22], w[23] = uint32(p.off[1]), uint32(p.off[0]), uint32(p.n), uint32(nIn)
-	w[24], w[25], w[26] = uint32(nIn), 0, uint32(nIn)
+	w[24], w[25], w[26], w[27], w[28] = uint32(chunk), uint32(cst), uint32(div), uint32(auxS), uint32(auxD)
 	return w
 }
 
 // colBlock is the number of adjacent outputs per MODE 2 workgroup
 // (RCOLS in reduce.glsl).
 const colBlock = 32
-
-// reduceCols reduces columns (MODE 2 of reduce.glsl): workgroups of
-// colBlock adjacent outputs × rowGroup/colBlock row groups. When there are
-// few column blocks, the reduced range is split into chunks that write
-// partials to a temporary [chunks, p.n] buffer, which a second MODE 2 pass
-// (over chunks, now adjacent outputs with stride p.n) reduces into dst.
-func (b *Backend) reduceCols(op backend.ReduceOp, dst, src backend.Strided, p, ip *part, nIn int) {
-	blocks := (p.n + colBlock - 1) / colBlock
-	rows := rowGroup / colBlock
-	// aim for colTarget workgroups, each chunk at least 16 elements per row
-	// group
-	chunks := max(1, min((colTarget+blocks-1)/blocks, nIn/(16*rows)))
-	if forceChunks > 0 {
-		chunks = min(forceChunks, nIn)
-	}
-	if chunks == 1 {
-		w := reducePush(p, ip, nIn)
-		b.dispatch(b.pipeline("reduce", 2, reducePushBytes, rowGroup, uint32(op), 2), "reduce", w,
-			b.grid(blocks*rowGroup, rowGroup), out(dst), in(src))
-		return
-	}
-	chunk := (nIn + chunks - 1) / chunks
-	chunks = (nIn + chunk - 1) / chunk
-	tmp, err := b.Alloc(chunks * p.n)
-	if err != nil {
-		b.fail(err)
-		return
-	}
-	defer b.Free(tmp)
-	// pass 1: partials at tmp[c*p.n + r], r the row-major output index
-	op1 := op
-	if op == backend.Mean {
-		op1 = backend.Sum
-	}
-	q := *p
-	q.off[0] = 0
-	m := 1
-	for d := maxRank - 1; d >= 0; d-- {
-		q.st[0][d] = m
-		m *= q.shape[d]
-	}
-	w := reducePush(&q, ip, nIn)
-	w[24], w[25] = uint32(chunk), uint32(p.n)
-	b.dispatch(b.pipeline("reduce", 2, reducePushBytes, rowGroup, uint32(op1), 2), "reduce", w,
-		b.grid(blocks*chunks*rowGroup, rowGroup), gbuf(tmp).Out(), in(src))
-	// pass 2: reduce the chunks of every output
-	var r part
-	r.rank, r.n, r.shape = p.rank, p.n, p.shape
-	r.st[0], r.off[0] = p.st[0], p.off[0]
-	r.st[1] = q.st[0]
-	var red part // the chunks: stride p.n in tmp
-	red.rank, red.n = 1, chunks
-	red.shape = [maxRank]int{1, 1, 1, chunks}
-	red.st[0] = [maxRank]int{0, 0, 0, p.n}
-	w = reducePush(&r, &red, chunks)
-	w[26] = uint32(nIn)
-	b.dispatch(b.pipeline("reduce", 2, reducePushBytes, rowGroup, uint32(op), 2), "reduce", w,
-		b.grid(blocks*rowGroup, rowGroup), out(dst), gbuf(tmp).In())
-}
-
-// colTarget is the number of workgroups column reductions aim for.
-var colTarget = 2048
-
-// forceChunks, when not 0, forces the number of chunks of column
-// reductions (1: no split), for tests and tuning.
-var forceChunks int
 
 // Softmax computes softmax or log-softmax along the last axis; see
 // shaders/softmax.comp.
@@ -207,24 +281,77 @@ func (b *Backend) Softmax(dst, src backend.Strided, log bool) {
 				vec = 1
 			}
 		}
-		kernel := "softmax"
-		if mode == 2 && b.info.SubgroupArithmetic {
-			kernel = "softmax_sg"
-		}
-		pipe := b.pipeline(kernel, 2, 72, rowGroup, mode, lg, cache, vec)
-		w := make([]uint32, 18)
+		w := make([]uint32, softmaxPushBytes/4)
 		for d := 0; d < maxRank; d++ {
 			w[d] = uint32(p.shape[d])
 			w[4+d] = uint32(p.st[1][d])
 			w[8+d] = uint32(p.st[0][d])
 		}
 		w[12], w[13], w[14], w[15], w[16], w[17] = uint32(p.off[1]), uint32(p.off[0]), uint32(L), uint32(sst), uint32(dstr), uint32(p.n)
+		if mode == 1 {
+			if chunks := softmaxChunks(L, p.n); chunks > 1 {
+				b.softmaxLong(dst, src, w, L, p.n, chunks, lg)
+				continue
+			}
+		}
+		kernel := "softmax"
+		if mode == 2 && b.info.SubgroupArithmetic {
+			kernel = "softmax_sg"
+		}
+		pipe := b.pipeline(kernel, 2, softmaxPushBytes, rowGroup, mode, lg, cache, vec)
 		items := p.n
 		if mode != 0 {
 			items *= rowGroup
 		}
 		b.dispatch(pipe, "softmax", w, b.grid(items, rowGroup), gbuf(dst.Buf).Range(0, 0, gpu.Write), in(src))
 	}
+}
+
+// softmaxPushBytes is the size of softmax.glsl's push constants.
+const softmaxPushBytes = 80
+
+// softmaxForceChunks, when not 0, forces rows that are not held in
+// registers through softmax_long with that many chunks, for tests.
+var softmaxForceChunks int
+
+// softmaxChunks returns the number of workgroups per row for rows of L
+// elements that are not held in registers: 1 (one workgroup loops over
+// the row, softmax.comp MODE 1) while that loop stays within reduceMaxIter
+// steps and the rows alone give colTarget workgroups, more otherwise.
+func softmaxChunks(L, rows int) int {
+	if softmaxForceChunks > 0 {
+		return min(softmaxForceChunks, L)
+	}
+	per := rowGroup * reduceMaxIter
+	chunks := (L + per - 1) / per
+	if rows*chunks < colTarget {
+		chunks = max(chunks, min((colTarget+rows-1)/rows, L/(rowGroup*reduceMinIter)))
+	}
+	return max(chunks, 1)
+}
+
+// softmaxLong runs softmax_long.comp over rows of L elements cut into
+// chunks workgroups each: push words w as for softmax.comp.
+func (b *Backend) softmaxLong(dst, src backend.Strided, w []uint32, L, rows, chunks int, lg uint32) {
+	chunk := (L + chunks - 1) / chunks
+	chunks = (L + chunk - 1) / chunk
+	w[18], w[19] = uint32(chunk), uint32(chunks)
+	n := rows * chunks
+	if n > maxElems/2 {
+		b.fail(errTooLarge)
+		return
+	}
+	pairs, err := b.Alloc(2 * n)
+	if err != nil {
+		b.fail(err)
+		return
+	}
+	defer b.Free(pairs)
+	grid := b.grid(n*rowGroup, rowGroup)
+	b.dispatch(b.pipeline("softmax_long", 2, softmaxPushBytes, rowGroup, lg), "softmax_long", w, grid,
+		gbuf(pairs).Out(), in(src))
+	b.dispatch(b.pipeline("softmax_long_w", 3, softmaxPushBytes, rowGroup, lg), "softmax_long_w", w, grid,
+		gbuf(dst.Buf).Range(0, 0, gpu.Write), in(src), gbuf(pairs).In())
 }
 
 // softmaxCache returns CACHE for softmax.comp's MODE 2 (row elements per
