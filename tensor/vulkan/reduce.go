@@ -9,13 +9,13 @@ import (
 
 const rowGroup = 256 // workgroup size of reduce and softmax (power of two)
 
-// Reduce reduces the trailing axes of src into dst. Long rows get a
+// reduce reduces the trailing axes of src into dst. Long rows get a
 // workgroup each (subgroup arithmetic where the device has it, for the
 // non-arg ops); short rows, and rows whose elements are far apart while
 // neighbouring rows are adjacent (a reduction over a leading axis seen
 // through a transposed view), get one invocation each so that loads
 // coalesce across rows.
-func (b *Backend) Reduce(op backend.ReduceOp, dst, src backend.Strided) {
+func (b *Backend) reduce(op backend.ReduceOp, dst, src backend.Strided) {
 	if b.err != nil || dst.Size() == 0 {
 		return
 	}
@@ -30,21 +30,21 @@ func (b *Backend) Reduce(op backend.ReduceOp, dst, src backend.Strided) {
 		if op != backend.Sum {
 			v = float32(math.NaN())
 		}
-		b.Fill(dst, v)
+		b.fill(dst, v)
 		return
 	}
 	inner := plan(inShape, []backend.Strided{{Strides: src.Strides[nd:]}}, false, -1)
 	if len(inner) != 1 {
 		// more than 4 non-mergeable reduced axes: make them dense first
-		tmp, err := b.Alloc(src.Size())
+		tmp, err := b.alloc(src.Size())
 		if err != nil {
 			b.fail(err)
 			return
 		}
 		c := backend.Strided{Buf: tmp, Shape: src.Shape, Strides: rowMajor(src.Shape)}
-		b.Copy(c, src)
-		b.Reduce(op, dst, c)
-		b.Free(tmp)
+		b.copy(c, src)
+		b.reduce(op, dst, c)
+		b.free(tmp)
 		return
 	}
 	ip := inner[0]
@@ -126,12 +126,12 @@ func (b *Backend) reduceCols(op backend.ReduceOp, dst, src backend.Strided, p, i
 	}
 	chunk := (nIn + chunks - 1) / chunks
 	chunks = (nIn + chunk - 1) / chunk
-	tmp, err := b.Alloc(chunks * p.n)
+	tmp, err := b.alloc(chunks * p.n)
 	if err != nil {
 		b.fail(err)
 		return
 	}
-	defer b.Free(tmp)
+	defer b.free(tmp)
 	// pass 1: partials at tmp[c*p.n + r], r the row-major output index
 	op1 := op
 	if op == backend.Mean {
@@ -170,9 +170,9 @@ var colTarget = 2048
 // reductions (1: no split), for tests and tuning.
 var forceChunks int
 
-// Softmax computes softmax or log-softmax along the last axis; see
+// softmax computes softmax or log-softmax along the last axis; see
 // shaders/softmax.comp.
-func (b *Backend) Softmax(dst, src backend.Strided, log bool) {
+func (b *Backend) softmax(dst, src backend.Strided, log bool) {
 	if b.err != nil || dst.Size() == 0 {
 		return
 	}
