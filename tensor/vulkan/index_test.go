@@ -77,7 +77,7 @@ func TestIndexRule(t *testing.T) {
 	ref := cpu.New()
 	nv := len(vk.Device().ValidationMessages())
 	src := []float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15} // [3 5]
-	good := []float32{0, -1, 4, -5, 2, 3}                            // [3 2], negatives count from the end
+	good := []float32{0, -1, 4, -5, 2, 3}                               // [3 2], negatives count from the end
 	type op struct {
 		name      string
 		axis, n   int    // the indexed axis and its size
@@ -99,7 +99,9 @@ func TestIndexRule(t *testing.T) {
 				b.ScatterAdd(dst, s, idx, 1)
 			}},
 		{name: "CrossEntropy", axis: 1, n: 5, dstShape: []int{3}, idxShape: []int{3}, idxValues: []float32{4, -2, 0}, bad: 1,
-			run: func(b backend.Backend, dst, idx, data backend.Strided) { b.(backend.Fused).CrossEntropy(dst, data, idx) }},
+			run: func(b backend.Backend, dst, idx, data backend.Strided) {
+				b.(backend.Fused).CrossEntropy(dst, data, idx)
+			}},
 		{name: "CrossEntropyGrad", axis: 1, n: 5, dstShape: []int{3, 5}, idxShape: []int{3}, idxValues: []float32{4, -2, 0}, bad: 1,
 			run: func(b backend.Backend, dst, idx, data backend.Strided) {
 				g := backend.Strided{Buf: data.Buf, Offset: data.Offset, Shape: []int{3}, Strides: []int{0}}
