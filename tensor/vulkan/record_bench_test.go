@@ -43,3 +43,25 @@ func BenchmarkRecordOp(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+// BenchmarkEnterExit measures what the concurrency and error bookkeeping
+// add to every op: taking the backend's mutex, the lineage of three
+// operands (no errors, no pending checks) and releasing it.
+func BenchmarkEnterExit(b *testing.B) {
+	vk := benchBackend(b)
+	bufs := make([]backend.Strided, 3)
+	for i := range bufs {
+		buf, err := vk.Alloc(64)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer vk.Free(buf)
+		bufs[i] = backend.Strided{Buf: buf, Shape: []int{64}, Strides: []int{1}}
+	}
+	for b.Loop() {
+		func() {
+			defer vk.exit()
+			vk.enter("Binary", 1, bufs[0], bufs[1], bufs[2])
+		}()
+	}
+}
