@@ -80,8 +80,7 @@ func TestIndexRule(t *testing.T) {
 	good := []float32{0, -1, 4, -5, 2, 3}                               // [3 2], negatives count from the end
 	type op struct {
 		name      string
-		axis, n   int    // the indexed axis and its size
-		row       []bool // which destination elements depend on index 2 (row 1, first column)
+		axis, n   int // the indexed axis and its size
 		dstShape  []int
 		run       func(b backend.Backend, dst, idx backend.Strided, data backend.Strided)
 		idxShape  []int
