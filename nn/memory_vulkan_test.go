@@ -39,13 +39,10 @@ func TestStepLoopMemoryVulkan(t *testing.T) {
 	on := tensor.On(vk)
 	rng := tensor.NewRNG(5)
 	const batch, hidden = 16, 16
-	old := tensor.Default()
-	tensor.SetDefault(vk) // the layers create their parameters on the default backend
 	model := NewSequential(Flatten{},
-		NewLinear(rng, 784, hidden), ReLU{},
-		NewLinear(rng, hidden, hidden), ReLU{},
-		NewLinear(rng, hidden, 10))
-	tensor.SetDefault(old.Backend())
+		NewLinear(on, rng, 784, hidden), ReLU{},
+		NewLinear(on, rng, hidden, hidden), ReLU{},
+		NewLinear(on, rng, hidden, 10))
 	opt := NewSGD(model.Parameters(), 0.01)
 	opt.Momentum = 0.9
 	x := tensor.Keep(on.Uniform(rng, 0, 1, batch, 1, 28, 28))
@@ -59,8 +56,8 @@ func TestStepLoopMemoryVulkan(t *testing.T) {
 		t.Helper()
 		var maxReserved int64
 		for i := range 500 {
-			tensor.Step(func() {
-				loss := CrossEntropyLoss(model.Forward(x), y)
+			on.Step(func(s *tensor.Scope) {
+				loss := CrossEntropyLoss(model.Forward(s.Use(x)), s.Use(y))
 				if err := loss.Backward(); err != nil {
 					t.Fatalf("%s, step %d: %v", name, i, err)
 				}

@@ -3,13 +3,15 @@
 // xent.comp: cross-entropy of each row of logits [rows, C] against a class
 // index per row, and (GRAD = 1) its gradient.
 // Bindings: 0 = dst, 1 = logits, 2 = targets, 3 = per-row incoming gradient
-// (GRAD only; the forward binds any buffer there). Spec constants: 0 =
+// (GRAD only; the forward binds any buffer there), 4 = the check slot of
+// index.glsl. Spec constants: 0 =
 // workgroup size (power of two), 1 = MODE (0 one invocation per row, 1 one
 // workgroup per row), 2 = GRAD.
 //   GRAD = 0: dst[r] = log sum_j exp(x_j - m) - (x_t - m), m = max_j x_j
 //   GRAD = 1: dst[r, j] = (softmax(x)_j - [j == t]) * g[r] * scale
-// Targets are float32 class indices, clamped to [0, C-1] so that no index
-// leaves the row whatever they hold. The row statistics (m, sum of exp)
+// Targets are float32 class indices under index.glsl's rule (negative ones
+// count from the end); a bad one is flagged and its row's loss or gradient
+// becomes NaN, without reading outside the row. The row statistics (m, sum of exp)
 // come from one read pass as in softmax.comp.
 #include "vkmath.glsl"
 #include "online.glsl"
@@ -22,6 +24,8 @@ layout(binding = 0) writeonly buffer D { float d[]; };
 layout(binding = 1) readonly buffer L { float l[]; };
 layout(binding = 2) readonly buffer T { float tg[]; };
 layout(binding = 3) readonly buffer G { float g[]; };
+#define CHECK_BINDING 4
+#include "index.glsl"
 
 layout(push_constant) uniform PC {
     uint rows;
@@ -39,18 +43,23 @@ layout(push_constant) uniform PC {
     float scale;
 } pc;
 
+// target returns row r's class, or C when the target is bad.
 uint target(uint r) {
-    float t = tg[pc.offT + r * pc.sT];
-    // NaN and negatives fail t >= 0 and give class 0
-    return t >= 0.0 ? uint(min(t, float(pc.C - 1u))) : 0u;
+    uint t;
+    return resolveIndex(tg[pc.offT + r * pc.sT], pc.C, t) ? t : pc.C;
 }
 
 // finish writes the loss of row r, or its gradient at columns k0, k0+step, ...
 void finish(uint r, uint k0, uint step, float m, float z) {
     uint lo = pc.offL + r * pc.sLr;
     uint t = target(r);
+    bool bad = t == pc.C;
     if (GRAD == 0u) {
         if (k0 != 0u) return;
+        if (bad) {
+            d[pc.offD + r * pc.sDr] = INDEX_NAN;
+            return;
+        }
         precise float x = l[lo + t * pc.sLc] - m;
         d[pc.offD + r * pc.sDr] = vlog(z) - x;
         return;
@@ -61,7 +70,7 @@ void finish(uint r, uint k0, uint step, float m, float z) {
     for (uint k = k0; k < pc.C; k += step) {
         precise float p = vexp(l[lo + k * pc.sLc] - m) * iz;
         if (k == t) p -= 1.0;
-        d[dof + k * pc.sDc] = p * gs;
+        d[dof + k * pc.sDc] = bad ? INDEX_NAN : p * gs;
     }
 }
 

@@ -70,8 +70,19 @@
 // # Conventions
 //
 // Axes may be given negative, counting from the end: -1 is the last axis.
-// Indices (ArgMax results, Gather and OneHot inputs) are float32 holding
-// integers, exact below 2^24.
+//
+// Indices (ArgMax results; the inputs of Gather, IndexSelect, OneHot and
+// the CrossEntropy targets) are float32 holding integers, exact below
+// 2^24, under one rule on every backend: on an axis of n elements an index
+// i with −n ≤ i < n names position i, or n+i when i is negative (NumPy's
+// rule, so -1 is the last). Any other value (out of range, not an integer,
+// NaN, ±Inf) is an error that names the op, the index and the axis size:
+// on the CPU, where the indices are at hand, the op panics with a
+// *ShapeError; on a GPU the device checks them, never reading or writing
+// outside the operand, and the result (with everything computed from it,
+// gradients included) carries a *backend.IndexError once the work has run:
+// from the Data or Item (or the backend's Sync) that waited for it on (see
+// Tensor.Err).
 //
 // A shape mistake is a programming error, like indexing past the end of a
 // slice: the op panics with a *ShapeError whose message names the op, the

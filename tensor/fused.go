@@ -128,13 +128,13 @@ func addProductToGrad(name string, w, a, b *Tensor) bool {
 
 // CrossEntropy returns the mean over the rows of −log softmax(logits) at
 // each row's target class, PyTorch's cross_entropy: logits is [N, C],
-// targets is [N] holding class indices as float32 integers in [0, C). It
-// is computed stably (the row maximum is subtracted first); on backends
-// with fused kernels the loss of each row takes one pass, and its
-// gradient, (softmax(logits) − onehot(targets))·g/N, another. It panics
-// with a *ShapeError when the shapes do not fit or, on the CPU, when a
-// target is out of range; on other backends out-of-range targets are
-// clamped.
+// targets is [N] holding class indices under the index rule of the package
+// doc (axis 1 of logits; a negative target counts from the end). It is
+// computed stably (the row maximum is subtracted first); on backends with
+// fused kernels the loss of each row takes one pass, and its gradient,
+// (softmax(logits) − onehot(targets))·g/N, another. It panics with a
+// *ShapeError when the shapes do not fit or, on the CPU, when a target is
+// bad; on a GPU a bad target is the result's error (and its gradient's).
 func CrossEntropy(logits, targets *Tensor) *Tensor {
 	const name = "CrossEntropy"
 	if len(logits.shape) != 2 || len(targets.shape) != 1 || targets.shape[0] != logits.shape[0] {
@@ -145,7 +145,7 @@ func CrossEntropy(logits, targets *Tensor) *Tensor {
 		shapePanic(name, "have no classes", logits.shape, targets.shape)
 	}
 	be := sameBackend(name, logits, targets)
-	checkIndices(name, targets, c, logits.shape, targets.shape)
+	checkIndices(name, targets, 1, c, logits.shape, targets.shape)
 	f, ok := be.(backend.Fused)
 	if !ok {
 		return logits.LogSoftmax(1).Gather(1, targets.Reshape(-1, 1)).Mean().Neg()

@@ -177,9 +177,17 @@ func TestCrossEntropy(t *testing.T) {
 		t.Errorf("loss of no rows %v, want NaN", v)
 	}
 	logits := CPU().Zeros(2, 3)
-	expectShapeError(t, "out of range", func() { CrossEntropy(logits, CPU().FromSlice([]float32{0, 3}, 2)) }, "CrossEntropy", "not an integer in [0, 3)")
-	expectShapeError(t, "negative", func() { CrossEntropy(logits, CPU().FromSlice([]float32{-1, 0}, 2)) }, "CrossEntropy")
-	expectShapeError(t, "fraction", func() { CrossEntropy(logits, CPU().FromSlice([]float32{0.5, 0}, 2)) }, "CrossEntropy")
+	expectShapeError(t, "out of range", func() { CrossEntropy(logits, CPU().FromSlice([]float32{0, 3}, 2)) }, "CrossEntropy: index 3 is out of range for axis 1 of size 3 (element 1)")
+	expectShapeError(t, "negative", func() { CrossEntropy(logits, CPU().FromSlice([]float32{-4, 0}, 2)) }, "CrossEntropy: index -4 is out of range")
+	expectShapeError(t, "fraction", func() { CrossEntropy(logits, CPU().FromSlice([]float32{0.5, 0}, 2)) }, "CrossEntropy: index 0.5 is not an integer")
+	expectShapeError(t, "NaN", func() { CrossEntropy(logits, CPU().FromSlice([]float32{0, float32(math.NaN())}, 2)) }, "CrossEntropy: index NaN is not an integer")
+	// a negative target counts from the end: -1 is the last class
+	lg := CPU().FromSlice([]float32{1, 2, 3, 4, 5, 7}, 2, 3)
+	neg, _ := CrossEntropy(lg, CPU().FromSlice([]float32{-1, -3}, 2)).Item()
+	pos, _ := CrossEntropy(lg, CPU().FromSlice([]float32{2, 0}, 2)).Item()
+	if neg != pos {
+		t.Errorf("targets [-1 -3] give loss %v, [2 0] %v", neg, pos)
+	}
 	expectShapeError(t, "shapes", func() { CrossEntropy(logits, CPU().Zeros(3)) }, "CrossEntropy", "[2 3] and [3]")
 	expectShapeError(t, "rank", func() { CrossEntropy(CPU().Zeros(6), CPU().Zeros(6)) }, "CrossEntropy")
 	expectShapeError(t, "no classes", func() { CrossEntropy(CPU().Zeros(2, 0), CPU().Zeros(2)) }, "no classes")

@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"slices"
+
+	"github.com/vktensor/vktensor/tensor/backend"
 )
 
 // Concat joins tensors along axis. They must have the same rank and the
@@ -63,11 +65,16 @@ func Stack(axis int, ts ...*Tensor) *Tensor {
 	return Concat(normAxis("Stack", axis, len(ts[0].shape)+1, ts[0].shape), us...)
 }
 
-// checkIndices panics unless idx holds integers in [0, n). Indices are
-// checked where they live on the host side already (the CPU backend): on a
-// GPU the check would cost a round trip, so there out-of-range indices read
-// an unspecified element instead (never outside the tensor).
-func checkIndices(op string, idx *Tensor, n int, shapes ...[]int) {
+// checkIndices panics with a *ShapeError unless every element of idx is an
+// index for axis (of n elements) under the index rule of the package doc:
+// an integer in [−n, n). An axis of size 0 has no valid index on any
+// backend. Otherwise the values are read only where they are on the host
+// already (the CPU backend): a GPU backend checks them on the device, and
+// the op's result carries a *backend.IndexError instead.
+func checkIndices(op string, idx *Tensor, axis, n int, shapes ...[]int) {
+	if n == 0 && idx.Size() > 0 {
+		shapePanic(op, fmt.Sprintf("index into axis %d of size 0", axis), shapes...)
+	}
 	if idx.err != nil || idx.Backend().Name() != "cpu" {
 		return
 	}
@@ -76,18 +83,23 @@ func checkIndices(op string, idx *Tensor, n int, shapes ...[]int) {
 		return
 	}
 	for i, v := range vals {
-		if v != float32(int(v)) || v < 0 || int(v) >= n {
-			shapePanic(op, fmt.Sprintf("index %v (element %d) is not an integer in [0, %d)", v, i, n), shapes...)
+		if p := backend.IndexProblem(v, n); p != "" {
+			shapePanic(op, fmt.Sprintf("index %s for axis %d of size %d (element %d)", p, axis, n, i))
 		}
 	}
 }
 
 // Gather returns out with out[..., i, ...] = t[..., idx[..., i, ...], ...]
 // along axis, as PyTorch's gather: idx has t's rank and, on every other
-// axis, at most t's size; the result has idx's shape. Indices are float32
-// integers.
+// axis, at most t's size; the result has idx's shape. Indices follow the
+// index rule of the package doc (negative ones count from the end).
 func (t *Tensor) Gather(axis int, idx *Tensor) *Tensor {
-	const name = "Gather"
+	return t.gather("Gather", axis, idx, true)
+}
+
+// gather is Gather reporting as op; check is false when the caller has
+// checked the indices already.
+func (t *Tensor) gather(name string, axis int, idx *Tensor, check bool) *Tensor {
 	ax := t.axis(name, axis)
 	if len(idx.shape) != len(t.shape) {
 		shapePanic(name, "differ in rank", t.shape, idx.shape)
@@ -102,7 +114,9 @@ func (t *Tensor) Gather(axis int, idx *Tensor) *Tensor {
 		}
 		src = src.Narrow(d, 0, idx.shape[d])
 	}
-	checkIndices(name, idx, t.shape[ax], t.shape, idx.shape)
+	if check {
+		checkIndices(name, idx, ax, t.shape[ax], t.shape, idx.shape)
+	}
 	b := sameBackend(name, t, idx)
 	out := alloc(b, idx.shape, t, idx)
 	if out.ok() && out.Size() > 0 {
@@ -113,7 +127,8 @@ func (t *Tensor) Gather(axis int, idx *Tensor) *Tensor {
 
 // IndexSelect returns the entries of t at the positions idx (a 1-D tensor
 // of float32 integers) along axis, as NumPy's take: the result has t's shape
-// with that axis replaced by len(idx).
+// with that axis replaced by len(idx). Indices follow the index rule of the
+// package doc (negative ones count from the end).
 func (t *Tensor) IndexSelect(axis int, idx *Tensor) *Tensor {
 	const name = "IndexSelect"
 	ax := t.axis(name, axis)
@@ -128,17 +143,38 @@ func (t *Tensor) IndexSelect(axis int, idx *Tensor) *Tensor {
 		along[i] = 1
 	}
 	along[ax] = idx.shape[0]
-	checkIndices(name, idx, t.shape[ax], t.shape, idx.shape) // report as IndexSelect, not Gather
-	return t.Gather(ax, idx.Reshape(along...).broadcastView(name, shape))
+	checkIndices(name, idx, ax, t.shape[ax], t.shape, idx.shape) // once, on the 1-D index
+	return t.gather(name, ax, idx.Reshape(along...).broadcastView(name, shape), false)
 }
 
 // OneHot returns a tensor with a new last axis of size n that is 1 at the
-// position each element of t (a float32 integer class index) names and 0
-// elsewhere. Indices outside [0, n) give rows of zeros.
+// position each element of t (a float32 class index) names and 0
+// elsewhere. Indices follow the index rule of the package doc: a negative
+// one counts from the end, and one outside [−n, n) or not an integer is an
+// error (a *ShapeError panic on the CPU, the result's error on a GPU, where
+// the device checks it and reports it as ScatterAdd's).
 func (t *Tensor) OneHot(n int) *Tensor {
+	const name = "OneHot"
 	if n < 0 {
-		shapePanic("OneHot", fmt.Sprintf("class count %d is negative", n), t.shape)
+		shapePanic(name, fmt.Sprintf("class count %d is negative", n), t.shape)
 	}
-	classes := t.st.dev.arange(t.sc.open(), 0, float64(n), 1)
-	return t.Unsqueeze(-1).Eq(classes)
+	shape := append(slices.Clone(t.shape), n)
+	ax := len(shape) - 1
+	checkIndices(name, t, ax, n, t.shape)
+	b := t.Backend()
+	out := alloc(b, shape, t)
+	if !out.ok() || out.Size() == 0 {
+		return out
+	}
+	b.Fill(out.strided(name), 0)
+	one := alloc(b, nil, t)
+	if !one.ok() {
+		out.err = one.err
+		return out
+	}
+	b.Fill(one.strided(name), 1)
+	// scatter a broadcast 1 to each index's position along the new axis
+	idx := t.Unsqueeze(-1)
+	b.ScatterAdd(out.strided(name), one.broadcastView(name, idx.shape).strided(name), idx.strided(name), ax)
+	return out
 }

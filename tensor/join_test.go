@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -52,7 +53,7 @@ func TestStack(t *testing.T) {
 func randIndex(r *rand.Rand, shape []int, n int) *nd {
 	x := ndZeros(shape...)
 	for i := range x.data {
-		x.data[i] = float64(r.IntN(n))
+		x.data[i] = float64(r.IntN(2*n) - n) // negatives count from the end
 	}
 	return x
 }
@@ -106,11 +107,10 @@ func TestOneHot(t *testing.T) {
 	r := newRand(34)
 	for it := range iters(40) {
 		shape := randShape(r, 0, 3)
-		n := r.IntN(6)
+		n := 1 + r.IntN(5)
 		a := ndZeros(shape...)
 		for i := range a.data {
-			// In range, out of range, non-integer or NaN.
-			a.data[i] = float64([]float32{-1, 0, 1, 2, 3, 4, 5, 0.5, nan32}[r.IntN(9)])
+			a.data[i] = float64(r.IntN(2*n) - n) // negatives count from the end
 		}
 		x, a := makeTensor(r, a, layout(r.IntN(int(numLayouts))))
 		checkULP(t, caseName("OneHot #%d %v n=%d", it, shape, n), x.OneHot(n), refOneHot(a, n), 0)
@@ -127,14 +127,23 @@ func TestJoinErrors(t *testing.T) {
 	expectShapeError(t, "Stack axis", func() { Stack(3, Zeros(2, 3)) }, "axis 3")
 	x := Zeros(3, 4)
 	expectShapeError(t, "Gather out of range", func() { x.Gather(1, FromSlice([]float32{0, 4, 1}, 3, 1)) },
-		"Gather", "[3 4] and [3 1]", "index 4", "[0, 4)")
-	expectShapeError(t, "Gather negative", func() { x.Gather(0, FromSlice([]float32{-1}, 1, 1)) }, "Gather", "index -1")
-	expectShapeError(t, "Gather fraction", func() { x.Gather(0, FromSlice([]float32{0.5}, 1, 1)) }, "Gather", "index 0.5")
-	expectShapeError(t, "Gather NaN", func() { x.Gather(0, FromSlice([]float32{nan32}, 1, 1)) }, "Gather")
+		"Gather: index 4 is out of range for axis 1 of size 4 (element 1)")
+	expectShapeError(t, "Gather negative", func() { x.Gather(0, FromSlice([]float32{-4}, 1, 1)) }, "Gather: index -4 is out of range for axis 0 of size 3")
+	expectShapeError(t, "Gather fraction", func() { x.Gather(0, FromSlice([]float32{0.5}, 1, 1)) }, "Gather: index 0.5 is not an integer")
+	expectShapeError(t, "Gather NaN", func() { x.Gather(0, FromSlice([]float32{nan32}, 1, 1)) }, "Gather: index NaN is not an integer")
+	expectShapeError(t, "Gather Inf", func() { x.Gather(0, FromSlice([]float32{float32(math.Inf(-1))}, 1, 1)) }, "Gather: index -Inf is not an integer")
+	expectShapeError(t, "Gather empty axis", func() { Zeros(3, 0).Gather(1, Zeros(3, 1)) }, "Gather", "axis 1 of size 0")
+	expectShapeError(t, "OneHot out of range", func() { FromSlice([]float32{0, 3}, 2).OneHot(3) }, "OneHot: index 3 is out of range for axis 1 of size 3 (element 1)")
+	expectShapeError(t, "OneHot negative", func() { FromSlice([]float32{-4}, 1).OneHot(3) }, "OneHot: index -4 is out of range")
+	expectShapeError(t, "OneHot fraction", func() { FromSlice([]float32{1.5}, 1).OneHot(3) }, "OneHot: index 1.5 is not an integer")
+	expectShapeError(t, "OneHot NaN", func() { FromSlice([]float32{nan32}, 1).OneHot(3) }, "OneHot: index NaN is not an integer")
+	expectShapeError(t, "OneHot no classes", func() { FromSlice([]float32{0}, 1).OneHot(0) }, "OneHot", "size 0")
 	expectShapeError(t, "Gather rank", func() { x.Gather(0, Zeros(3)) }, "Gather", "rank")
 	expectShapeError(t, "Gather larger", func() { x.Gather(0, Zeros(1, 5)) }, "Gather", "axis 1")
 	expectShapeError(t, "Gather axis", func() { x.Gather(2, Zeros(3, 4)) }, "Gather", "axis 2")
-	expectShapeError(t, "IndexSelect range", func() { x.IndexSelect(0, FromSlice([]float32{3}, 1)) }, "IndexSelect", "index 3", "[0, 3)")
+	expectShapeError(t, "IndexSelect range", func() { x.IndexSelect(0, FromSlice([]float32{3}, 1)) }, "IndexSelect: index 3 is out of range for axis 0 of size 3")
+	expectShapeError(t, "IndexSelect negative", func() { x.IndexSelect(1, FromSlice([]float32{-1, -5}, 2)) }, "IndexSelect: index -5 is out of range for axis 1 of size 4 (element 1)")
+	expectShapeError(t, "IndexSelect Inf", func() { x.IndexSelect(1, FromSlice([]float32{float32(math.Inf(1))}, 1)) }, "IndexSelect: index +Inf is not an integer")
 	expectShapeError(t, "IndexSelect 2-D", func() { x.IndexSelect(0, Zeros(1, 1)) }, "IndexSelect", "not 1-D")
 	expectShapeError(t, "OneHot negative", func() { x.OneHot(-1) }, "OneHot", "-1")
 }

@@ -564,7 +564,7 @@ func refGather(a *nd, axis int, idx *nd) *nd {
 	k := 0
 	forEachIndex(idx.shape, func(i []int) {
 		copy(src, i)
-		src[axis] = int(idx.data[k])
+		src[axis] = refPos(idx.data[k], a.shape[axis])
 		out.data[k] = a.at(src)
 		k++
 	})
@@ -575,18 +575,27 @@ func refGather(a *nd, axis int, idx *nd) *nd {
 func refIndexSelect(a *nd, axis int, idx *nd) *nd {
 	picks := make([]int, len(idx.data))
 	for i, v := range idx.data {
-		picks[i] = int(v)
+		picks[i] = refPos(v, a.shape[refAxis(axis, len(a.shape))])
 	}
 	return refTake(a, refAxis(axis, len(a.shape)), picks)
 }
 
-// refOneHot adds a last axis of size n, 1 at the class each element names;
-// non-integers and out-of-range values give all zeros.
+// refPos is the position index v (an integer in [-n, n)) names on an
+// axis of n: negatives count from the end.
+func refPos(v float64, n int) int {
+	if v < 0 {
+		v += float64(n)
+	}
+	return int(v)
+}
+
+// refOneHot adds a last axis of size n, 1 at the class each element (an
+// integer in [-n, n)) names.
 func refOneHot(a *nd, n int) *nd {
 	out := ndZeros(append(slices.Clone(a.shape), n)...)
 	for i, v := range a.data {
 		for c := 0; c < n; c++ {
-			if v == float64(c) {
+			if refPos(v, n) == c {
 				out.data[i*n+c] = 1
 			}
 		}

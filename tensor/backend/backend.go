@@ -16,25 +16,92 @@
 //     identical to a source (same buffer, offset, shape and strides).
 //   - Destinations are written, never read, except by MatMul with accumulate
 //     and by ScatterAdd, which add into them.
-//   - Index operands (Gather, ScatterAdd) hold float32 integers. The tensor
-//     package checks them where that is free (on the CPU); a backend must
-//     never access memory outside an operand whatever the indices hold (a GPU
-//     backend clamps them).
+//   - Index operands (Gather, ScatterAdd, the targets of the Fused
+//     cross-entropy) hold float32 values under one rule: for an axis of size
+//     n, an integer i with −n ≤ i < n names position i, or n+i when i is
+//     negative (NumPy's rule); any other value (out of range, not an
+//     integer, NaN, ±Inf) is an error of the op, an *IndexError that names
+//     the op, the index, the axis and its size. A backend resolves negative
+//     indices itself and never reads or writes outside an operand whatever
+//     the indices hold: it skips the access of a bad index (the affected
+//     destination elements are unspecified) and the op's destination
+//     carries the *IndexError (see Errors). The tensor package checks
+//     indices before the op where they are on the host already (the CPU
+//     backend) and panics there, so a CPU backend never sees a bad one.
 //
 // Errors. Ops do not return errors. A failure that belongs to one op (an
-// operand too large for the kernel, out of memory for a scratch buffer, an
-// index the device found out of range) is carried by that op's destination
-// buffer: its Err reports it once the backend knows it, and every buffer
-// later computed from it reports it too, while the backend stays usable.
-// Only a failure of the device itself (device lost) is sticky: Read and
-// Sync return it from then on. Alloc reports its failure directly, so that
-// callers can fall back.
+// operand too large for the kernel, out of memory for a scratch buffer, a
+// kernel that does not build, an invalid dispatch, an index the device
+// found bad) is carried by that op's destination buffer: its Err reports it
+// once the backend knows it (a failure found while recording at once, one
+// found by the device after the Read or Sync that waited for the work), and
+// every buffer later computed from it reports it too (an op reading a
+// buffer that carries an error, or may still turn out to, passes it on to
+// its destination), while the backend stays usable for unrelated work.
+// Read of a buffer that carries an error returns it. Only a failure of the
+// device itself (device lost) is sticky: Read and Sync return it from then
+// on. Alloc and Write report their failures directly, so that callers can
+// fall back.
+//
+// Concurrency. A backend is safe for concurrent use by several goroutines:
+// ops, Alloc, Free (which a garbage-collector cleanup may call at any time),
+// Read, Sync and Buffer.Err may be called at once from any goroutine, and
+// each call is atomic with respect to the others. Ops recorded by one
+// goroutine run in the order it recorded them; ops of different goroutines
+// are ordered only as their calls were, so a goroutine must not use a
+// buffer another goroutine is still writing without synchronizing with it
+// first (as with any Go value). A Sync waits for the work of every
+// goroutine.
 //
 // Ops may run asynchronously: a backend is free to queue work and run it when
 // a result is read. Read and Sync order all queued work before them.
 package backend
 
-import "strconv"
+import (
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// IndexError is the failure of an op given an index that is not an
+// integer in [−Size, Size) for its axis (see the index rule above). On a
+// GPU the result tensor of the op carries it once the device has checked.
+type IndexError struct {
+	Op    string  // the backend op, e.g. "Gather"
+	Index float32 // the bad index (one of them when there are several)
+	Axis  int     // the indexed axis of the operand
+	Size  int     // the size of that axis
+}
+
+// Error says what is wrong with the index, e.g. "Gather: index 7 is out of
+// range for axis 1 of size 5".
+func (e *IndexError) Error() string {
+	return fmt.Sprintf("%s: index %s for axis %d of size %d", e.Op, IndexProblem(e.Index, e.Size), e.Axis, e.Size)
+}
+
+// IndexProblem describes what is wrong with index v for an axis of size n
+// ("7 is out of range", "1.5 is not an integer"), or returns "" when v is
+// a valid index. The tensor package's panics use the same words.
+func IndexProblem(v float32, n int) string {
+	f := float64(v)
+	switch {
+	case math.IsNaN(f) || math.IsInf(f, 0) || f != math.Trunc(f):
+		return fmt.Sprint(v, " is not an integer")
+	case f < -float64(n) || f >= float64(n):
+		return fmt.Sprint(v, " is out of range")
+	}
+	return ""
+}
+
+// NormIndex returns the position that index v (valid by IndexProblem)
+// names on an axis of size n: v, or n+v when v is negative.
+func NormIndex(v float32, n int) int {
+	i := int(v)
+	if i < 0 {
+		i += n
+	}
+	return i
+}
 
 // Buffer is storage for a number of float32 elements owned by one backend.
 type Buffer interface {
@@ -183,8 +250,9 @@ type Backend interface {
 	// Read waits for queued work, then copies the elements of src into dst
 	// in row-major order of src.Shape. len(dst) == src.Size().
 	Read(dst []float32, src Strided) error
-	// Sync waits for all queued work and reports the first runtime failure
-	// since the backend was created.
+	// Sync waits for all queued work and reports a failure of the device
+	// itself (sticky: every later Read and Sync returns it too). The
+	// failures of single ops are on their destinations' Err.
 	Sync() error
 
 	// Fill sets every element of dst to v.
@@ -220,7 +288,7 @@ type Backend interface {
 	MatMul(dst, a, b Strided, accumulate bool)
 	// Gather sets dst[..., i, ...] = src[..., int(idx[..., i, ...]), ...]
 	// along axis: idx has dst's shape, and src has dst's shape except on
-	// axis. Indices are in range (the tensor package checks).
+	// axis. Indices follow the index rule above.
 	Gather(dst, src, idx Strided, axis int)
 	// Im2Col copies the k×k patches of the images src [N, C, H, W] into
 	// dst [N, C, k·k, Ho, Wo]: dst[n, c, i·k+j, y, x] =
@@ -233,7 +301,8 @@ type Backend interface {
 	Col2Im(dst, src Strided, k, stride, pad int)
 	// ScatterAdd adds src[..., i, ...] into dst[..., int(idx[..., i, ...]), ...]
 	// along axis (the adjoint of Gather): idx has src's shape, and dst has
-	// src's shape except on axis. Repeated indices accumulate.
+	// src's shape except on axis. Repeated indices accumulate; indices
+	// follow the index rule above (a bad one's element is not added).
 	ScatterAdd(dst, src, idx Strided, axis int)
 }
 
@@ -251,14 +320,14 @@ type Fused interface {
 	// nil for no bias.
 	MatMulBias(dst, a, b, bias Strided, relu bool)
 	// CrossEntropy sets loss[i] = −log softmax(logits[i, :])[t] for each
-	// row i of logits [N, C], where t = int(targets[i]) clamped to
-	// [0, C−1] (the tensor package checks the range where that is free).
-	// loss and targets have shape [N]; C ≥ 1.
+	// row i of logits [N, C], where t is the class targets[i] names under
+	// the index rule above (axis 1, size C; a bad target's loss is
+	// unspecified). loss and targets have shape [N]; C ≥ 1.
 	CrossEntropy(loss, logits, targets Strided)
 	// CrossEntropyGrad sets dst[i, j] = (softmax(logits[i, :])[j] −
 	// [j == t]) · grad[i] · scale, the gradient of CrossEntropy given the
 	// gradient grad [N] of its result (often a broadcast scalar, stride 0);
-	// dst has logits' shape and t is clamped as in CrossEntropy.
+	// dst has logits' shape and t is as in CrossEntropy.
 	CrossEntropyGrad(dst, logits, targets, grad Strided, scale float32)
 	// SGDStep updates param and its momentum buffer in place from grad
 	// (see SGDParams). All three are contiguous and of the same size; buf

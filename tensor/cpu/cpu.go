@@ -201,12 +201,12 @@ func (*Backend) Where(dst, cond, a, b backend.Strided) {
 func (*Backend) Gather(dst, src, idx backend.Strided, axis int) {
 	d, s, x := data(dst.Buf)[dst.Offset:], data(src.Buf)[src.Offset:], data(idx.Buf)[idx.Offset:]
 	// Walk src with the gathered axis pinned to 0; the index supplies it.
-	as := src.Strides[axis]
+	as, na := src.Strides[axis], src.Shape[axis]
 	it := newIter(dst.Shape, dst, pinAxis(src, dst.Shape, axis), idx)
 	sd, ss, sx := it.inner(0), it.inner(1), it.inner(2)
 	it.run(func(_ int, off *[maxOps]int, n int) {
 		for i := 0; i < n; i++ {
-			d[off[0]+i*sd] = s[off[1]+i*ss+int(x[off[2]+i*sx])*as]
+			d[off[0]+i*sd] = s[off[1]+i*ss+clampIndex(x[off[2]+i*sx], na)*as]
 		}
 	})
 }
@@ -225,12 +225,12 @@ func pinAxis(x backend.Strided, shape []int, axis int) backend.Strided {
 // It runs on one goroutine: repeated indices make the writes collide.
 func (*Backend) ScatterAdd(dst, src, idx backend.Strided, axis int) {
 	d, s, x := data(dst.Buf)[dst.Offset:], data(src.Buf)[src.Offset:], data(idx.Buf)[idx.Offset:]
-	as := dst.Strides[axis]
+	as, na := dst.Strides[axis], dst.Shape[axis]
 	it := newIter(src.Shape, pinAxis(dst, src.Shape, axis), src, idx)
 	sd, ss, sx := it.inner(0), it.inner(1), it.inner(2)
 	it.walk(0, it.size, func(_ int, off *[maxOps]int, n int) {
 		for i := 0; i < n; i++ {
-			d[off[0]+i*sd+int(x[off[2]+i*sx])*as] += s[off[1]+i*ss]
+			d[off[0]+i*sd+clampIndex(x[off[2]+i*sx], na)*as] += s[off[1]+i*ss]
 		}
 	})
 }

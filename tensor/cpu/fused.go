@@ -56,10 +56,15 @@ func xentRow(l []float32, off, sc, c int, target float32) (m float32, lse float6
 	return m, math.Log(sum), clampIndex(target, c)
 }
 
-// clampIndex converts a float32 class index to an int in [0, n−1], so that
-// out-of-range targets (which the tensor package rejects on this backend)
-// never index outside the row.
+// clampIndex converts a float32 index on an axis of n to a position under
+// the index rule of package backend (a negative index counts from the
+// end). Bad indices, which the tensor package rejects before they reach
+// this backend, are clamped to [0, n−1] so that they never reach outside
+// the operand.
 func clampIndex(v float32, n int) int {
+	if v < 0 {
+		v += float32(n)
+	}
 	if !(v >= 0) { // also NaN
 		return 0
 	}

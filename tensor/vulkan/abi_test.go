@@ -45,7 +45,7 @@ func TestShaderABI(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		checkBlock(t, name, abi.push, in.Push, glslNames)
+		checkPushBlock(t, name, abi.push, in.Push, glslNames)
 		for _, c := range in.Spec {
 			if int(c.ID) >= len(abi.spec) || abi.spec[c.ID] == "" {
 				t.Errorf("%s: SpecId %d (%s) is not named in abi.go", name, c.ID, c.Type)
@@ -56,7 +56,7 @@ func TestShaderABI(t *testing.T) {
 	}
 }
 
-func checkBlock(t *testing.T, name string, push any, b *shaders.Block, glslNames []string) {
+func checkPushBlock(t *testing.T, name string, push any, b *shaders.Block, glslNames []string) {
 	t.Helper()
 	if push == nil || b == nil {
 		if (push == nil) != (b == nil) {

@@ -12,11 +12,19 @@ const (
 
 // Im2Col copies k×k patches of src into dst (shaders/conv.comp, mode 0).
 func (b *Backend) Im2Col(dst, src backend.Strided, k, stride, pad int) {
+	defer b.exit()
+	if !b.enter("Im2Col", 1, dst, src) {
+		return
+	}
 	b.conv(0, dst, src, src.Shape, dst.Shape[3], dst.Shape[4], k, stride, pad)
 }
 
 // Col2Im sums patch entries back onto pixels (shaders/conv.comp, mode 1).
 func (b *Backend) Col2Im(dst, src backend.Strided, k, stride, pad int) {
+	defer b.exit()
+	if !b.enter("Col2Im", 1, dst, src) {
+		return
+	}
 	b.conv(1, dst, src, dst.Shape, src.Shape[3], src.Shape[4], k, stride, pad)
 }
 

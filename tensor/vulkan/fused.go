@@ -34,12 +34,20 @@ func within(ops ...backend.Strided) bool {
 
 // CrossEntropy sets loss[i] = −log softmax(logits[i, :])[targets[i]].
 func (b *Backend) CrossEntropy(loss, logits, targets backend.Strided) {
+	defer b.exit()
+	if !b.enter("CrossEntropy", 1, loss, logits, targets) {
+		return
+	}
 	b.xent(loss, logits, targets, backend.Strided{}, 0, false)
 }
 
 // CrossEntropyGrad sets dst = (softmax(logits) − onehot(targets)) ·
 // grad[i] · scale.
 func (b *Backend) CrossEntropyGrad(dst, logits, targets, grad backend.Strided, scale float32) {
+	defer b.exit()
+	if !b.enter("CrossEntropyGrad", 1, dst, logits, targets, grad) {
+		return
+	}
 	b.xent(dst, logits, targets, grad, scale, true)
 }
 
@@ -59,6 +67,10 @@ func (b *Backend) xent(dst, logits, targets, grad backend.Strided, scale float32
 		b.fail(errTooLarge)
 		return
 	}
+	chk, ok := b.newCheck(1, c)
+	if !ok {
+		return
+	}
 	mode, items := uint32(0), rows
 	if c >= 128 {
 		mode, items = 1, rows*rowGroup
@@ -73,12 +85,20 @@ func (b *Backend) xent(dst, logits, targets, grad backend.Strided, scale float32
 		g, gr = 1, in(grad)
 		push[9], push[10], push[11] = uint32(dst.Strides[1]), uint32(grad.Offset), uint32(grad.Strides[0])
 	}
-	pipe := b.pipeline("xent", 4, xentPush, rowGroup, mode, g)
-	b.dispatch(pipe, "xent", push, b.grid(items, rowGroup), out(dst), in(logits), in(targets), gr)
+	pipe := b.pipeline("xent", 5, xentPush, rowGroup, mode, g)
+	b.dispatch(pipe, "xent", push, b.grid(items, rowGroup), out(dst), in(logits), in(targets), gr, chk)
 }
 
 // SGDStep updates param and buf in place (shaders/sgd.comp).
 func (b *Backend) SGDStep(param, grad, buf backend.Strided, p backend.SGDParams) {
+	defer b.exit()
+	nd := 1
+	if p.Momentum != 0 {
+		nd = 2
+	}
+	if !b.enter("SGDStep", nd, param, buf, grad) {
+		return
+	}
 	n := param.Size()
 	if b.err != nil || n == 0 {
 		return
@@ -112,6 +132,10 @@ func (b *Backend) SGDStep(param, grad, buf backend.Strided, p backend.SGDParams)
 
 // AdamStep updates param, m and v in place (shaders/adam.comp).
 func (b *Backend) AdamStep(param, grad, m, v backend.Strided, p backend.AdamParams) {
+	defer b.exit()
+	if !b.enter("AdamStep", 3, param, m, v, grad) {
+		return
+	}
 	n := param.Size()
 	if b.err != nil || n == 0 {
 		return

@@ -94,6 +94,10 @@ const (
 // MatMul sets dst = a·b, or dst += a·b with accumulate, for every batch
 // index.
 func (b *Backend) MatMul(dst, a, x backend.Strided, accumulate bool) {
+	defer b.exit()
+	if !b.enter("MatMul", 1, dst, a, x) {
+		return
+	}
 	flags := 0
 	if accumulate {
 		flags = mmAccumulate
@@ -105,6 +109,10 @@ func (b *Backend) MatMul(dst, a, x backend.Strided, accumulate bool) {
 // followed by ReLU when relu is set: the fused epilogue of a linear layer.
 // bias.Buf may be nil for no bias.
 func (b *Backend) MatMulBias(dst, a, x, bias backend.Strided, relu bool) {
+	defer b.exit()
+	if !b.enter("MatMulBias", 1, dst, a, x, bias) {
+		return
+	}
 	flags := 0
 	if bias.Buf != nil {
 		flags |= mmBias
@@ -296,12 +304,12 @@ func (b *Backend) launchMatmul(v variant, amode, bmode uint32, flags, splits int
 	}
 	M, N := int(push[0]), int(push[1])
 	batches := int(groups[2]) / splits
-	scratch, err := b.Alloc(splits * batches * M * N)
+	scratch, err := b.alloc(splits * batches * M * N)
 	if err != nil {
 		b.fail(err)
 		return
 	}
-	defer b.Free(scratch) // reuse waits for the recorded work
+	defer b.free(scratch) // reuse waits for the recorded work
 	offD := push[3]
 	push[3] = 0
 	pipe := b.pipeline(v.kernel(), 4, 92, spec(mmPartial|flags&(mmFull|mmVecD|mmWarps))...)

@@ -30,11 +30,12 @@ type ewCall struct {
 	srcs        []backend.Strided
 	alpha, beta float32
 	extra       [4]uint32
-	permute     bool       // iteration order does not matter
-	keep        int        // axis kept innermost (gather/scatter), or -1
-	vec         bool       // kernel has a vec4 layout
-	dstAccess   gpu.Access // Write, or ReadWrite when the kernel reads dst
-	shape       []int      // iteration shape; nil means dst.Shape
+	permute     bool            // iteration order does not matter
+	keep        int             // axis kept innermost (gather/scatter), or -1
+	vec         bool            // kernel has a vec4 layout
+	dstAccess   gpu.Access      // Write, or ReadWrite when the kernel reads dst
+	shape       []int           // iteration shape; nil means dst.Shape
+	check       gpu.BufferRange // index check slot, bound after the sources (Buffer nil: none)
 }
 
 func (b *Backend) elementwise(c ewCall) {
@@ -50,10 +51,13 @@ func (b *Backend) elementwise(c ewCall) {
 	if len(parts) == 0 {
 		return
 	}
-	bufs := make([]gpu.BufferRange, len(ops))
+	bufs := make([]gpu.BufferRange, len(ops), len(ops)+1)
 	bufs[0] = gbuf(c.dst.Buf).Range(0, 0, c.dstAccess)
 	for k, s := range c.srcs {
 		bufs[k+1] = in(s)
+	}
+	if c.check.Buffer != nil {
+		bufs = append(bufs, c.check)
 	}
 	for i := range parts {
 		p := &parts[i]
@@ -80,7 +84,7 @@ func (b *Backend) elementwise(c ewCall) {
 		case 4:
 			items = p.shape[1] * ((p.shape[2] + 31) / 32) * ((p.shape[3] + 31) / 32) * ewGroup
 		}
-		pipe := b.pipeline(c.kernel, len(ops), ewPush, ewGroup, lay, c.op, uint32(unroll))
+		pipe := b.pipeline(c.kernel, len(bufs), ewPush, ewGroup, lay, c.op, uint32(unroll))
 		w := make([]uint32, 32)
 		for d := 0; d < maxRank; d++ {
 			w[d] = uint32(p.shape[d])
@@ -103,6 +107,13 @@ func (b *Backend) elementwise(c ewCall) {
 // Fill sets every element of dst to v; dense destinations use the
 // transfer engine's fill.
 func (b *Backend) Fill(dst backend.Strided, v float32) {
+	defer b.exit()
+	if b.enter("Fill", 1, dst) {
+		b.fill(dst, v)
+	}
+}
+
+func (b *Backend) fill(dst backend.Strided, v float32) {
 	if b.err != nil || dst.Size() == 0 {
 		return
 	}
@@ -117,6 +128,13 @@ func (b *Backend) Fill(dst backend.Strided, v float32) {
 
 // Copy copies src into dst; dense to dense is a buffer copy.
 func (b *Backend) Copy(dst, src backend.Strided) {
+	defer b.exit()
+	if b.enter("Copy", 1, dst, src) {
+		b.copy(dst, src)
+	}
+}
+
+func (b *Backend) copy(dst, src backend.Strided) {
 	if b.err != nil || dst.Size() == 0 {
 		return
 	}
@@ -135,11 +153,19 @@ func (b *Backend) Copy(dst, src backend.Strided) {
 // Arange sets element i (row-major) of dst to start + i*step, evaluated
 // exactly as in float64 on the device (see arangeCall).
 func (b *Backend) Arange(dst backend.Strided, start, step float64) {
+	defer b.exit()
+	if !b.enter("Arange", 1, dst) {
+		return
+	}
 	b.elementwise(arangeCall(dst, start, step))
 }
 
 // Random fills dst from the Philox4x32-10 stream of internal/philox.
 func (b *Backend) Random(dst backend.Strided, dist backend.Dist, seed, stream uint64, a, bb float32) {
+	defer b.exit()
+	if !b.enter("Random", 1, dst) {
+		return
+	}
 	op := uint32(2)
 	if dist == backend.Normal {
 		op = 3
@@ -155,38 +181,67 @@ func (b *Backend) Random(dst backend.Strided, dist backend.Dist, seed, stream ui
 
 // Unary sets dst = op(src).
 func (b *Backend) Unary(op backend.UnaryOp, dst, src backend.Strided, alpha, beta float32) {
+	defer b.exit()
+	if !b.enter("Unary", 1, dst, src) {
+		return
+	}
 	b.elementwise(ewCall{kernel: "unary", op: uint32(op), dst: dst, srcs: []backend.Strided{src},
 		alpha: alpha, beta: beta, permute: true, keep: -1, vec: true, dstAccess: gpu.Write})
 }
 
 // Binary sets dst = op(a, b).
 func (b *Backend) Binary(op backend.BinaryOp, dst, x, y backend.Strided) {
+	defer b.exit()
+	if !b.enter("Binary", 1, dst, x, y) {
+		return
+	}
 	b.elementwise(ewCall{kernel: "binary", op: uint32(op), dst: dst, srcs: []backend.Strided{x, y},
 		permute: true, keep: -1, vec: true, dstAccess: gpu.Write})
 }
 
 // Where sets dst = x where cond != 0, else y.
 func (b *Backend) Where(dst, cond, x, y backend.Strided) {
+	defer b.exit()
+	if !b.enter("Where", 1, dst, cond, x, y) {
+		return
+	}
 	b.elementwise(ewCall{kernel: "where", dst: dst, srcs: []backend.Strided{cond, x, y},
 		permute: true, keep: -1, dstAccess: gpu.Write})
 }
 
-// Gather sets dst[..., i, ...] = src[..., idx[..., i, ...], ...] along axis.
+// Gather sets dst[..., i, ...] = src[..., idx[..., i, ...], ...] along axis,
+// a negative index counting from the end. The kernel checks every index
+// (see check.go).
 func (b *Backend) Gather(dst, src, idx backend.Strided, axis int) {
+	defer b.exit()
+	if !b.enter("Gather", 1, dst, src, idx) || dst.Size() == 0 {
+		return
+	}
+	chk, ok := b.newCheck(axis, src.Shape[axis])
+	if !ok {
+		return
+	}
 	s := src
 	s.Strides = append([]int(nil), src.Strides...)
 	s.Strides[axis] = 0
 	s.Shape = dst.Shape
 	b.elementwise(ewCall{kernel: "gather", dst: dst, srcs: []backend.Strided{s, idx},
-		extra: [4]uint32{uint32(src.Strides[axis])}, permute: true, keep: axis, dstAccess: gpu.Write})
+		extra: [4]uint32{uint32(src.Strides[axis]), uint32(src.Shape[axis])}, permute: true, keep: axis,
+		dstAccess: gpu.Write, check: chk})
 }
 
 // ScatterAdd adds src[..., i, ...] into dst[..., idx[..., i, ...], ...]
 // along axis, deterministically: each destination element sums its matching
 // sources in order (shaders/scatter.comp), which costs dst elements × axis
-// length but needs no float atomics.
+// length but needs no float atomics. The kernel checks every index (a bad
+// one's source is dropped, see check.go).
 func (b *Backend) ScatterAdd(dst, src, idx backend.Strided, axis int) {
-	if src.Size() == 0 {
+	defer b.exit()
+	if !b.enter("ScatterAdd", 1, dst, src, idx) || src.Size() == 0 || dst.Size() == 0 {
+		return
+	}
+	chk, ok := b.newCheck(axis, dst.Shape[axis])
+	if !ok {
 		return
 	}
 	s, x := src, idx
@@ -196,7 +251,7 @@ func (b *Backend) ScatterAdd(dst, src, idx backend.Strided, axis int) {
 	s.Shape, x.Shape = dst.Shape, dst.Shape
 	b.elementwise(ewCall{kernel: "scatter", op: 1, dst: dst, srcs: []backend.Strided{s, x},
 		extra:   [4]uint32{0, uint32(src.Shape[axis]), uint32(src.Strides[axis]), uint32(idx.Strides[axis])},
-		permute: true, keep: axis, dstAccess: gpu.ReadWrite})
+		permute: true, keep: axis, dstAccess: gpu.ReadWrite, check: chk})
 }
 
 func equalInts(a, b []int) bool {

@@ -461,14 +461,14 @@ func parityCases(r *rand.Rand) []pcase {
 		dst := []int{7, 33, 5}
 		dst[axis] = 9
 		n := src[axis]
-		idx := func(r *rand.Rand) float32 { return float32(r.Intn(n)) }
+		idx := func(r *rand.Rand) float32 { return float32(r.Intn(2*n) - n) } // negatives count from the end
 		cs = append(cs, pcase{
 			name: fmt.Sprintf("gather/axis%d", axis),
 			ops:  []opnd{{dst, stepped, nil}, {src, transposed, nil}, {dst, dense, idx}},
 			run:  func(b backend.Backend, o []backend.Strided) { b.Gather(o[0], o[1], o[2], axis) },
 		})
 		m := dst[axis] // scatter: dst has 9 along axis, src the original sizes
-		sidx := func(r *rand.Rand) float32 { return float32(r.Intn(m)) }
+		sidx := func(r *rand.Rand) float32 { return float32(r.Intn(2*m) - m) }
 		cs = append(cs, pcase{
 			name: fmt.Sprintf("scatter/axis%d", axis),
 			ops:  []opnd{{dst, stepped, nil}, {src, transposed, nil}, {src, dense, sidx}},

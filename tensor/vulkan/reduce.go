@@ -11,7 +11,7 @@ import (
 
 const rowGroup = 256 // workgroup size of reduce and softmax (power of two)
 
-// Reduce reduces the trailing axes of src into dst. Short rows get an
+// reduce reduces the trailing axes of src into dst. Short rows get an
 // invocation each, long rows a workgroup each (subgroup arithmetic where
 // the device has it, for the non-arg ops), and rows whose elements are far
 // apart while neighbouring rows are adjacent (a reduction over a leading
@@ -25,7 +25,7 @@ const rowGroup = 256 // workgroup size of reduce and softmax (power of two)
 //
 // ArgMax and ArgMin of blocks of more than 2^24+1 elements fail
 // (errArgTooLong): their float32 indices would not all be exact.
-func (b *Backend) Reduce(op backend.ReduceOp, dst, src backend.Strided) {
+func (b *Backend) reduce(op backend.ReduceOp, dst, src backend.Strided) {
 	if b.err != nil || dst.Size() == 0 {
 		return
 	}
@@ -40,11 +40,10 @@ func (b *Backend) Reduce(op backend.ReduceOp, dst, src backend.Strided) {
 		if op != backend.Sum {
 			v = float32(math.NaN())
 		}
-		b.Fill(dst, v)
+		b.fill(dst, v)
 		return
 	}
 	if isArg(op) && nIn-1 > maxExactIndex {
-		// TODO(errors): per-op
 		name := "ArgMax"
 		if op == backend.ArgMin {
 			name = "ArgMin"
@@ -55,15 +54,15 @@ func (b *Backend) Reduce(op backend.ReduceOp, dst, src backend.Strided) {
 	inner := plan(inShape, []backend.Strided{{Strides: src.Strides[nd:]}}, false, -1)
 	if len(inner) != 1 {
 		// more than 4 non-mergeable reduced axes: make them dense first
-		tmp, err := b.Alloc(src.Size())
+		tmp, err := b.alloc(src.Size())
 		if err != nil {
 			b.fail(err)
 			return
 		}
 		c := backend.Strided{Buf: tmp, Shape: src.Shape, Strides: rowMajor(src.Shape)}
-		b.Copy(c, src)
-		b.Reduce(op, dst, c)
-		b.Free(tmp)
+		b.copy(c, src)
+		b.reduce(op, dst, c)
+		b.free(tmp)
 		return
 	}
 	ip := inner[0]
@@ -75,7 +74,7 @@ func (b *Backend) Reduce(op backend.ReduceOp, dst, src backend.Strided) {
 			b.fail(errTooLarge)
 			return
 		}
-		b.reduce(reduction{op: op, o: *p, ip: ip, nIn: nIn, div: nIn, dst: dst.Buf, src: src.Buf}, forceChunks)
+		b.reducePasses(reduction{op: op, o: *p, ip: ip, nIn: nIn, div: nIn, dst: dst.Buf, src: src.Buf}, forceChunks)
 	}
 }
 
@@ -120,7 +119,7 @@ var (
 // reduce runs r: directly into r.dst when one chunk per output does, else
 // a pass to partials [chunks, outputs] in a temporary buffer and a
 // reduction of those (force > 0 fixes the number of chunks).
-func (b *Backend) reduce(r reduction, force int) {
+func (b *Backend) reducePasses(r reduction, force int) {
 	o, ip := &r.o, &r.ip
 	strided := ip.st[0][3] != 1 && o.st[1][3] == 1 // outputs adjacent, elements apart
 	mode, _, _, chunks, chunk := planReduce(o.n, r.nIn, strided, force)
@@ -152,12 +151,12 @@ func (b *Backend) reduce(r reduction, force int) {
 	if arg {
 		tmpLen *= 2
 	}
-	tmp, err := b.Alloc(tmpLen)
+	tmp, err := b.alloc(tmpLen)
 	if err != nil {
 		b.fail(err)
 		return
 	}
-	defer b.Free(tmp)
+	defer b.free(tmp)
 	op1, pairs1, auxD := r.op, pairsIn, 0
 	if r.op == backend.Mean {
 		op1 = backend.Sum
@@ -179,7 +178,7 @@ func (b *Backend) reduce(r reduction, force int) {
 	next.ip.rank, next.ip.n = 1, chunks
 	next.ip.shape = [maxRank]int{1, 1, 1, chunks}
 	next.ip.st[0] = [maxRank]int{0, 0, 0, o.n}
-	b.reduce(next, 0)
+	b.reducePasses(next, 0)
 }
 
 // planReduce picks the kernel mode for nOut outputs of nIn elements each
@@ -244,9 +243,9 @@ func reducePush(p, ip *part, nIn, chunk, cst, div, auxS, auxD int) []uint32 {
 // (RCOLS in reduce.glsl).
 const colBlock = 32
 
-// Softmax computes softmax or log-softmax along the last axis; see
+// softmax computes softmax or log-softmax along the last axis; see
 // shaders/softmax.comp.
-func (b *Backend) Softmax(dst, src backend.Strided, log bool) {
+func (b *Backend) softmax(dst, src backend.Strided, log bool) {
 	if b.err != nil || dst.Size() == 0 {
 		return
 	}
@@ -341,12 +340,12 @@ func (b *Backend) softmaxLong(dst, src backend.Strided, w []uint32, L, rows, chu
 		b.fail(errTooLarge)
 		return
 	}
-	pairs, err := b.Alloc(2 * n)
+	pairs, err := b.alloc(2 * n)
 	if err != nil {
 		b.fail(err)
 		return
 	}
-	defer b.Free(pairs)
+	defer b.free(pairs)
 	grid := b.grid(n*rowGroup, rowGroup)
 	b.dispatch(b.pipeline("softmax_long", 2, softmaxPushBytes, rowGroup, lg), "softmax_long", w, grid,
 		gbuf(pairs).Out(), in(src))

@@ -4,11 +4,19 @@
 //
 // Buffers are gpu buffers. Ops only record dispatches into the device's
 // current batch (the gpu package inserts barriers between dependent ones);
-// nothing is submitted per op. Read and Sync submit and wait. Following the
-// backend contract, ops do not return errors: the first failure (a pipeline
-// that does not build, a device fault, an operand too large for 32-bit
-// indexing) is kept and returned by the next Read or Sync, and later ops are
-// skipped.
+// nothing is submitted per op. Read and Sync submit and wait.
+//
+// Errors follow the backend contract (see package backend): ops do not
+// return errors. A failure of one op (a pipeline that does not build, an
+// operand too large for 32-bit indexing, no memory for a scratch buffer, an
+// invalid dispatch) is set at once on the op's destination buffers; an op
+// whose source carries an error is skipped and its destinations carry the
+// error too. Index kernels (Gather, ScatterAdd, the cross-entropy targets)
+// check every index on the device and write the first bad one they meet
+// into a small check slot; the slot is read after the work ran (at Sync,
+// or at a Read of a buffer that depends on it) and turned into a
+// *backend.IndexError on the op's destination and on everything computed
+// from it since. Only a failure of the device itself is sticky.
 //
 // Every kernel addresses elements with 32-bit offsets, so a single buffer
 // can hold at most 2^32-1 elements.
@@ -18,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"unsafe"
 
 	"github.com/vktensor/vktensor/gpu"
@@ -41,19 +50,28 @@ func WithGPUOptions(o gpu.Options) Option { return func(c *config) { c.gpu = o }
 // not close.
 func WithDevice(d *gpu.Device) Option { return func(c *config) { c.device = d } }
 
-// Backend runs vktensor ops on a Vulkan device. It is meant to be used from
-// one goroutine at a time.
+// Backend runs vktensor ops on a Vulkan device. It is safe for concurrent
+// use: every method holds one mutex while it records (see package
+// backend).
 type Backend struct {
+	// mu serializes every entry point: recording and the gpu.Device calls,
+	// the pipeline cache, the op being recorded, the error state of buffers
+	// and the index checks. Methods named in lower case expect it held.
+	mu    sync.Mutex
 	dev   *gpu.Device
 	owned bool
 	info  gpu.DeviceInfo
-	err   error
+	err   error // the device failed (lost): sticky, set once under mu
 	pipes map[pipeKey]*gpu.Pipeline
+	cur   opState // the op being recorded
+	chk   checker
 
 	// test hooks: force a matmul variant (index into variants) and a
-	// split-K factor, so small parity tests cover every code path.
+	// split-K factor, so small parity tests cover every code path, and
+	// make scratch allocations fail.
 	forceVariant int // -1: choose by shape
 	forceSplits  int // 0: choose by shape
+	failScratch  bool
 }
 
 var _ backend.Backend = (*Backend)(nil)
@@ -77,6 +95,7 @@ func New(opts ...Option) (*Backend, error) {
 		b.Close()
 		return nil, fmt.Errorf("vulkan: device %q has %d bytes of push constants, need 128", b.info.Name, b.info.MaxPushConstantsSize)
 	}
+	b.chk.stride = int(max(16, b.info.MinStorageBufferOffsetAlign))
 	return b, nil
 }
 
@@ -87,6 +106,8 @@ func (b *Backend) Device() *gpu.Device { return b.dev }
 // Close waits for queued work and closes the device if New opened it.
 // Buffers of the backend must not be used afterwards.
 func (b *Backend) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if !b.owned {
 		return b.dev.Sync()
 	}
@@ -96,22 +117,169 @@ func (b *Backend) Close() error {
 // Name reports "vulkan: " and the device name.
 func (b *Backend) Name() string { return "vulkan: " + b.info.Name }
 
-// buffer is a backend.Buffer backed by a gpu buffer.
+// buffer is a backend.Buffer backed by a gpu buffer. err and pend are
+// guarded by be.mu.
 type buffer struct {
-	g *gpu.Buffer
-	n int
+	be   *Backend
+	g    *gpu.Buffer
+	n    int
+	err  error    // the failure it carries, once known
+	pend []*check // device checks of ops it was computed from, not yet read back
 }
 
-func (b *buffer) Len() int { return b.n }
+func (x *buffer) Len() int { return x.n }
 
-// Err reports the failure carried by the buffer (see backend.Buffer).
-func (b *buffer) Err() error { return nil }
+// Err reports the failure carried by the buffer (see backend.Buffer): that
+// of an op that wrote it or that it was computed from, as far as known.
+func (x *buffer) Err() error {
+	x.be.mu.Lock()
+	defer x.be.mu.Unlock()
+	return x.errLocked()
+}
+
+// errLocked folds checks read back since into err and drops the passed
+// ones.
+func (x *buffer) errLocked() error {
+	if x.err != nil || len(x.pend) == 0 {
+		return x.err
+	}
+	kept := x.pend[:0]
+	for _, c := range x.pend {
+		switch {
+		case !c.done:
+			kept = append(kept, c)
+		case c.err != nil:
+			x.err, x.pend = c.err, nil
+			return x.err
+		}
+	}
+	clear(x.pend[len(kept):])
+	x.pend = kept
+	return nil
+}
+
+// setErr makes x carry err unless it carries a failure already.
+func (x *buffer) setErr(err error) {
+	if x.errLocked() == nil {
+		x.err, x.pend = err, nil
+	}
+}
+
+// addPend makes x depend on check c.
+func (x *buffer) addPend(c *check) {
+	if x.err != nil {
+		return
+	}
+	for _, p := range x.pend {
+		if p == c {
+			return
+		}
+	}
+	x.pend = append(x.pend, c)
+}
+
+// maxDst is the most destination buffers an op writes (AdamStep: 3).
+const maxDst = 4
+
+// opState is the op being recorded: failures are attributed to its
+// destinations.
+type opState struct {
+	name   string
+	dst    [maxDst]*buffer
+	nd     int
+	failed bool
+}
+
+// enter locks b and begins op name, whose first ndst operands are its
+// destinations and the rest its sources (a destination an op also reads,
+// as MatMul with accumulate does, keeps what it carries anyway). It
+// reports whether the op should be recorded: when a source already carries
+// an error, the destinations take it and the op is skipped. The
+// destinations inherit the sources' pending device checks. Callers defer
+// b.exit() before calling enter.
+func (b *Backend) enter(name string, ndst int, ops ...backend.Strided) bool {
+	b.mu.Lock()
+	b.cur = opState{name: name}
+	var inErr error
+	for i, o := range ops {
+		x, _ := o.Buf.(*buffer)
+		if x == nil {
+			continue
+		}
+		if i < ndst {
+			b.cur.dst[b.cur.nd] = x
+			b.cur.nd++
+		} else if err := x.errLocked(); err != nil && inErr == nil {
+			inErr = err
+		}
+	}
+	if inErr == nil {
+		inErr = b.err
+	}
+	if inErr != nil {
+		b.fail(inErr)
+		return false
+	}
+	for _, o := range ops[ndst:] {
+		if x, _ := o.Buf.(*buffer); x != nil {
+			for _, c := range x.pend {
+				for _, d := range b.cur.dst[:b.cur.nd] {
+					if d != x {
+						d.addPend(c)
+					}
+				}
+			}
+		}
+	}
+	return true
+}
+
+// exit ends the op begun by enter and unlocks b.
+func (b *Backend) exit() {
+	b.cur = opState{}
+	b.mu.Unlock()
+}
+
+// fail attributes err to the op being recorded: its destinations carry it
+// and the op records nothing more. A failure of the device itself also
+// becomes the backend's sticky error.
+func (b *Backend) fail(err error) {
+	if err == nil {
+		return
+	}
+	if derr := b.dev.Err(); derr != nil && b.err == nil {
+		b.err = derr
+	}
+	b.cur.failed = true
+	for _, d := range b.cur.dst[:b.cur.nd] {
+		d.setErr(err)
+	}
+}
+
+// deviceFail records err, from waiting for or reading back work, as the
+// sticky error when the device has failed, and returns it.
+func (b *Backend) deviceFail(err error) error {
+	if err != nil && b.err == nil && b.dev.Err() != nil {
+		b.err = b.dev.Err()
+	}
+	return err
+}
 
 // maxElems is the largest element count 32-bit shader indexing can address.
 const maxElems = 1<<32 - 1
 
 // Alloc returns a device buffer of n float32 elements.
 func (b *Backend) Alloc(n int) (backend.Buffer, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	buf, err := b.newBuffer(n)
+	if err != nil {
+		return nil, err
+	}
+	return buf, nil
+}
+
+func (b *Backend) newBuffer(n int) (*buffer, error) {
 	if n < 0 || n > maxElems {
 		return nil, fmt.Errorf("vulkan: cannot allocate %d elements: %w", n, gpu.ErrTooLarge)
 	}
@@ -119,17 +287,43 @@ func (b *Backend) Alloc(n int) (backend.Buffer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &buffer{g: g, n: n}, nil
+	return &buffer{be: b, g: g, n: n}, nil
+}
+
+// alloc returns a scratch buffer for the op being recorded (the hook
+// failScratch makes it fail, for tests); the caller reports a failure with
+// fail.
+func (b *Backend) alloc(n int) (backend.Buffer, error) {
+	if b.failScratch {
+		return nil, fmt.Errorf("vulkan: scratch buffer of %d elements (test hook): %w", n, gpu.ErrOutOfMemory)
+	}
+	buf, err := b.newBuffer(n)
+	if err != nil {
+		return nil, err
+	}
+	return buf, nil
 }
 
 // Free releases a buffer; the gpu package defers the reuse of its memory
 // until queued work using it has finished.
-func (b *Backend) Free(buf backend.Buffer) { gbuf(buf).Free() }
+func (b *Backend) Free(buf backend.Buffer) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.free(buf)
+}
+
+func (b *Backend) free(buf backend.Buffer) {
+	x := buf.(*buffer)
+	x.g.Free()
+	x.pend = nil
+}
 
 func gbuf(buf backend.Buffer) *gpu.Buffer { return buf.(*buffer).g }
 
 // Write uploads src into dst starting at element off.
 func (b *Backend) Write(dst backend.Buffer, off int, src []float32) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.err != nil {
 		return b.err
 	}
@@ -139,60 +333,82 @@ func (b *Backend) Write(dst backend.Buffer, off int, src []float32) error {
 	if len(src) == 0 {
 		return nil
 	}
-	return b.dev.UploadFloat32(gbuf(dst), off*4, src)
+	return b.deviceFail(b.dev.UploadFloat32(gbuf(dst), off*4, src))
 }
 
 // Read waits for queued work and copies src, in row-major order, into dst.
 // A non-contiguous src is first gathered into a temporary buffer on the
-// device.
+// device. It returns the failure src carries, if any, and reads back the
+// device checks src depends on first.
 func (b *Backend) Read(dst []float32, src backend.Strided) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.err != nil {
 		return b.err
+	}
+	x := src.Buf.(*buffer)
+	if err := x.errLocked(); err != nil {
+		return err
 	}
 	n := src.Size()
 	if len(dst) != n {
 		return fmt.Errorf("vulkan: Read into %d elements of a %v operand: %w", len(dst), src.Shape, gpu.ErrInvalid)
 	}
 	if n == 0 {
-		return b.Sync()
+		return b.sync(x)
 	}
 	if src.Contiguous() {
-		if err := b.dev.DownloadFloat32(gbuf(src.Buf), src.Offset*4, dst); err != nil {
-			b.fail(err)
+		if err := b.dev.DownloadFloat32(x.g, src.Offset*4, dst); err != nil {
+			return b.deviceFail(err)
 		}
-		return b.err
+	} else {
+		tmp, err := b.newBuffer(n)
+		if err != nil {
+			return err
+		}
+		defer b.free(tmp)
+		b.cur = opState{name: "Read", dst: [maxDst]*buffer{tmp}, nd: 1}
+		b.copy(backend.Strided{Buf: tmp, Shape: src.Shape, Strides: rowMajor(src.Shape)}, src)
+		b.cur = opState{}
+		if err := tmp.errLocked(); err != nil {
+			return err
+		}
+		if err := b.dev.DownloadFloat32(tmp.g, 0, dst); err != nil {
+			return b.deviceFail(err)
+		}
 	}
-	tmp, err := b.Alloc(n)
-	if err != nil {
-		return err
+	if len(x.pend) > 0 {
+		b.readChecks()
 	}
-	defer b.Free(tmp)
-	b.Copy(backend.Strided{Buf: tmp, Shape: src.Shape, Strides: rowMajor(src.Shape)}, src)
 	if b.err != nil {
 		return b.err
 	}
-	if err := b.dev.DownloadFloat32(gbuf(tmp), 0, dst); err != nil {
-		b.fail(err)
-	}
-	return b.err
+	return x.errLocked()
 }
 
-// Sync waits for all queued work and returns the first failure.
+// Sync waits for all queued work and reads back the device checks. It
+// returns only a failure of the device itself: the failures of single ops
+// are on their results.
 func (b *Backend) Sync() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.sync(nil)
+}
+
+// sync waits for all work, reads the checks back and returns the device's
+// failure, else x's (when x is not nil).
+func (b *Backend) sync(x *buffer) error {
 	if b.err != nil {
 		return b.err
 	}
 	if err := b.dev.Sync(); err != nil {
-		b.fail(err)
+		return b.deviceFail(err)
 	}
-	return b.err
-}
-
-// fail records the first error; ops check b.err and do nothing after it.
-func (b *Backend) fail(err error) {
-	if b.err == nil && err != nil {
-		b.err = err
+	b.readChecks()
+	if b.err != nil || x == nil {
+		return b.err
 	}
+	return x.errLocked()
 }
 
 var errTooLarge = errors.New("vulkan: operand offsets exceed 32-bit indexing")
@@ -232,9 +448,10 @@ func (b *Backend) pipeline(kernel string, bindings, pushBytes int, spec ...uint3
 	return p
 }
 
-// dispatch records one dispatch; push words are passed as bytes.
+// dispatch records one dispatch; push words are passed as bytes. It does
+// nothing once the op has failed.
 func (b *Backend) dispatch(p *gpu.Pipeline, name string, push []uint32, groups [3]uint32, bufs ...gpu.BufferRange) {
-	if p == nil || b.err != nil {
+	if p == nil || b.err != nil || b.cur.failed {
 		return
 	}
 	raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(push))), len(push)*4)
@@ -273,3 +490,20 @@ func rowMajor(shape []int) []int {
 }
 
 func f32bits(v float32) uint32 { return math.Float32bits(v) }
+
+// Reduce reduces the trailing axes of src into dst (see reduce.go).
+func (b *Backend) Reduce(op backend.ReduceOp, dst, src backend.Strided) {
+	defer b.exit()
+	if b.enter("Reduce", 1, dst, src) {
+		b.reduce(op, dst, src)
+	}
+}
+
+// Softmax computes softmax or log-softmax along the last axis (see
+// reduce.go).
+func (b *Backend) Softmax(dst, src backend.Strided, log bool) {
+	defer b.exit()
+	if b.enter("Softmax", 1, dst, src) {
+		b.softmax(dst, src, log)
+	}
+}
