@@ -9,8 +9,9 @@ import (
 	"github.com/vktensor/vktensor/tensor"
 )
 
-// work is one goroutine's job in TestConcurrentBackends: a chain of plain
-// ops on tensors of its own, read back at every step.
+// work is one goroutine's job in TestConcurrentBackends: a chain of ops
+// with a backward pass on tensors of its own, each step in a Step scope,
+// read back at every step.
 func work(d *tensor.Device, seed uint64, steps int) ([][]float32, error) {
 	r := rand.New(rand.NewPCG(seed, 1))
 	vals := func(n int) []float32 {
@@ -21,25 +22,39 @@ func work(d *tensor.Device, seed uint64, steps int) ([][]float32, error) {
 		return v
 	}
 	var out [][]float32
+	var err error
 	for range steps {
-		a := d.FromSlice(vals(5*7), 5, 7)
-		w := d.FromSlice(vals(7*3), 7, 3)
-		idx := make([]float32, 5*2)
-		for i := range idx {
-			idx[i] = float32(r.IntN(6) - 3) // negatives count from the end
-		}
-		m := a.MatMul(w)                         // [5 3]
-		s := m.Add(m).Softmax(1)                 // [5 3]
-		g := s.Gather(1, d.FromSlice(idx, 5, 2)) // [5 2]
-		v, err := g.Add(s.Sum(1).Unsqueeze(1)).Data()
+		// Each step in its own scope, as a training loop runs: the other
+		// goroutines' scopes on the same device must not touch it.
+		d.Step(func(sc *tensor.Scope) {
+			a := sc.FromSlice(vals(5*7), 5, 7)
+			w := d.FromSlice(vals(7*3), 7, 3).SetRequiresGrad(true)
+			idx := make([]float32, 5*2)
+			for i := range idx {
+				idx[i] = float32(r.IntN(6) - 3) // negatives count from the end
+			}
+			m := a.MatMul(w)                          // [5 3]
+			s := m.Add(m).Softmax(1)                  // [5 3]
+			g := s.Gather(1, sc.FromSlice(idx, 5, 2)) // [5 2]
+			var v, total, grad []float32
+			if v, err = g.Add(s.Sum(1).Unsqueeze(1)).Data(); err != nil {
+				return
+			}
+			loss := m.Sum()
+			if total, err = loss.Data(); err != nil {
+				return
+			}
+			if err = g.Sum().Backward(); err != nil {
+				return
+			}
+			if grad, err = w.Grad().Data(); err != nil {
+				return
+			}
+			out = append(out, v, total, grad)
+		})
 		if err != nil {
 			return nil, err
 		}
-		total, err := m.Sum().Data()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v, total)
 	}
 	return out, nil
 }

@@ -72,6 +72,28 @@ type adamPC struct {
 	Flags                                        uint32
 }
 
+// reducePC is reduce.glsl's block (reduce, reduce_sg).
+type reducePC struct {
+	Oshape                [4]uint32 // outer (output) shape
+	Ost                   [4]uint32 // src strides of the outer axes
+	Dst                   [4]uint32 // dst strides of the outer axes
+	Ishape                [4]uint32 // inner (reduced) shape
+	Ist                   [4]uint32 // src strides of the inner axes
+	OffS, OffD, NOut, NIn uint32
+	Chunk, Cst, Div       uint32 // chunked passes: elements per chunk, partials' stride, Mean's divisor
+	AuxS, AuxD            uint32 // index halves of (value, index) pairs
+}
+
+// softmaxPC is softmax.glsl's block (softmax, softmax_sg, softmax_long,
+// softmax_long_w).
+type softmaxPC struct {
+	Oshape                          [4]uint32 // row shape (all axes but the last)
+	Ost                             [4]uint32 // src strides of those axes
+	Dst                             [4]uint32 // dst strides of those axes
+	OffS, OffD, L, Sst, Dstr, NRows uint32
+	Chunk, Chunks                   uint32 // softmax_long: row elements per workgroup, workgroups per row
+}
+
 // kernelABI is what the host hands one kernel: its push-constant block (a
 // zero value of its struct, nil for none) and its specialization constants
 // by SpecId ("" for an id it does not use).
@@ -81,24 +103,33 @@ type kernelABI struct {
 }
 
 var stridedSpec = []string{"workgroup", "LAYOUT", "OP", "UNROLL"}
+var reduceSpec = []string{"workgroup", "OP", "MODE", "PAIRS"}
+var softmaxSpec = []string{"workgroup", "MODE", "LOG", "CACHE", "VEC"}
+var softmaxLongSpec = []string{"workgroup", "LOG"}
 var matmulSpec = []string{"workgroup", "BM", "BN", "BK", "", "", "AMODE", "BMODE", "FLAGS", "SWZ"}
 
 // kernelABIs lists the kernels whose host side is declared here.
 var kernelABIs = map[string]kernelABI{
-	"unary":      {stridedPC{}, stridedSpec},
-	"binary":     {stridedPC{}, stridedSpec},
-	"where":      {stridedPC{}, stridedSpec},
-	"gen":        {stridedPC{}, stridedSpec},
-	"gather":     {stridedPC{}, stridedSpec},
-	"scatter":    {stridedPC{}, stridedSpec},
-	"matmul":     {matmulPC{}, matmulSpec},
-	"matmul_8x4": {matmulPC{}, matmulSpec},
-	"matmul_8x8": {matmulPC{}, matmulSpec},
-	"splitk":     {splitkPC{}, []string{"workgroup", "FLAGS"}},
-	"conv":       {convPC{}, []string{"workgroup", "MODE"}},
-	"xent":       {xentPC{}, []string{"workgroup", "MODE", "GRAD"}},
-	"sgd":        {sgdPC{}, []string{"workgroup"}},
-	"adam":       {adamPC{}, []string{"workgroup"}},
+	"unary":          {stridedPC{}, stridedSpec},
+	"binary":         {stridedPC{}, stridedSpec},
+	"where":          {stridedPC{}, stridedSpec},
+	"gen":            {stridedPC{}, stridedSpec},
+	"gather":         {stridedPC{}, stridedSpec},
+	"scatter":        {stridedPC{}, stridedSpec},
+	"matmul":         {matmulPC{}, matmulSpec},
+	"matmul_8x4":     {matmulPC{}, matmulSpec},
+	"matmul_8x8":     {matmulPC{}, matmulSpec},
+	"splitk":         {splitkPC{}, []string{"workgroup", "FLAGS"}},
+	"conv":           {convPC{}, []string{"workgroup", "MODE"}},
+	"xent":           {xentPC{}, []string{"workgroup", "MODE", "GRAD"}},
+	"sgd":            {sgdPC{}, []string{"workgroup"}},
+	"reduce":         {reducePC{}, reduceSpec},
+	"reduce_sg":      {reducePC{}, reduceSpec},
+	"softmax":        {softmaxPC{}, softmaxSpec},
+	"softmax_sg":     {softmaxPC{}, softmaxSpec},
+	"softmax_long":   {softmaxPC{}, softmaxLongSpec},
+	"softmax_long_w": {softmaxPC{}, softmaxLongSpec},
+	"adam":           {adamPC{}, []string{"workgroup"}},
 }
 
 // pushBytes returns the bytes of a push-constant struct, as the kernel

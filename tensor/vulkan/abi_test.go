@@ -16,10 +16,6 @@ import (
 // with the reason; every other committed kernel must be.
 var abiPending = map[string]string{
 	"frame":         "view's kernel: its block is declared by package view",
-	"reduce":        "being rewritten for reductions of any length",
-	"reduce_sg":     "being rewritten for reductions of any length",
-	"softmax":       "being rewritten for rows of any length",
-	"softmax_sg":    "being rewritten for rows of any length",
 	"matmul_8x8_sl": "a trial build, leaving the default build",
 }
 
