@@ -157,6 +157,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	limit := fs.Int("limit", 0, "train on the first `N` samples only (0: all 60000)")
 	viewOn := fs.Bool("view", false, "show training live in a window (needs a build with -tags glfw)")
 	snapshot := fs.String("snapshot", "", "after each epoch, draw the live view off-screen into this PNG `file`")
+	precision := fs.String("precision", "highest", "matrix-product `precision`: highest (fp32), high (fp32-accurate on tensor cores) or medium (fp16)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -174,6 +175,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		LR: float32(lr.or(d.lr)), Seed: *seed, Limit: *limit}
 	if err := checkFlags(cfg, lr.or(d.lr), *minAcc); err != nil {
 		return err
+	}
+	prec, err := tensor.ParsePrecision(*precision)
+	if err != nil {
+		return &usageError{"precision", *precision, "want highest, high or medium"}
 	}
 	for _, dst := range []struct{ flag, path string }{{"save", *save}, {"plot", *plotPath}, {"snapshot", *snapshot}} {
 		if err := checkWritable(dst.flag, dst.path); err != nil {
@@ -196,6 +201,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer closeDev()
 	defer lv.close() // before the device closes
 	fmt.Fprintf(stdout, "device: %s\n", dev.Backend().Name())
+	if got := dev.SetMatMulPrecision(prec); got != prec {
+		fmt.Fprintf(stdout, "precision: %s is not available on this device, using %s\n", prec, got)
+	} else if prec != tensor.PrecisionHighest {
+		fmt.Fprintf(stdout, "precision: %s\n", prec)
+	}
 
 	dir := *dataDir
 	if dir == "" {

@@ -58,6 +58,18 @@ func TestQuickCPU(t *testing.T) {
 	}
 }
 
+// TestPrecisionCPU trains at the reduced matmul precisions, which the CPU
+// backend emulates.
+func TestPrecisionCPU(t *testing.T) {
+	needData(t)
+	for _, p := range []string{"high", "medium"} {
+		out := runQuick(t, "-device", "cpu", "-limit", "2000", "-epochs", "1", "-min-acc", "60", "-precision", p)
+		if !strings.Contains(out, "precision: "+p+"\n") {
+			t.Errorf("-precision %s: output does not say so:\n%s", p, out)
+		}
+	}
+}
+
 func lastOf(s string) string {
 	ls := strings.Split(strings.TrimSpace(s), "\n")
 	return ls[len(ls)-1]

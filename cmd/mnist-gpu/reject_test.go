@@ -35,6 +35,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-min-acc", "101"}, "-min-acc"},
 		{[]string{"-min-acc", "-1"}, "-min-acc"},
 		{[]string{"-model", "rnn"}, "-model"},
+		{[]string{"-precision", "tf32"}, "-precision"},
 		{[]string{"-model", "cnn", "-batch", "0"}, "-batch"},
 	} {
 		var out, errOut bytes.Buffer
