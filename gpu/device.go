@@ -247,11 +247,8 @@ func describe(inst vk.Instance, index int, h vk.PhysicalDevice) physical {
 	info.Float16, info.Int8, info.Int16, info.Int64, info.Float64 = ext.float16, ext.int8, ext.int16, ext.int64, ext.float64
 	info.Storage16Bit, info.Storage8Bit = ext.storage16, ext.storage8
 
-	var mp vk.PhysicalDeviceMemoryProperties
-	vk.GetPhysicalDeviceMemoryProperties(h, &mp)
-	mp.Deref()
+	mp := memoryProperties(inst, h)
 	for i := uint32(0); i < mp.MemoryHeapCount; i++ {
-		mp.MemoryHeaps[i].Deref()
 		hp := mp.MemoryHeaps[i]
 		if hp.Flags&vk.MemoryHeapFlags(vk.MemoryHeapDeviceLocalBit) != 0 && uint64(hp.Size) > info.DeviceLocalBytes {
 			info.DeviceLocalBytes = uint64(hp.Size)
@@ -458,14 +455,7 @@ func (d *Device) open() error {
 		d.pushDesc = false
 	}
 
-	vk.GetPhysicalDeviceMemoryProperties(d.phys, &d.memProps)
-	d.memProps.Deref()
-	for i := range d.memProps.MemoryTypes {
-		d.memProps.MemoryTypes[i].Deref()
-	}
-	for i := range d.memProps.MemoryHeaps {
-		d.memProps.MemoryHeaps[i].Deref()
-	}
+	d.memProps = memoryProperties(d.inst, d.phys)
 	if err := d.initMemory(); err != nil {
 		return err
 	}

@@ -319,8 +319,8 @@ type Presenter struct {
 
 // NewPresenter takes ownership of surface (a VkSurfaceKHR created on
 // d.VkInstance()) and prepares to present to it; call Resize before the
-// first Present. It fails when the device's queue cannot present to the
-// surface; the surface is destroyed then too.
+// first Present. It fails (with ErrUnsupported) when the device's queue
+// cannot present to the surface; on any failure the surface is destroyed.
 func (d *Device) NewPresenter(surface uint64) (*Presenter, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -346,6 +346,9 @@ func (d *Device) NewPresenter(surface uint64) (*Presenter, error) {
 // swapchain: Size reports 0×0 and Present does nothing until the next
 // Resize.
 func (p *Presenter) Resize(width, height int) error {
+	if p.c == nil {
+		return fmt.Errorf("%w: Resize after Presenter.Close", ErrClosed)
+	}
 	d := p.d
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -366,16 +369,23 @@ func (p *Presenter) Resize(width, height int) error {
 	}
 }
 
-// Size is the swapchain's extent (0×0 before Resize or when minimized).
-func (p *Presenter) Size() (width, height int) { return int(p.c.width), int(p.c.height) }
+// Size is the swapchain's extent (0×0 before Resize, when minimized or
+// after Close).
+func (p *Presenter) Size() (width, height int) {
+	if p.c == nil {
+		return 0, 0
+	}
+	return int(p.c.width), int(p.c.height)
+}
 
 // BGRA reports whether the swapchain's pixels are stored blue first, so
 // that frames must be written as B, G, R, A bytes (else R, G, B, A).
-func (p *Presenter) BGRA() bool { return p.c.bgra != 0 }
+func (p *Presenter) BGRA() bool { return p.c != nil && p.c.bgra != 0 }
 
 // Stale reports whether the swapchain no longer matches the surface (the
-// window was resized, or no swapchain was made yet): call Resize.
-func (p *Presenter) Stale() bool { return p.stale || p.c.swapchain == 0 }
+// window was resized, or no swapchain was made yet): call Resize. A closed
+// Presenter is stale for good.
+func (p *Presenter) Stale() bool { return p.c == nil || p.stale || p.c.swapchain == 0 }
 
 // errPresent is wrapped by Present's errors.
 var errPresent = errors.New("gpu: Present")
@@ -467,6 +477,8 @@ func (p *Presenter) Close() {
 	d.mu.Lock()
 	if !d.closed {
 		C.vkt_presenter_destroy(p.c, unsafe.Pointer(d.queue))
+	} else {
+		C.free(unsafe.Pointer(p.c)) // its Vulkan objects went with the device
 	}
 	d.mu.Unlock()
 	p.c = nil

@@ -157,12 +157,7 @@ func (d *Device) batch() (*batch, error) {
 			return nil, d.fail(err)
 		}
 	}
-	bi := vk.CommandBufferBeginInfo{
-		SType: vk.StructureTypeCommandBufferBeginInfo,
-		Flags: vk.CommandBufferUsageFlags(vk.CommandBufferUsageOneTimeSubmitBit),
-	}
-	res := vk.BeginCommandBuffer(b.cmd, &bi)
-	bi.Free()
+	res := d.fns.begin(b.cmd)
 	if err := vkErr("vkBeginCommandBuffer", res); err != nil {
 		r.spare = append(r.spare, b)
 		return nil, d.fail(err)

@@ -232,6 +232,19 @@ static int32_t vkt_create_pool(void* gipa, void* instance, void* device, uint32_
 		{ 33, NULL, 0, sets, 1, &size };
 	return f(device, &ci, NULL, out);
 }
+typedef struct {
+	uint32_t ntypes;
+	struct { uint32_t flags, heap; } types[32];
+	uint32_t nheaps;
+	struct { uint64_t size; uint32_t flags; } heaps[16];
+} vkt_memory_props;
+
+static void vkt_memory_properties(void* gipa, void* instance, void* phys, vkt_memory_props* out) {
+	typedef void (*fn_t)(void*, vkt_memory_props*);
+	fn_t f = (fn_t)vkt_iproc(gipa, instance, "vkGetPhysicalDeviceMemoryProperties");
+	memset(out, 0, sizeof *out);
+	if (f) f(phys, out);
+}
 */
 import "C"
 
@@ -436,4 +449,19 @@ func fromHandle[T any](h C.uint64_t) T {
 		panic("gpu: Vulkan handles are not 64-bit on this platform")
 	}
 	return *(*T)(unsafe.Pointer(&h))
+}
+
+// memoryProperties reads the memory types and heaps of a physical device
+// into vulkan-go's struct, which the allocator reads.
+func memoryProperties(inst vk.Instance, phys vk.PhysicalDevice) vk.PhysicalDeviceMemoryProperties {
+	var c C.vkt_memory_props
+	C.vkt_memory_properties(gipa, unsafe.Pointer(inst), unsafe.Pointer(phys), &c)
+	mp := vk.PhysicalDeviceMemoryProperties{MemoryTypeCount: uint32(c.ntypes), MemoryHeapCount: uint32(c.nheaps)}
+	for i := range mp.MemoryTypes {
+		mp.MemoryTypes[i] = vk.MemoryType{PropertyFlags: vk.MemoryPropertyFlags(c.types[i].flags), HeapIndex: uint32(c.types[i].heap)}
+	}
+	for i := range mp.MemoryHeaps {
+		mp.MemoryHeaps[i] = vk.MemoryHeap{Size: vk.DeviceSize(c.heaps[i].size), Flags: vk.MemoryHeapFlags(c.heaps[i].flags)}
+	}
+	return mp
 }

@@ -4,10 +4,11 @@ package gpu
 
 // This file holds what vulkan-go (Vulkan 1.1.88 headers) lacks: the
 // properties/features chains of newer versions and extensions, debug utils,
-// push descriptors and memory budget, plus two hot-path commands that
-// vulkan-go only offers with per-call heap allocations. Structs are declared
-// with our own names and the layouts of the Vulkan specification; everything
-// is called through function pointers from vkGet{Instance,Device}ProcAddr.
+// push descriptors and memory budget, plus the recording and submitting
+// calls that vulkan-go only offers with per-call heap allocations or with C
+// copies freed by finalizers. Structs are declared with our own names and
+// the layouts of the Vulkan specification; everything is called through
+// function pointers from vkGet{Instance,Device}ProcAddr.
 
 /*
 #include <stdint.h>
@@ -321,6 +322,7 @@ typedef struct {
 	void* bindDescriptorSets;
 	void* copyBuffer;
 	void* queueSubmit;
+	void* beginCommandBuffer;
 } vkt_device_fns;
 
 static void* vkt_device_proc(void* gipa, void* instance, void* device, const char* name) {
@@ -383,6 +385,14 @@ static int32_t vkt_queue_submit(vkt_device_fns* fns, void* queue, void* cmd, uin
 	si.pCmds = &cmd;
 	typedef int32_t (*fn_t)(void*, uint32_t, const void*, uint64_t);
 	return ((fn_t)fns->queueSubmit)(queue, 1, &si, fence);
+}
+
+// vkt_begin begins recording cmd for one submit.
+static int32_t vkt_begin(vkt_device_fns* fns, void* cmd) {
+	struct { uint32_t sType; const void* pNext; uint32_t flags; const void* inherit; } bi =
+		{ 42, NULL, 1, NULL }; // COMMAND_BUFFER_BEGIN_INFO, ONE_TIME_SUBMIT
+	typedef int32_t (*fn_t)(void*, const void*);
+	return ((fn_t)fns->beginCommandBuffer)(cmd, &bi);
 }
 
 static void vkt_copy(vkt_device_fns* fns, void* cmd, uint64_t src, uint64_t dst, uint64_t srcOff, uint64_t dstOff, uint64_t size) {
@@ -560,8 +570,9 @@ func loadDeviceFns(inst vk.Instance, dev vk.Device, pushDesc bool) (deviceFns, b
 	f.bindDescriptorSets = get("vkCmdBindDescriptorSets")
 	f.copyBuffer = get("vkCmdCopyBuffer")
 	f.queueSubmit = get("vkQueueSubmit")
+	f.beginCommandBuffer = get("vkBeginCommandBuffer")
 	ok := f.updateDescriptorSets != nil && f.allocateDescriptorSets != nil && f.pipelineBarrier != nil &&
-		f.bindDescriptorSets != nil && f.copyBuffer != nil && f.queueSubmit != nil
+		f.bindDescriptorSets != nil && f.copyBuffer != nil && f.queueSubmit != nil && f.beginCommandBuffer != nil
 	return deviceFns{c: f}, ok
 }
 
@@ -595,6 +606,11 @@ func (f deviceFns) bindSet(dev vk.Device, cmd vk.CommandBuffer, pool vk.Descript
 // submit submits cmd to queue, signalling fence when it completes.
 func (f deviceFns) submit(queue vk.Queue, cmd vk.CommandBuffer, fence vk.Fence) vk.Result {
 	return vk.Result(C.vkt_queue_submit(f.c, unsafe.Pointer(queue), unsafe.Pointer(cmd), handle(unsafe.Pointer(fence))))
+}
+
+// begin begins recording cmd for a single submit.
+func (f deviceFns) begin(cmd vk.CommandBuffer) vk.Result {
+	return vk.Result(C.vkt_begin(f.c, unsafe.Pointer(cmd)))
 }
 
 func (f deviceFns) copy(cmd vk.CommandBuffer, src, dst vk.Buffer, srcOff, dstOff, size uint64) {

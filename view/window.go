@@ -76,7 +76,6 @@ func Terminate() {
 // sets Closed; Space toggles Paused.
 type Window struct {
 	win    *glfw.Window
-	dev    *gpu.Device
 	r      *Renderer
 	pres   *gpu.Presenter
 	stale  bool // the window was resized: resize before the next frame
@@ -95,7 +94,7 @@ func OpenWindow(dev *gpu.Device, title string, w, h int) (*Window, error) {
 	if err != nil {
 		return nil, fmt.Errorf("view: cannot open a window: %w", err)
 	}
-	wd := &Window{win: win, dev: dev}
+	wd := &Window{win: win}
 	ok := false
 	defer func() {
 		if !ok {
