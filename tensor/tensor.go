@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -242,6 +243,14 @@ func prod(shape []int) int {
 	return n
 }
 
+// The garbage-collecting retry of a failed allocation (see allocIn).
+var (
+	gcRetry     sync.Mutex
+	lastGCRetry atomic.Int64 // unix nanoseconds of the last retry
+)
+
+const gcRetryGap = 100 * time.Millisecond
+
 // alloc returns a new contiguous tensor of shape on b for the result of an
 // op on inputs: it belongs to their innermost scope (see resultScope). Its
 // contents are unspecified. When inputs carry an error, or allocation
@@ -270,11 +279,21 @@ func allocIn(d *Device, sc *Scope, shape []int, inputs ...*Tensor) *Tensor {
 		buf, err := d.b.Alloc(max(prod(shape), 1))
 		// Tensors outside any scope are freed by the garbage collector,
 		// which does not see device memory: collect, give the cleanups a
-		// moment to run, and try again before giving up.
-		for wait := time.Millisecond; err != nil && liveBuffers.Load() > 0 && wait <= 16*time.Millisecond; wait *= 4 {
-			runtime.GC()
-			time.Sleep(wait)
-			buf, err = d.b.Alloc(max(prod(shape), 1))
+		// moment to run, and try again before giving up. At most one such
+		// retry runs at a time and none within gcRetryGap of the last, so
+		// a heap that is truly full costs no more than that.
+		if err != nil && liveBuffers.Load() > 0 && gcRetry.TryLock() {
+			if last := lastGCRetry.Load(); time.Since(time.Unix(0, last)) > gcRetryGap {
+				for _, wait := range []time.Duration{time.Millisecond, 8 * time.Millisecond} {
+					runtime.GC()
+					time.Sleep(wait)
+					if buf, err = d.b.Alloc(max(prod(shape), 1)); err == nil {
+						break
+					}
+				}
+				lastGCRetry.Store(time.Now().UnixNano())
+			}
+			gcRetry.Unlock()
 		}
 		if err == nil {
 			t.st = newStorage(d, sc, buf)
