@@ -13,14 +13,14 @@ import (
 )
 
 // TestStepLoopMemoryVulkan trains a small MNIST MLP (784-16-16-10: the
-// 1024-wide one takes 0.3 s a step on lavapipe; gpu's TestReservedBoundLoop
+// 1024-wide one takes seconds a step on lavapipe; gpu's TestReservedBoundLoop
 // replays its allocation sizes) for 500 iterations of the documented
 // tensor.Step loop, first with the heap to itself, where Reserved must stay
 // within 2× the peak InUse plus one block, then with kept tensors holding
-// all of the heap but two steps' worth, where no step may
-// fail although the freed tensors of a batch do not fit. Then two held
-// tensors of the largest size, released while work that reads them is
-// pending, are allocated again at once.
+// all of the heap but two steps' worth, where no step may fail although the
+// tensors freed during one batch do not fit. Then two held tensors of the
+// largest size, released while work that reads them is pending, are
+// allocated again at once.
 func TestStepLoopMemoryVulkan(t *testing.T) {
 	vk, err := vulkan.New(vulkan.WithGPUOptions(gpu.Options{AllowCPU: true, Validate: os.Getenv("VKT_VALIDATE") != "0"}))
 	if errors.Is(err, gpu.ErrNoLoader) || errors.Is(err, gpu.ErrNoDevice) {
@@ -92,8 +92,8 @@ func TestStepLoopMemoryVulkan(t *testing.T) {
 
 	// Hold the heap: two kept tensors of the largest size a buffer may
 	// have, gpu buffers of that size (their pages are never touched, unlike
-	// a tensor's), then kept tensors of 256 and 16 KiB until two steps' worth of
-	// memory is left.
+	// a tensor's), then kept tensors of 256 and 16 KiB until two steps'
+	// worth of memory is left.
 	maxElems := int(dev.Info().MaxStorageBufferRange / 4)
 	held := []*tensor.Tensor{tensor.Keep(on.Zeros(maxElems)), tensor.Keep(on.Zeros(maxElems))}
 	for s := dev.MemoryStats(); s.InUse+int64(4*maxElems)+block <= s.HeapSize; s = dev.MemoryStats() {
