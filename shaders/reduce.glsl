@@ -3,7 +3,9 @@
 // one chunk of it.
 //
 // Bindings: 0 = dst, 1 = src. Spec constants: 0 = workgroup size (power of
-// two), 1 = OP (backend.ReduceOp), 2 = MODE, 3 = PAIRS.
+// two), 1 = OP (backend.ReduceOp), 2 = MODE, 3 = PAIRS, 4 = VEC (MODE 1:
+// the reduced block is one dense axis and every row and chunk starts on a
+// multiple of 4 elements: vec4 loads).
 // MODE 0: one invocation per (output, chunk) (short rows);
 // MODE 1: one workgroup per (output, chunk) with a shared-memory tree
 //         (long rows);
@@ -28,11 +30,13 @@ layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint OP = 0;
 layout(constant_id = 2) const uint MODE = 0;
 layout(constant_id = 3) const uint PAIRS = 0;
+layout(constant_id = 4) const uint VEC = 0;
 
 layout(binding = 0) writeonly buffer D { float d[]; };
 layout(binding = 0) writeonly buffer DU { uint du[]; };
 layout(binding = 1) readonly buffer S { float s[]; };
 layout(binding = 1) readonly buffer SU { uint su[]; };
+layout(binding = 1) readonly buffer S4 { vec4 s4[]; };
 
 layout(push_constant) uniform PC {
     uvec4 oshape; // outer (output) shape, rank 4
@@ -105,15 +109,18 @@ float comb(float a, float b) {
     return ISMAX ? nanmax(a, b) : nanmin(a, b);
 }
 
-// fold adds element k (at src index e) to the running (v, vi).
-void fold(inout float v, inout uint vi, uint e, uint k) {
-    float x = s[e];
+// foldValue adds x, element i of the block, to the running (v, vi).
+void foldValue(inout float v, inout uint vi, float x, uint i) {
     if (ISARG) {
-        uint i = PAIRS_IN ? su[e + pc.auxS] : k;
         if (better(v, vi, x, i)) { v = x; vi = i; }
     } else {
         v = comb(v, x);
     }
+}
+
+// fold adds element k (at src index e) to the running (v, vi).
+void fold(inout float v, inout uint vi, uint e, uint k) {
+    foldValue(v, vi, s[e], PAIRS_IN ? su[e + pc.auxS] : k);
 }
 
 // store writes the result (or partial) of an output at dst index e.
@@ -191,7 +198,31 @@ void main() {
     dof += c * pc.cst;
     float v = ident();
     uint vi = NONE;
-    for (uint k = k0 + t; k < k1; k += gl_WorkGroupSize.x) fold(v, vi, so + inner(k), k);
+    if (VEC == 1u) {
+        // one dense axis, so and k0 multiples of 4: vec4 loads, and for the
+        // non-arg ops four accumulators; the tail (under 4) element-wise
+        uint e4 = (so + k0) / 4u, n4 = (k1 - k0) / 4u;
+        if (ISARG) {
+            for (uint j = t; j < n4; j += gl_WorkGroupSize.x) {
+                vec4 x = s4[e4 + j];
+                uint k = k0 + 4u * j;
+                foldValue(v, vi, x.x, k);
+                foldValue(v, vi, x.y, k + 1u);
+                foldValue(v, vi, x.z, k + 2u);
+                foldValue(v, vi, x.w, k + 3u);
+            }
+        } else {
+            vec4 a = vec4(ident());
+            for (uint j = t; j < n4; j += gl_WorkGroupSize.x) {
+                vec4 x = s4[e4 + j];
+                a = vec4(comb(a.x, x.x), comb(a.y, x.y), comb(a.z, x.z), comb(a.w, x.w));
+            }
+            v = comb(comb(a.x, a.y), comb(a.z, a.w));
+        }
+        for (uint k = k0 + 4u * n4 + t; k < k1; k += gl_WorkGroupSize.x) fold(v, vi, so + k, k);
+    } else {
+        for (uint k = k0 + t; k < k1; k += gl_WorkGroupSize.x) fold(v, vi, so + inner(k), k);
+    }
 #ifdef SUBGROUP
     // Sum/Mean/Max/Min only. Subgroup max/min have no NaN rule, so NaN is
     // tracked separately.

@@ -100,7 +100,10 @@ func (t *Tensor) MinKeepDims(axes ...int) *Tensor { return t.reduce("Min", backe
 // ArgMax returns the position of the first maximum over axes, as a float32
 // index into the reduced axes flattened in row-major order (with one axis:
 // the index along it; with none: the index into t flattened, as NumPy's
-// argmax). NaN counts as the maximum. Indices are exact below 2^24.
+// argmax). NaN counts as the maximum. Indices are float32, exact up to
+// 2^24: on the Vulkan backend ArgMax over more than 2^24+1 elements fails
+// (the result reports the error) rather than return a rounded index; the
+// CPU backend rounds such an index.
 func (t *Tensor) ArgMax(axes ...int) *Tensor {
 	return t.reduce("ArgMax", backend.ArgMax, false, axes)
 }

@@ -123,6 +123,12 @@ func (b *Backend) reducePasses(r reduction, force int) {
 	o, ip := &r.o, &r.ip
 	strided := ip.st[0][3] != 1 && o.st[1][3] == 1 // outputs adjacent, elements apart
 	mode, _, _, chunks, chunk := planReduce(o.n, r.nIn, strided, force)
+	vec := uint32(0)
+	if mode == 1 && r.auxS == 0 && dense4(o, ip) {
+		vec = 1
+		chunk = (chunk + 3) &^ 3 // chunks start on multiples of 4
+		chunks = (r.nIn + chunk - 1) / chunk
+	}
 	kernel := "reduce"
 	if mode == 1 && b.info.SubgroupArithmetic && !isArg(r.op) {
 		kernel = "reduce_sg"
@@ -139,7 +145,7 @@ func (b *Backend) reducePasses(r reduction, force int) {
 	}
 	if chunks == 1 {
 		w := reducePush(o, ip, r.nIn, chunk, 0, r.div, r.auxS, 0)
-		b.dispatch(b.pipeline(kernel, 2, reducePushBytes, rowGroup, uint32(r.op), uint32(mode), pairsIn), kernel, w,
+		b.dispatch(b.pipeline(kernel, 2, reducePushBytes, rowGroup, uint32(r.op), uint32(mode), pairsIn, vec), kernel, w,
 			b.grid(items, rowGroup), gbuf(r.dst).Out(), gbuf(r.src).In())
 		return
 	}
@@ -169,7 +175,7 @@ func (b *Backend) reducePasses(r reduction, force int) {
 	q.off[0] = 0
 	q.st[0] = denseStrides(q.shape)
 	w := reducePush(&q, ip, r.nIn, chunk, o.n, r.div, r.auxS, auxD)
-	b.dispatch(b.pipeline(kernel, 2, reducePushBytes, rowGroup, uint32(op1), uint32(mode), pairs1), kernel, w,
+	b.dispatch(b.pipeline(kernel, 2, reducePushBytes, rowGroup, uint32(op1), uint32(mode), pairs1, vec), kernel, w,
 		b.grid(items, rowGroup), gbuf(tmp).Out(), gbuf(r.src).In())
 	// then reduce the chunks of every output: stride o.n in tmp
 	next := reduction{op: r.op, o: *o, nIn: chunks, div: r.div, dst: r.dst, src: tmp, auxS: auxD}
@@ -206,6 +212,20 @@ func planReduce(nOut, nIn int, strided bool, force int) (mode, step, groups, chu
 	chunk = max((nIn+chunks-1)/chunks, min(nIn, 2)) // at least 2: every pass shrinks
 	chunks = (nIn + chunk - 1) / chunk
 	return mode, step, groups, chunks, chunk
+}
+
+// dense4 reports whether reduced blocks ip are one dense axis and every
+// output's block (operand 1 of o) starts on a multiple of 4 elements.
+func dense4(o, ip *part) bool {
+	if ip.rank != 1 || ip.st[0][3] != 1 || o.off[1]%4 != 0 {
+		return false
+	}
+	for d := 0; d < maxRank; d++ {
+		if o.shape[d] > 1 && o.st[1][d]%4 != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // denseStrides returns the row-major strides of a padded shape.
