@@ -102,6 +102,17 @@ func TestSizesThatFit(t *testing.T) {
 	if got := readData(t, x.Narrow(0, 10, 0)); len(got) != 0 {
 		t.Errorf("Narrow(0, 10, 0) = %v", got)
 	}
+	// Empty tensors beside a huge axis read and copy as empty (found by
+	// FuzzViewChain: the CPU transpose copy divided by an overflowed block
+	// count).
+	for _, e := range []*Tensor{Zeros(0, 1).BroadcastTo(0, 1<<60), Zeros(1, 0).BroadcastTo(1<<60, 0).T()} {
+		if got := readData(t, e); len(got) != 0 {
+			t.Errorf("%v: %d elements", e.Shape(), len(got))
+		}
+		if got := readData(t, e.Contiguous()); len(got) != 0 {
+			t.Errorf("%v contiguous: %d elements", e.Shape(), len(got))
+		}
+	}
 	// A reshape that needs a copy, of a tensor that carries an error, must
 	// not recurse: it keeps the error.
 	bad := Zeros(1<<40, 2).T()
