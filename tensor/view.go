@@ -202,7 +202,11 @@ func (t *Tensor) Slice(axis, start, stop, step int) *Tensor {
 func (t *Tensor) Narrow(axis, start, length int) *Tensor {
 	ax := t.axis("Narrow", axis)
 	if start < 0 || length < 0 || start > t.shape[ax]-length {
-		shapePanic("Narrow", fmt.Sprintf("start %d, length %d is outside axis %d of size %d", start, length, axis, t.shape[ax]), t.shape)
+		end := fmt.Sprint(start + length)
+		if length > 0 && start+length < start { // wrapped around
+			end = fmt.Sprintf("%d+%d", start, length)
+		}
+		shapePanic("Narrow", fmt.Sprintf("range [%d, %s) is outside axis %d of size %d", start, end, axis, t.shape[ax]), t.shape)
 	}
 	return t.Slice(ax, start, start+length, 1)
 }
