@@ -166,7 +166,10 @@ func (d *Device) arange(sc *Scope, start, stop, step float64) *Tensor {
 	if f >= maxSize {
 		shapePanic("Arange", fmt.Sprintf("start %v, stop %v, step %v: %v elements, more than %d", start, stop, step, f, maxSize))
 	}
-	n := max(int(f), 0)
+	n := 0
+	if f > 0 { // converting -Inf to int is not defined
+		n = int(f)
+	}
 	t := allocIn(d, sc, []int{n})
 	if t.ok() {
 		d.b.Arange(t.strided("Arange"), start, step)

@@ -89,6 +89,8 @@ func FuzzBroadcastShapes(f *testing.F) {
 				want[r-i] = d
 			}
 		}
+		// And the result holds at most maxSize elements.
+		ok = ok && fits(want)
 		if err != nil {
 			var se *ShapeError
 			if !errors.As(err, &se) {

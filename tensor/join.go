@@ -62,7 +62,9 @@ func Stack(axis int, ts ...*Tensor) *Tensor {
 		}
 		us[i] = t.Unsqueeze(axis)
 	}
-	return Concat(normAxis("Stack", axis, len(ts[0].shape)+1, ts[0].shape), us...)
+	ax := normAxis("Stack", axis, len(ts[0].shape)+1, ts[0].shape)
+	checkShape("Stack", slices.Insert(slices.Clone(ts[0].shape), ax, len(ts))) // the result's shape
+	return Concat(ax, us...)
 }
 
 // checkIndices panics with a *ShapeError unless every element of idx is an

@@ -51,7 +51,8 @@ func TestSizesOverflow(t *testing.T) {
 		{"Concat of 2^61", func() { Concat(0, huge, huge) }, "Concat"},
 		{"Concat of 3·2^60", func() { Concat(0, huge, huge, huge) }, "Concat"},
 		{"Concat past MaxInt", func() { Concat(0, Scalar(1).BroadcastTo(maxSize), Scalar(1).BroadcastTo(maxSize)) }, "Concat"},
-		{"Stack of 2·2^60", func() { Stack(0, huge, huge) }, "Concat"},
+		{"Stack of 2·2^60", func() { Stack(0, huge, huge) }, "Stack"},
+		{"Stack(-1) of 2·2^60", func() { Stack(-1, huge, huge) }, "Stack"},
 		{"Unfold kernel² overflow", func() { Zeros(1, 1, 1, 1).Unfold(1<<40, 1, 1<<40) }, "Unfold"},
 		{"Unfold padding MaxInt", func() { Zeros(1, 1, 1, 1).Unfold(3, 1, math.MaxInt) }, "Unfold"},
 		{"Im2Col kernel MaxInt", func() { Zeros(1, 1, 1, 1).Im2Col(math.MaxInt, 1, 0) }, "Im2Col"},
@@ -101,6 +102,17 @@ func TestSizesThatFit(t *testing.T) {
 	}
 	if got := readData(t, x.Narrow(0, 10, 0)); len(got) != 0 {
 		t.Errorf("Narrow(0, 10, 0) = %v", got)
+	}
+	// Empty tensors beside a huge axis read and copy as empty (found by
+	// FuzzViewChain: the CPU transpose copy divided by an overflowed block
+	// count).
+	for _, e := range []*Tensor{Zeros(0, 1).BroadcastTo(0, 1<<60), Zeros(1, 0).BroadcastTo(1<<60, 0).T()} {
+		if got := readData(t, e); len(got) != 0 {
+			t.Errorf("%v: %d elements", e.Shape(), len(got))
+		}
+		if got := readData(t, e.Contiguous()); len(got) != 0 {
+			t.Errorf("%v contiguous: %d elements", e.Shape(), len(got))
+		}
 	}
 	// A reshape that needs a copy, of a tensor that carries an error, must
 	// not recurse: it keeps the error.

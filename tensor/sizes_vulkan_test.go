@@ -38,6 +38,11 @@ func TestSizesVulkan(t *testing.T) {
 	if err != nil || got != 7 {
 		t.Errorf("Index of a 2^60-element broadcast view on Vulkan: %v, %v", got, err)
 	}
+	for _, e := range []*tensor.Tensor{dev.Zeros(0, 1).BroadcastTo(0, 1<<60), dev.Zeros(1, 0).BroadcastTo(1<<60, 0).T().Contiguous()} {
+		if got, err := e.Data(); err != nil || len(got) != 0 {
+			t.Errorf("%v on Vulkan: %d elements, %v", e.Shape(), len(got), err)
+		}
+	}
 	if s, err := dev.Ones(3, 5).Sum().Item(); err != nil || s != 15 {
 		t.Errorf("the backend after the failures: Sum = %v, %v", s, err)
 	}

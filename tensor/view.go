@@ -39,18 +39,22 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 	size := t.Size()
 	if infer >= 0 {
 		shape[infer] = 1
-		checkShape("Reshape", shape)
+	}
+	if overflowAxis(shape) >= 0 {
+		if infer >= 0 {
+			shape[infer] = -1
+		}
+		shapePanic("Reshape", fmt.Sprintf("cannot be reshaped to %v: more than %d elements", shape, maxSize), t.shape)
+	}
+	if infer >= 0 {
 		known := prod(shape)
 		if known == 0 || size%known != 0 {
 			shape[infer] = -1
 			shapePanic("Reshape", fmt.Sprintf("cannot be reshaped to %v: %d elements do not divide", shape, size), t.shape)
 		}
 		shape[infer] = size / known
-	} else {
-		checkShape("Reshape", shape)
-		if known := prod(shape); known != size {
-			shapePanic("Reshape", fmt.Sprintf("cannot be reshaped to %v: %d elements vs %d", shape, size, known), t.shape)
-		}
+	} else if known := prod(shape); known != size {
+		shapePanic("Reshape", fmt.Sprintf("cannot be reshaped to %v: %d elements vs %d", shape, size, known), t.shape)
 	}
 	if st, ok := viewStrides(t.shape, t.strides, shape); ok {
 		return gradReshape(t.view(shape, st, t.offset), t, "Reshape")
@@ -198,7 +202,11 @@ func (t *Tensor) Slice(axis, start, stop, step int) *Tensor {
 func (t *Tensor) Narrow(axis, start, length int) *Tensor {
 	ax := t.axis("Narrow", axis)
 	if start < 0 || length < 0 || start > t.shape[ax]-length {
-		shapePanic("Narrow", fmt.Sprintf("range [%d, %d) is outside axis %d of size %d", start, start+length, axis, t.shape[ax]), t.shape)
+		end := fmt.Sprint(start + length)
+		if length > 0 && start+length < start { // wrapped around
+			end = fmt.Sprintf("%d+%d", start, length)
+		}
+		shapePanic("Narrow", fmt.Sprintf("range [%d, %s) is outside axis %d of size %d", start, end, axis, t.shape[ax]), t.shape)
 	}
 	return t.Slice(ax, start, start+length, 1)
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/vktensor/vktensor/gpu"
 	"github.com/vktensor/vktensor/internal/trainer"
 	"github.com/vktensor/vktensor/nn"
+	"github.com/vktensor/vktensor/nn/safetensors"
 	"github.com/vktensor/vktensor/tensor"
 	"github.com/vktensor/vktensor/tensor/vulkan"
 )
@@ -183,6 +184,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 	for _, dst := range []struct{ flag, path string }{{"save", *save}, {"plot", *plotPath}, {"snapshot", *snapshot}} {
 		if err := checkWritable(dst.flag, dst.path); err != nil {
 			return err
+		}
+	}
+	if *load != "" {
+		// A file that is no checkpoint fails now, before the device and
+		// the data are set up (nn.Load reads it again into the model).
+		if _, err := safetensors.ReadFile(*load); err != nil {
+			return fmt.Errorf("-load: %w", err)
 		}
 	}
 

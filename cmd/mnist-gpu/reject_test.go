@@ -115,6 +115,28 @@ func TestDestinationsChecked(t *testing.T) {
 	}
 }
 
+// A -load file that is not a checkpoint fails before anything is set up.
+func TestBadLoad(t *testing.T) {
+	junk := filepath.Join(t.TempDir(), "junk.safetensors")
+	if err := os.WriteFile(junk, []byte("not a checkpoint at all"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files := []string{junk, filepath.Join(t.TempDir(), "missing.safetensors")}
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		files = append(files, "/dev/zero")
+	}
+	for _, f := range files {
+		var out, errOut bytes.Buffer
+		err := run([]string{"-device", "cpu", "-load", f, "-epochs", "0"}, &out, &errOut)
+		if err == nil || !strings.Contains(err.Error(), "-load") || !strings.Contains(err.Error(), f) {
+			t.Errorf("-load %s: %v", f, err)
+		}
+		if out.Len() > 0 {
+			t.Errorf("-load %s: printed %q first", f, out.String())
+		}
+	}
+}
+
 // writeIDX writes an MNIST-style data directory with n training and m test
 // images of rows×cols pixels.
 func writeIDX(t *testing.T, n, m, rows, cols int) string {
