@@ -298,8 +298,6 @@ func (s *Scope) Normal(r *RNG, mean, std float32, shape ...int) *Tensor {
 // Tensors made inside ops (constants, zeros for gradients) belong to the
 // scope of the tensor they are made for, on its device.
 
-// zerosLike returns zeros of t's shape on t's device, in t's scope.
-func zerosLike(t *Tensor) *Tensor { return t.st.dev.full(t.sc.open(), 0, t.shape) }
 
 // zerosFor returns zeros of x's shape on g's device, in the innermost
 // scope of g and x: a gradient for x in the backward pass of g.

@@ -237,7 +237,7 @@ func TestMoveTo(t *testing.T) {
 	if v := agCatch(func() { p.Add(a.Ones(3)) }); v == nil {
 		t.Error("op on two devices: no panic")
 	}
-	if On(b.Backend()) != b || CPU() != CPU() {
+	if On(b.Backend()) != b || On(CPU().Backend()) != CPU() {
 		t.Error("On does not return one Device per backend")
 	}
 }

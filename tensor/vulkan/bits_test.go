@@ -66,11 +66,12 @@ func TestArangeExact(t *testing.T) {
 	nv := len(vk.Device().ValidationMessages())
 	r := rand.New(rand.NewSource(8))
 	inf, nan := math.Inf(1), math.NaN()
+	negZero := math.Copysign(0, -1)
 	type ac struct{ start, step float64 }
 	cases := []ac{
 		{-3.5, 0.7}, {0, 1}, {0, 0.1}, {1, 0x1p-24}, {1, 0x1p-24 + 0x1p-60}, {1, 0x1p-24 - 0x1p-60}, {1, 3 * 0x1p-25},
-		{-1, 0x1p-25}, {0x1p24, 1}, {0x1p24, 0.5}, {0x1p24 + 2, 1.5}, {1e30, -1e22}, {-0.0, 0}, {-0.0, -0.0}, {0, -0.0},
-		{-0.0, 1}, {-0.0, -1}, {5, -1}, {3.4028235677973366e+38, 1e31}, {3.4028234663852886e+38, 1e22},
+		{-1, 0x1p-25}, {0x1p24, 1}, {0x1p24, 0.5}, {0x1p24 + 2, 1.5}, {1e30, -1e22}, {negZero, 0}, {negZero, negZero}, {0, negZero},
+		{negZero, 1}, {negZero, -1}, {5, -1}, {3.4028235677973366e+38, 1e31}, {3.4028234663852886e+38, 1e22},
 		{-3.4028235e38, -1e31}, {0x1p-149, 0x1p-150}, {0x1p-126, -0x1p-151}, {1e-45, 1e-46}, {0, 0x1p-1074},
 		{0x1p-1074, 0x1p-1074}, {5e-324, -5e-324}, {1e308, 1e308}, {-1e308, 1.7e308}, {1.7976931348623157e308, 1e292},
 		{inf, 1}, {-inf, 1}, {1, inf}, {1, -inf}, {inf, -inf}, {inf, inf}, {-inf, inf}, {nan, 1}, {1, nan}, {0, inf},
