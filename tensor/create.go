@@ -298,7 +298,6 @@ func (s *Scope) Normal(r *RNG, mean, std float32, shape ...int) *Tensor {
 // Tensors made inside ops (constants, zeros for gradients) belong to the
 // scope of the tensor they are made for, on its device.
 
-
 // zerosFor returns zeros of x's shape on g's device, in the innermost
 // scope of g and x: a gradient for x in the backward pass of g.
 func zerosFor(g, x *Tensor) *Tensor { return g.st.dev.full(resultScope(g, x), 0, x.shape) }
