@@ -152,18 +152,17 @@ func VectorNorm(x *tensor.Tensor, ord float64, axes ...int) *tensor.Tensor {
 // vnorm is the ord-norm of v in float64.
 func vnorm(v []float32, ord float64) float64 {
 	switch {
-	case math.IsInf(ord, 1), math.IsInf(ord, -1):
-		r := math.Inf(int(ord / math.Abs(ord)))
-		r = -r
-		for _, e := range v {
+	case math.IsInf(ord, 0):
+		if len(v) == 0 {
+			return 0
+		}
+		r := math.Abs(float64(v[0]))
+		for _, e := range v[1:] {
 			if ord > 0 {
 				r = max(r, math.Abs(float64(e)))
 			} else {
 				r = min(r, math.Abs(float64(e)))
 			}
-		}
-		if len(v) == 0 {
-			return 0
 		}
 		return r
 	case ord == 0:
