@@ -308,4 +308,3 @@ func testAccuracy(t *testing.T, b backend.Backend, sizes []int) {
 		t.Logf("worst %-20s %.2e", k, worst[k])
 	}
 }
-
