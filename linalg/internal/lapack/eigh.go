@@ -40,21 +40,7 @@ func Eigh(n int, a []float64, wantV bool) (w, v []float64, ok bool) {
 		return w, nil, true
 	}
 	// Back-transform each eigenvector: z ← H₀⋯H_{n−3}·z.
-	parallelRows(n, 2*float64(n)*float64(n)*float64(n), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			z := zt[i*n : (i+1)*n]
-			for k := len(refl) - 1; k >= 0; k-- {
-				h := refl[k]
-				if h.tau == 0 {
-					continue
-				}
-				seg := z[k+1:]
-				s := h.tau * (seg[0] + dot(h.v, seg[1:]))
-				seg[0] -= s
-				axpy(-s, h.v, seg[1:])
-			}
-		}
-	})
+	reflectBack(zt, n, n, 1, refl)
 	v = make([]float64, n*n)
 	for j, o := range order {
 		z := zt[o*n : (o+1)*n]
@@ -144,6 +130,7 @@ func tridiagQR(n int, d, e, zt []float64) bool {
 		norm = max(norm, math.Abs(e[i]))
 	}
 	tiny := eps * norm * 1e-3
+	var sw sweep
 	iters := 0
 	r := n - 1
 	for r > 0 {
@@ -172,6 +159,7 @@ func tridiagQR(n int, d, e, zt []float64) bool {
 		er := e[r-1]
 		mu := d[r] - er*er/(dd+math.Copysign(math.Hypot(dd, er), dd))
 		x, z := d[p]-mu, e[p]
+		sw.reset(p)
 		for k := p; k < r; k++ {
 			c, s, rr := givens(x, z)
 			if k > p {
@@ -185,10 +173,9 @@ func tridiagQR(n int, d, e, zt []float64) bool {
 				x, z = e[k], s*e[k+1]
 				e[k+1] *= c
 			}
-			if zt != nil {
-				rot(c, s, zt[k*n:(k+1)*n], zt[(k+1)*n:(k+2)*n])
-			}
+			sw.add(c, s)
 		}
+		sw.apply(zt, n)
 	}
 	return true
 }

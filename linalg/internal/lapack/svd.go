@@ -60,38 +60,13 @@ func SVD(m, n int, a []float64, wantUV bool) (s, ut, vt []float64, ok bool) {
 		return s, nil, nil, true
 	}
 	ut, vt = make([]float64, n*m), make([]float64, n*n)
-	work := float64(4*m*n*n) + float64(2*n*n*n)
-	parallelRows(n, work, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			o := order[i]
-			// u = H₀⋯H_{n−1}·[u₂; 0]
-			u := ut[i*m : (i+1)*m]
-			copy(u, u2[o*n:(o+1)*n])
-			for k := len(left) - 1; k >= 0; k-- {
-				h := left[k]
-				if h.tau == 0 {
-					continue
-				}
-				seg := u[k:]
-				t := h.tau * (seg[0] + dot(h.v, seg[1:]))
-				seg[0] -= t
-				axpy(-t, h.v, seg[1:])
-			}
-			// v = G₀⋯G_{n−3}·v₂ (G_k acts on entries k+1:)
-			v := vt[i*n : (i+1)*n]
-			copy(v, v2[o*n:(o+1)*n])
-			for k := len(right) - 1; k >= 0; k-- {
-				h := right[k]
-				if h.tau == 0 {
-					continue
-				}
-				seg := v[k+1:]
-				t := h.tau * (seg[0] + dot(h.v, seg[1:]))
-				seg[0] -= t
-				axpy(-t, h.v, seg[1:])
-			}
-		}
-	})
+	for i, o := range order {
+		copy(ut[i*m:i*m+n], u2[o*n:(o+1)*n])
+		copy(vt[i*n:(i+1)*n], v2[o*n:(o+1)*n])
+	}
+	// u = H₀⋯H_{n−1}·[u₂; 0] and v = G₀⋯G_{n−3}·v₂ (G_k acts on entries k+1:).
+	reflectBack(ut, n, m, 0, left)
+	reflectBack(vt, n, n, 1, right)
 	return s, ut, vt, true
 }
 
@@ -174,6 +149,7 @@ func bidiagQR(n int, d, e, u, v []float64) bool {
 	small := func(i int) bool { // e[i] negligible
 		return math.Abs(e[i]) <= eps*(math.Abs(d[i])+math.Abs(d[i+1])) || math.Abs(e[i]) <= tol
 	}
+	var su, sv sweep
 	iters := 0
 	r := n - 1
 	for r > 0 {
@@ -246,6 +222,8 @@ func bidiagQR(n int, d, e, u, v []float64) bool {
 			mu = t22 - t12*t12/(dd+math.Copysign(math.Hypot(dd, t12), dd))
 		}
 		y, z := d[p]*d[p]-mu, d[p]*e[p]
+		su.reset(p)
+		sv.reset(p)
 		for k := p; k < r; k++ {
 			c, s, rr := givens(y, z)
 			if k > p {
@@ -256,7 +234,7 @@ func bidiagQR(n int, d, e, u, v []float64) bool {
 			g := s * d[k+1]
 			d[k+1] *= c
 			d[k] = f
-			rotV(k, k+1, c, s)
+			sv.add(c, s)
 			c, s, rr = givens(d[k], g)
 			d[k] = rr
 			f = c*e[k] + s*d[k+1]
@@ -266,8 +244,10 @@ func bidiagQR(n int, d, e, u, v []float64) bool {
 				y, z = e[k], s*e[k+1]
 				e[k+1] *= c
 			}
-			rotU(k, k+1, c, s)
+			su.add(c, s)
 		}
+		su.apply(u, n)
+		sv.apply(v, n)
 	}
 	return true
 }

@@ -133,3 +133,60 @@ func house(x []float64) (tau, beta float64) {
 	}
 	return tau, beta
 }
+
+// sweep is the sequence of plane rotations of one implicit QR sweep: the
+// i-th rotates rows k0+i and k0+i+1 of a row-major matrix with n columns.
+type sweep struct {
+	k0   int
+	c, s []float64
+}
+
+func (w *sweep) reset(k0 int) { w.k0, w.c, w.s = k0, w.c[:0], w.s[:0] }
+
+func (w *sweep) add(c, s float64) { w.c, w.s = append(w.c, c), append(w.s, s) }
+
+// apply applies the sweep's rotations, in order, to the rows of the
+// row-major x with n columns. The columns are split between goroutines:
+// each applies the whole sequence to its own slice of columns, which keeps
+// the two rows of a rotation in cache (LAPACK's dlasr works the same way).
+func (w *sweep) apply(x []float64, n int) {
+	if x == nil || len(w.c) == 0 {
+		return
+	}
+	work := 6 * float64(n) * float64(len(w.c))
+	parallelRows(n, work, func(lo, hi int) {
+		for i := range w.c {
+			k := w.k0 + i
+			rot(w.c[i], w.s[i], x[k*n+lo:k*n+hi], x[(k+1)*n+lo:(k+1)*n+hi])
+		}
+	})
+}
+
+// reflectBack overwrites each row z of the row-major x (rows×n) with
+// H₀·H₁⋯H_{len(refl)−1}·z, where H_k = I − τ_k·[1; v_k]·[1; v_k]ᵀ acts on
+// entries off+k: of z. Rows go in groups that share each reflector while it
+// is in cache, and the groups are split between goroutines.
+func reflectBack(x []float64, rows, n, off int, refl []reflector) {
+	const group = 8
+	var flops float64
+	for _, h := range refl {
+		flops += 4 * float64(len(h.v)+1)
+	}
+	parallelRows(rows, flops*float64(rows), func(lo, hi int) {
+		for g := lo; g < hi; g += group {
+			ge := min(g+group, hi)
+			for k := len(refl) - 1; k >= 0; k-- {
+				h := refl[k]
+				if h.tau == 0 {
+					continue
+				}
+				for i := g; i < ge; i++ {
+					seg := x[i*n+off+k : (i+1)*n]
+					t := h.tau * (seg[0] + dot(h.v, seg[1:]))
+					seg[0] -= t
+					axpy(-t, h.v, seg[1:])
+				}
+			}
+		}
+	})
+}
