@@ -129,6 +129,26 @@ func LUSolve(n, k int, lu []float64, piv []int, b []float64) {
 			}
 		}
 	}
+	if k < 8 {
+		// Few right-hand sides: one column at a time, as dot products
+		// along the contiguous rows of the factors.
+		x := make([]float64, n)
+		for c := range k {
+			for i := range n {
+				x[i] = b[i*k+c]
+			}
+			for i := range n {
+				x[i] -= dot(lu[i*n:i*n+i], x[:i])
+			}
+			for i := n - 1; i >= 0; i-- {
+				x[i] = (x[i] - dot(lu[i*n+i+1:(i+1)*n], x[i+1:])) / lu[i*n+i]
+			}
+			for i := range n {
+				b[i*k+c] = x[i]
+			}
+		}
+		return
+	}
 	parallelRows(k, float64(2*n*n*k), func(lo, hi int) {
 		w := hi - lo
 		if w == 0 {
@@ -181,22 +201,19 @@ func Solve(n, k int, a, b []float32) (x []float64, singular int) {
 	x = to64(b)
 	LUSolve(n, k, lu64, piv, x)
 	r := make([]float64, n*k)
+	a64 := to64(a)
+	xc := make([]float64, n)
 	prev := math.Inf(1)
 	for range 2 {
-		// r = b − A·x
+		// r = b − A·x, in float64.
 		var rmax float64
-		for i := range n {
-			ai := a[i*n : (i+1)*n]
-			ri := r[i*k : (i+1)*k]
-			for c := range k {
-				ri[c] = float64(b[i*k+c])
+		for c := range k {
+			for i := range n {
+				xc[i] = x[i*k+c]
 			}
-			for t, v := range ai {
-				if v != 0 {
-					axpy(-float64(v), x[t*k:(t+1)*k], ri)
-				}
-			}
-			for _, v := range ri {
+			for i := range n {
+				v := float64(b[i*k+c]) - dot(a64[i*n:(i+1)*n], xc)
+				r[i*k+c] = v
 				rmax = max(rmax, math.Abs(v))
 			}
 		}

@@ -8,6 +8,7 @@ type reflectors struct {
 	j, b int
 	v    []float32 // (m−j)×b row-major, unit diagonal, zero above it
 	t    []float64 // b×b upper triangular
+	tneg []float32 // −T
 }
 
 // QR computes the reduced QR factorization of the m×n row-major a
@@ -71,6 +72,10 @@ func QR(m, n int, a []float32) (q, r []float32) {
 				rf.t[s*b+i] = -tau[i] * acc
 			}
 		}
+		rf.tneg = make([]float32, b*b)
+		for i, v := range rf.t {
+			rf.tneg[i] = float32(-v)
+		}
 		panels = append(panels, rf)
 		if nc := n - j - b; nc > 0 {
 			applyReflectors(rf, mp, nc, gemm.Matrix{Data: a, Off: j*n + j + b, RS: n, CS: 1}, true)
@@ -97,31 +102,12 @@ func applyReflectors(rf reflectors, mp, nc int, c gemm.Matrix, transpose bool) {
 	b := rf.b
 	w := make([]float32, b*nc)
 	gemm.Sgemm(b, nc, mp, gemm.Matrix{Data: rf.v, RS: 1, CS: b}, c, gemm.Matrix{Data: w, RS: nc, CS: 1}, false)
-	// w ← T·w or Tᵀ·w in float64, stored negated for the update below.
-	tw := make([]float64, nc)
+	// out = −T·w or −Tᵀ·w, negated for the update below.
 	out := make([]float32, b*nc)
-	for i := range b {
-		for x := range tw {
-			tw[x] = 0
-		}
-		for s := range b {
-			var t float64
-			if transpose {
-				t = rf.t[s*b+i] // Tᵀ[i,s]
-			} else {
-				t = rf.t[i*b+s]
-			}
-			if t == 0 {
-				continue
-			}
-			ws := w[s*nc : (s+1)*nc]
-			for x, v := range ws {
-				tw[x] += t * float64(v)
-			}
-		}
-		for x, v := range tw {
-			out[i*nc+x] = float32(-v)
-		}
+	t := gemm.Matrix{Data: rf.tneg, RS: b, CS: 1}
+	if transpose {
+		t.RS, t.CS = 1, b
 	}
+	gemm.Sgemm(b, nc, b, t, gemm.Matrix{Data: w, RS: nc, CS: 1}, gemm.Matrix{Data: out, RS: nc, CS: 1}, false)
 	gemm.Sgemm(mp, nc, b, gemm.Matrix{Data: rf.v, RS: b, CS: 1}, gemm.Matrix{Data: out, RS: nc, CS: 1}, c, true)
 }
