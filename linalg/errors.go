@@ -31,15 +31,17 @@ type Error struct {
 	Detail string // e.g. "U[2,2] = 0"
 }
 
-// Error formats the op, the matrix and the failure as one line, e.g.
+// Error formats the op, the matrix (for a batch) and the failure as one
+// line, e.g.
 //
 //	linalg.Solve: matrix 3 (index [1 0]) of the batch: singular matrix (U[2,2] = 0)
+//	linalg.Cholesky: matrix is not positive definite (the leading minor of order 2 is not positive)
 func (e *Error) Error() string {
-	where := "the matrix"
+	s := "linalg." + e.Op + ": "
 	if len(e.Index) > 0 {
-		where = fmt.Sprintf("matrix %d (index %v) of the batch", e.Batch, e.Index)
+		s += fmt.Sprintf("matrix %d (index %v) of the batch: ", e.Batch, e.Index)
 	}
-	s := fmt.Sprintf("linalg.%s: %s: %v", e.Op, where, e.Kind)
+	s += e.Kind.Error()
 	if e.Detail != "" {
 		s += " (" + e.Detail + ")"
 	}
