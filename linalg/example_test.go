@@ -3,6 +3,7 @@ package linalg_test
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/vktensor/vktensor/linalg"
 	"github.com/vktensor/vktensor/tensor"
@@ -46,4 +47,29 @@ func ExampleEigh() {
 	// Output:
 	// [1 3]
 	// true
+}
+
+// Least squares fits a line y ≈ c₀ + c₁·x through four points: the design
+// matrix has a column of ones and a column of x.
+func ExampleLstsq() {
+	a := tensor.FromSlice([]float32{
+		1, 0,
+		1, 1,
+		1, 2,
+		1, 3,
+	}, 4, 2)
+	y := tensor.FromSlice([]float32{1, 3, 5, 7}) // y = 1 + 2x exactly
+	fmt.Println(linalg.Lstsq(a, y))
+	// Output: [1 2]
+}
+
+// SlogDet gives the sign and log|det| where Det itself would overflow
+// float32: det(10·I₅₀) = 10⁵⁰.
+func ExampleSlogDet() {
+	a := tensor.Eye(50).MulScalar(10)
+	sign, logabs := linalg.SlogDet(a)
+	s, _ := sign.Item()
+	l, _ := logabs.Item()
+	fmt.Printf("%v %.4f %v\n", s, l/float32(math.Ln10), linalg.Det(a))
+	// Output: 1 50.0000 +Inf
 }

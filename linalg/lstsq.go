@@ -58,10 +58,9 @@ func Lstsq(a, b *tensor.Tensor) *tensor.Tensor {
 
 // lstsq solves one m×n system with k right-hand sides in float64 from a
 // float32 QR, or returns nil and why the matrix is rank-deficient.
-func lstsq(m, n, k int, a, b []float32) ([]float64, string) {
-	x := make([]float64, n*k)
+func lstsq(m, n, k int, a, b []float32) (x []float64, why string) {
 	if m == 0 || n == 0 {
-		return x, ""
+		return make([]float64, n*k), ""
 	}
 	tall := m >= n
 	qm, qn := m, n // the matrix factored: A or Aᵀ
@@ -87,46 +86,73 @@ func lstsq(m, n, k int, a, b []float32) ([]float64, string) {
 		}
 	}
 	R := func(i, j int) float64 { return float64(r[i*qn+j]) }
-	if tall {
-		// y = Qᵀ·b (p×k), then back substitution R·x = y.
-		for t := range m {
+	// solve returns the least-squares (tall) or minimum-norm (wide)
+	// solution for the m×k right-hand side rhs, in float64.
+	solve := func(rhs []float64) []float64 {
+		x := make([]float64, n*k)
+		if tall {
+			// y = Qᵀ·rhs (p×k), then back substitution R·x = y.
+			for t := range m {
+				for i := range p {
+					qi := float64(q[t*p+i])
+					for c := range k {
+						x[i*k+c] += qi * rhs[t*k+c]
+					}
+				}
+			}
+			for i := p - 1; i >= 0; i-- {
+				for j := i + 1; j < p; j++ {
+					for c := range k {
+						x[i*k+c] -= R(i, j) * x[j*k+c]
+					}
+				}
+				for c := range k {
+					x[i*k+c] /= R(i, i)
+				}
+			}
+			return x
+		}
+		// Rᵀ·y = rhs (forward substitution), x = Q·y.
+		y := make([]float64, p*k)
+		for i := range p {
+			for c := range k {
+				s := rhs[i*k+c]
+				for j := range i {
+					s -= R(j, i) * y[j*k+c]
+				}
+				y[i*k+c] = s / R(i, i)
+			}
+		}
+		for t := range qm {
 			for i := range p {
 				qi := float64(q[t*p+i])
 				for c := range k {
-					x[i*k+c] += qi * float64(b[t*k+c])
+					x[t*k+c] += qi * y[i*k+c]
 				}
 			}
 		}
-		for i := p - 1; i >= 0; i-- {
-			for j := i + 1; j < p; j++ {
-				for c := range k {
-					x[i*k+c] -= R(i, j) * x[j*k+c]
-				}
-			}
-			for c := range k {
-				x[i*k+c] /= R(i, i)
-			}
-		}
-		return x, ""
+		return x
 	}
-	// Rᵀ·y = b (forward substitution), x = Q·y.
-	y := make([]float64, p*k)
-	for i := range p {
+	b64 := make([]float64, m*k)
+	for i, v := range b {
+		b64[i] = float64(v)
+	}
+	x = solve(b64)
+	// One step of refinement with the residual in float64: the correction
+	// solves the same problem for b − A·x, and for a wide A stays in the
+	// row space, so the solution keeps its minimum norm.
+	res := make([]float64, m*k)
+	for i := range m {
 		for c := range k {
-			s := float64(b[i*k+c])
-			for j := range i {
-				s -= R(j, i) * y[j*k+c]
+			s := b64[i*k+c]
+			for j := range n {
+				s -= float64(a[i*n+j]) * x[j*k+c]
 			}
-			y[i*k+c] = s / R(i, i)
+			res[i*k+c] = s
 		}
 	}
-	for t := range qm {
-		for i := range p {
-			qi := float64(q[t*p+i])
-			for c := range k {
-				x[t*k+c] += qi * y[i*k+c]
-			}
-		}
+	for i, d := range solve(res) {
+		x[i] += d
 	}
 	return x, ""
 }
