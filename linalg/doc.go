@@ -28,8 +28,10 @@
 // an *Error (their Err and Data return it) that names the op and the index
 // of the failing matrix in the batch, and wraps one of ErrSingular,
 // ErrNotPositiveDefinite, ErrRankDeficient or ErrNoConvergence for
-// errors.Is. No function returns NaN in place of an error. A failure the
-// input already carries is carried by the results.
+// errors.Is. No function returns NaN in place of an error (a NaN in the
+// input propagates to the result, except in Cholesky, which reports it as
+// not positive definite). A failure the input already carries is carried
+// by the results.
 //
 // Autograd. Solve, Inv, Det, SlogDet (logabsdet), Cholesky and Eigh (the
 // eigenvalues) record their backward pass with tensor.Function, written in
