@@ -14,8 +14,7 @@ import (
 // positive definite (a is then partly overwritten).
 func Cholesky(n int, a []float32) int {
 	d := make([]float64, min(nb, n)*min(nb, n))
-	var p []float64
-	var pos, neg []float32
+	var pos, neg, inv []float32
 	for j := 0; j < n; j += nb {
 		b := min(nb, n-j)
 		for r := range b {
@@ -42,21 +41,15 @@ func Cholesky(n int, a []float32) int {
 		for r := range b {
 			clear(a[(j+r)*n+j+b : (j+r+1)*n])
 		}
-		// L21 = A21·L11⁻ᵀ, row by row.
-		p = grow64(p, m*b)
-		for r := range m {
-			x := p[r*b : (r+1)*b]
-			for c := range b {
-				x[c] = float64(a[(j+b+r)*n+j+c])
-			}
-			for i := range b {
-				x[i] = (x[i] - dot(x[:i], d[i*b:i*b+i])) / d[i*b+i]
-			}
-		}
+		// L21 = A21·L11⁻ᵀ as one float32 product with the inverse of L11
+		// (inverted in float64), as GPU BLAS do their triangular solves:
+		// the substitution, row by row, would be scalar work of the same
+		// order as the trailing update at these sizes.
+		inv = grow32(inv, b*b)
+		invLower(b, d, inv)
 		pos, neg = grow32(pos, m*b), grow32(neg, m*b)
-		for i, v := range p[:m*b] {
-			pos[i] = float32(v)
-		}
+		gemm.Sgemm(m, b, b, gemm.Matrix{Data: a, Off: (j+b)*n + j, RS: n, CS: 1},
+			gemm.Matrix{Data: inv, RS: 1, CS: b}, gemm.Matrix{Data: pos, RS: b, CS: 1}, false)
 		for r := range m {
 			copy(a[(j+b+r)*n+j:(j+b+r)*n+j+b], pos[r*b:(r+1)*b])
 		}
@@ -88,4 +81,21 @@ func cholUnblocked(b int, d []float64) int {
 		d[i*b+i] = math.Sqrt(v)
 	}
 	return -1
+}
+
+// invLower writes the inverse of the b×b lower triangular float64 l into
+// inv (float32, row-major, zero above the diagonal), by substitution in
+// float64: column c of L⁻¹ solves L·x = e_c.
+func invLower(b int, l []float64, inv []float32) {
+	x := make([]float64, b)
+	for c := range b {
+		clear(x)
+		x[c] = 1 / l[c*b+c]
+		for i := c + 1; i < b; i++ {
+			x[i] = -dot(l[i*b+c:i*b+i], x[c:i]) / l[i*b+i]
+		}
+		for i := range b {
+			inv[i*b+c] = float32(x[i])
+		}
+	}
 }
