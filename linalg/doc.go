@@ -49,12 +49,12 @@
 // round trips for the linalg calls in it.
 //
 // On the host, LU (Solve, Inv, Det, SlogDet), Cholesky and QR (QR, Lstsq)
-// are blocked: each panel of 64 columns is factored in float64 and the
-// trailing update runs as a float32 matrix product through the packed gemm
-// of the CPU backend. Their factors therefore carry float32 rounding;
-// Solve refines its solution in float64 against A, and the triangular
-// solves, determinants and least-squares substitutions run in float64.
-// Eigh, SVD, Pinv and the matrix norms built on the SVD run wholly in
-// float64. Results are rounded to float32. Matrices of a batch are
-// processed in parallel.
+// are blocked: each panel (16 to 64 columns, by algorithm and size) is
+// factored in float64 and the trailing update runs as a float32 matrix
+// product through the packed gemm of the CPU backend. Their factors
+// therefore carry float32 rounding; Solve and Lstsq refine their solutions
+// in float64 against A, and the triangular solves, determinants and
+// least-squares substitutions run in float64. Eigh, SVD, Pinv and the
+// matrix norms built on the SVD run wholly in float64. Results are rounded
+// to float32. Matrices of a batch are processed in parallel.
 package linalg

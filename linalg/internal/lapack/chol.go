@@ -12,7 +12,9 @@ import (
 // solves run in float64, the trailing update in float32 through gemm. It
 // returns −1, or the first i at which the leading i+1 by i+1 minor is not
 // positive definite (a is then partly overwritten).
-func Cholesky(n int, a []float32) int {
+func Cholesky(n int, a []float32) int { return cholBlocked(n, a, panelWidth(n, 32, 64)) }
+
+func cholBlocked(n int, a []float32, nb int) int {
 	d := make([]float64, min(nb, n)*min(nb, n))
 	var pos, neg, inv []float32
 	for j := 0; j < n; j += nb {

@@ -14,5 +14,6 @@
 // eigensolver and the SVD run wholly in float64 (Householder reduction to
 // tridiagonal or bidiagonal form, then implicit-shift QR iterations).
 //
-// Sizes up to the block size nb run unblocked, in float64 throughout.
+// Sizes up to the panel width (16 to 64 columns, see panelWidth) run
+// unblocked, in float64 throughout.
 package lapack

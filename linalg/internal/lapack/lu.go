@@ -11,7 +11,9 @@ import (
 // above it), by blocked right-looking elimination with partial pivoting.
 // Row i was interchanged with row piv[i] at step i. It returns the first i
 // with U[i,i] = 0, or −1; the factorization is completed either way.
-func LU(n int, a []float32, piv []int) int {
+func LU(n int, a []float32, piv []int) int { return luBlocked(n, a, piv, panelWidth(n, 16, 32)) }
+
+func luBlocked(n int, a []float32, piv []int, nb int) int {
 	zero := -1
 	panel := make([]float64, n*min(nb, n))
 	lp := make([]int, n)

@@ -13,10 +13,14 @@ type reflectors struct {
 
 // QR computes the reduced QR factorization of the m×n row-major a
 // (overwritten): q is m×k with orthonormal columns and r is k×n upper
-// triangular, k = min(m, n). Householder reflectors in panels of nb
+// triangular, k = min(m, n). Householder reflectors in panels of 32 or 64
 // columns; each panel is factored in float64 and applied to the trailing
 // columns, and accumulated into q, as float32 products through gemm.
 func QR(m, n int, a []float32) (q, r []float32) {
+	return qrBlocked(m, n, a, panelWidth(min(m, n), 32, 64))
+}
+
+func qrBlocked(m, n int, a []float32, nb int) (q, r []float32) {
 	k := min(m, n)
 	var panels []reflectors
 	for j := 0; j < k; j += nb {

@@ -8,8 +8,16 @@ import (
 	"github.com/vktensor/vktensor/internal/gemm"
 )
 
-// nb is the block (panel) width of the blocked factorizations.
-const nb = 64
+// panelWidth is the panel width of a blocked factorization of order n:
+// small for n ≤ 512, where the panels' scalar float64 work dominates, large
+// beyond, where the gemm updates do. The widths were picked by CPU time on
+// the development machine (LU 16/32, Cholesky and QR 32/64).
+func panelWidth(n, small, large int) int {
+	if n <= 512 {
+		return small
+	}
+	return large
+}
 
 // eps is the float64 unit roundoff.
 const eps = 0x1p-52
