@@ -23,6 +23,8 @@ func suiteMetric(suite string) metric {
 	switch suite {
 	case "matmul":
 		return metric{"GFLOP/s", func(r Row) float64 { return r.GFLOPS }}
+	case "linalg":
+		return metric{"nominal GFLOP/s", func(r Row) float64 { return r.GFLOPS }}
 	case "ops":
 		return metric{"GB/s", func(r Row) float64 { return r.GBps }}
 	case "latency":

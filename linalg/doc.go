@@ -1,0 +1,60 @@
+// Package linalg is linear algebra beyond matmul over tensors: solving
+// linear systems, inverses and determinants, the Cholesky, QR, symmetric
+// eigen- and singular value decompositions, least squares, pseudo-inverses
+// and norms, with the semantics of torch.linalg (and NumPy's linalg).
+//
+// # Conventions
+//
+// Shapes. A matrix is the last two axes of a tensor, [m, n]; the leading
+// axes, written *, index a batch of matrices, and every function applies to
+// each matrix of the batch independently. A function of two operands
+// (Solve, Lstsq) broadcasts their batch axes. A right-hand side B of Solve
+// and Lstsq is a batch of vectors, [*, m], when it is 1-D or has the shape
+// of A without its last axis; otherwise it is a batch of matrices [*, m, k].
+// Results are new contiguous tensors on the backend of the input.
+//
+// Conventions of the decompositions: Cholesky is lower (A = L·Lᵀ); QR is
+// reduced (Q [*, m, k], R [*, k, n], k = min(m, n)); Eigh reads the lower
+// triangle and returns ascending eigenvalues with eigenvectors in the
+// columns of V; SVD is thin and descending (A = U·diag(S)·Vh).
+//
+// Errors. Shapes that do not fit (a non-square matrix given to Solve, a
+// right-hand side with the wrong number of rows, an unknown norm) are
+// programming errors: the function panics with a *tensor.ShapeError (or a
+// *tensor.BackendError for operands on different backends). A matrix for
+// which the function has no answer — singular for Solve and Inv, not
+// positive definite for Cholesky, rank-deficient for Lstsq, an iteration
+// that does not converge — is a runtime failure: the result tensors carry
+// an *Error (their Err and Data return it) that names the op and the index
+// of the failing matrix in the batch, and wraps one of ErrSingular,
+// ErrNotPositiveDefinite, ErrRankDeficient or ErrNoConvergence for
+// errors.Is. No function returns NaN in place of an error (a NaN in the
+// input propagates to the result, except in Cholesky, which reports it as
+// not positive definite). A failure the input already carries is carried
+// by the results.
+//
+// Autograd. Solve, Inv, Det, SlogDet (logabsdet), Cholesky and Eigh (the
+// eigenvalues) record their backward pass with tensor.Function, written in
+// tensor ops and this package's functions; for Cholesky and Eigh the
+// gradient is the symmetric one, as in PyTorch. QR, SVD, Lstsq, Pinv and the
+// norms are not differentiable.
+//
+// # What runs where
+//
+// Every function computes on the host, whatever the backend: it reads its
+// operands with Data (for a GPU tensor, one copy device → host that waits
+// for the ops computing it), computes in pure Go and puts its results on
+// the operands' backend with FromSlice (one copy host → device for a GPU
+// backend). A backward pass is tensor ops on the backend plus such host
+// round trips for the linalg calls in it.
+//
+// On the host, LU (Solve, Inv, Det, SlogDet), Cholesky and QR (QR, Lstsq)
+// are blocked: each panel (16 to 64 columns, by algorithm and size) is
+// factored in float64 and the trailing update runs as a float32 matrix
+// product through the packed gemm of the CPU backend. Their factors
+// therefore carry float32 rounding; Solve and Lstsq refine their solutions
+// in float64 against A, and the triangular solves, determinants and
+// least-squares substitutions run in float64. Eigh, SVD, Pinv and the
+// matrix norms built on the SVD run wholly in float64. Results are rounded
+// to float32. Matrices of a batch are processed in parallel.
+package linalg
