@@ -56,7 +56,10 @@ func WithDevice(d *gpu.Device) Option { return func(c *config) { c.device = d } 
 type Backend struct {
 	// mu serializes every entry point: recording and the gpu.Device calls,
 	// the pipeline cache, the op being recorded, the error state of buffers
-	// and the index checks. Methods named in lower case expect it held.
+	// and the index checks. Exported methods take it (ops through enter and
+	// exit); the lower-case ones (fill, copy, arange, unary, binary, where,
+	// reduce, softmax, matmul, alloc, free, ...) expect it held, and kernel
+	// code calls only those: the mutex is not reentrant.
 	mu    sync.Mutex
 	dev   *gpu.Device
 	owned bool
