@@ -92,16 +92,6 @@ func IndexProblem(v float32, n int) string {
 	return ""
 }
 
-// NormIndex returns the position that index v (valid by IndexProblem)
-// names on an axis of size n: v, or n+v when v is negative.
-func NormIndex(v float32, n int) int {
-	i := int(v)
-	if i < 0 {
-		i += n
-	}
-	return i
-}
-
 // Buffer is storage for a number of float32 elements owned by one backend.
 type Buffer interface {
 	// Len is the number of float32 elements the buffer holds.
