@@ -3,6 +3,7 @@ package tensor_test
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -23,7 +24,10 @@ func work(d *tensor.Device, seed uint64, steps int) ([][]float32, error) {
 	}
 	var out [][]float32
 	var err error
-	for range steps {
+	for step := range steps {
+		if step%4 == 3 {
+			runtime.GC() // frees of dropped tensors run on cleanup goroutines meanwhile
+		}
 		// Each step in its own scope, as a training loop runs: the other
 		// goroutines' scopes on the same device must not touch it.
 		d.Step(func(sc *tensor.Scope) {
@@ -61,8 +65,9 @@ func work(d *tensor.Device, seed uint64, steps int) ([][]float32, error) {
 
 // TestConcurrentBackends runs 6 goroutines on one backend at once (the CPU
 // and Vulkan on lavapipe with validation on), each recording plain ops and
-// reading its results, and checks every result bit for bit against the
-// same work run alone on one goroutine. Run it with -race: the backends
+// reading its results (while garbage-collector cleanups free the tensors
+// they drop), and checks every result bit for bit against the same work
+// run alone on one goroutine. Run it with -race: the backends
 // promise safety for concurrent use (package backend).
 func TestConcurrentBackends(t *testing.T) {
 	const workers = 6

@@ -80,9 +80,11 @@
 // on the CPU, where the indices are at hand, the op panics with a
 // *ShapeError; on a GPU the device checks them, never reading or writing
 // outside the operand, and the result (with everything computed from it,
-// gradients included) carries a *backend.IndexError once the work has run:
-// from the Data or Item (or the backend's Sync) that waited for it on (see
-// Tensor.Err).
+// gradients included) carries a *backend.IndexError from the moment a
+// Data or Item call (or the backend's Sync) has waited for that work (see
+// Tensor.Err). The error of a GPU check names the backend op that found
+// it: Gather for IndexSelect, ScatterAdd for OneHot and for Gather's
+// gradient.
 //
 // A shape mistake is a programming error, like indexing past the end of a
 // slice: the op panics with a *ShapeError whose message names the op, the

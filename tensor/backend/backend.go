@@ -46,12 +46,13 @@
 // Concurrency. A backend is safe for concurrent use by several goroutines:
 // ops, Alloc, Free (which a garbage-collector cleanup may call at any time),
 // Read, Sync and Buffer.Err may be called at once from any goroutine, and
-// each call is atomic with respect to the others. Ops recorded by one
+// each call is atomic with respect to the others (Read and Sync may let
+// other calls proceed while they wait for the device). Ops recorded by one
 // goroutine run in the order it recorded them; ops of different goroutines
 // are ordered only as their calls were, so a goroutine must not use a
 // buffer another goroutine is still writing without synchronizing with it
-// first (as with any Go value). A Sync waits for the work of every
-// goroutine.
+// first (as with any Go value). A Sync waits for the work that every
+// goroutine recorded before it.
 //
 // Ops may run asynchronously: a backend is free to queue work and run it when
 // a result is read. Read and Sync order all queued work before them.
@@ -91,16 +92,6 @@ func IndexProblem(v float32, n int) string {
 		return fmt.Sprint(v, " is out of range")
 	}
 	return ""
-}
-
-// NormIndex returns the position that index v (valid by IndexProblem)
-// names on an axis of size n: v, or n+v when v is negative.
-func NormIndex(v float32, n int) int {
-	i := int(v)
-	if i < 0 {
-		i += n
-	}
-	return i
 }
 
 // Buffer is storage for a number of float32 elements owned by one backend.

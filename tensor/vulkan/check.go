@@ -86,8 +86,7 @@ func (b *Backend) newCheck(axis, size int) (gpu.BufferRange, bool) {
 }
 
 // readChecks reads back every block with open checks (waiting for the work
-// that writes them) and settles those checks. Blocks whose slots are all
-// read back become free.
+// that writes them) and settles those checks. Full blocks become free.
 func (b *Backend) readChecks() {
 	c := &b.chk
 	blocks := c.full
@@ -117,8 +116,6 @@ func (b *Backend) readChecks() {
 	c.free = append(c.free, c.full...)
 	clear(c.full)
 	c.full = c.full[:0]
-	if c.cur != nil {
-		c.free = append(c.free, c.cur)
-		c.cur = nil
-	}
+	// the current block keeps handing out its unused slots, still zero:
+	// one fill per checkSlots checks, not one per read-back
 }

@@ -212,3 +212,47 @@ func TestDeviceLossIsSticky(t *testing.T) {
 		t.Errorf("Read = %v", err)
 	}
 }
+
+// TestCheckSlotsRecycle runs more index ops than a check block has slots,
+// reading back at uneven intervals, so that blocks fill, are read back,
+// zeroed and reused: every op's error must be its own (a flag left in a
+// reused slot would show on a good op).
+func TestCheckSlotsRecycle(t *testing.T) {
+	vk := vkBackend(t)
+	src := upload(t, vk, []float32{1, 2, 3}, 3)
+	good, bad := upload(t, vk, []float32{0, -1}, 2), upload(t, vk, []float32{1, 3}, 2)
+	const ops = 3*checkSlots + 5
+	dsts := make([]backend.Strided, ops)
+	for i := range dsts {
+		dsts[i] = fresh(t, vk, 2)
+		idx := good
+		if i%9 == 4 {
+			idx = bad
+		}
+		vk.Gather(dsts[i], src, idx, 0)
+		if i%23 == 22 {
+			if err := vk.Sync(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i%31 == 30 { // a Read that depends on a check
+			if _, err := readAll(vk, dsts[i]); (err != nil) != (i%9 == 4) {
+				t.Fatalf("op %d: Read = %v", i, err)
+			}
+		}
+	}
+	if err := vk.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range dsts {
+		err := d.Buf.Err()
+		var ie *backend.IndexError
+		if i%9 == 4 {
+			if !errors.As(err, &ie) || ie.Index != 3 {
+				t.Errorf("op %d (index 3): Err() = %v", i, err)
+			}
+		} else if err != nil {
+			t.Errorf("op %d (good indices): Err() = %v", i, err)
+		}
+	}
+}

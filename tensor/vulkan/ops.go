@@ -154,9 +154,12 @@ func (b *Backend) copy(dst, src backend.Strided) {
 // exactly as in float64 on the device (see arangeCall).
 func (b *Backend) Arange(dst backend.Strided, start, step float64) {
 	defer b.exit()
-	if !b.enter("Arange", 1, dst) {
-		return
+	if b.enter("Arange", 1, dst) {
+		b.arange(dst, start, step)
 	}
+}
+
+func (b *Backend) arange(dst backend.Strided, start, step float64) {
 	b.elementwise(arangeCall(dst, start, step))
 }
 
@@ -182,9 +185,12 @@ func (b *Backend) Random(dst backend.Strided, dist backend.Dist, seed, stream ui
 // Unary sets dst = op(src).
 func (b *Backend) Unary(op backend.UnaryOp, dst, src backend.Strided, alpha, beta float32) {
 	defer b.exit()
-	if !b.enter("Unary", 1, dst, src) {
-		return
+	if b.enter("Unary", 1, dst, src) {
+		b.unary(op, dst, src, alpha, beta)
 	}
+}
+
+func (b *Backend) unary(op backend.UnaryOp, dst, src backend.Strided, alpha, beta float32) {
 	b.elementwise(ewCall{kernel: "unary", op: uint32(op), dst: dst, srcs: []backend.Strided{src},
 		alpha: alpha, beta: beta, permute: true, keep: -1, vec: true, dstAccess: gpu.Write})
 }
@@ -192,9 +198,12 @@ func (b *Backend) Unary(op backend.UnaryOp, dst, src backend.Strided, alpha, bet
 // Binary sets dst = op(a, b).
 func (b *Backend) Binary(op backend.BinaryOp, dst, x, y backend.Strided) {
 	defer b.exit()
-	if !b.enter("Binary", 1, dst, x, y) {
-		return
+	if b.enter("Binary", 1, dst, x, y) {
+		b.binary(op, dst, x, y)
 	}
+}
+
+func (b *Backend) binary(op backend.BinaryOp, dst, x, y backend.Strided) {
 	b.elementwise(ewCall{kernel: "binary", op: uint32(op), dst: dst, srcs: []backend.Strided{x, y},
 		permute: true, keep: -1, vec: true, dstAccess: gpu.Write})
 }
@@ -202,9 +211,12 @@ func (b *Backend) Binary(op backend.BinaryOp, dst, x, y backend.Strided) {
 // Where sets dst = x where cond != 0, else y.
 func (b *Backend) Where(dst, cond, x, y backend.Strided) {
 	defer b.exit()
-	if !b.enter("Where", 1, dst, cond, x, y) {
-		return
+	if b.enter("Where", 1, dst, cond, x, y) {
+		b.where(dst, cond, x, y)
 	}
+}
+
+func (b *Backend) where(dst, cond, x, y backend.Strided) {
 	b.elementwise(ewCall{kernel: "where", dst: dst, srcs: []backend.Strided{cond, x, y},
 		permute: true, keep: -1, dstAccess: gpu.Write})
 }

@@ -56,7 +56,11 @@ func WithDevice(d *gpu.Device) Option { return func(c *config) { c.device = d } 
 type Backend struct {
 	// mu serializes every entry point: recording and the gpu.Device calls,
 	// the pipeline cache, the op being recorded, the error state of buffers
-	// and the index checks. Methods named in lower case expect it held.
+	// and the index checks. Exported methods take it (ops through enter and
+	// exit; Read and Sync let go of it while they wait for the device); the
+	// lower-case ones (fill, copy, arange, unary, binary, where,
+	// reduce, softmax, matmul, alloc, free, ...) expect it held, and kernel
+	// code calls only those: the mutex is not reentrant.
 	mu    sync.Mutex
 	dev   *gpu.Device
 	owned bool
@@ -339,10 +343,16 @@ func (b *Backend) Write(dst backend.Buffer, off int, src []float32) error {
 // Read waits for queued work and copies src, in row-major order, into dst.
 // A non-contiguous src is first gathered into a temporary buffer on the
 // device. It returns the failure src carries, if any, and reads back the
-// device checks src depends on first.
+// device checks src depends on first. It does not hold the backend's
+// mutex while it waits, so other goroutines keep recording.
 func (b *Backend) Read(dst []float32, src backend.Strided) error {
 	b.mu.Lock()
-	defer b.mu.Unlock()
+	locked := true
+	defer func() {
+		if locked {
+			b.mu.Unlock()
+		}
+	}()
 	if b.err != nil {
 		return b.err
 	}
@@ -357,25 +367,32 @@ func (b *Backend) Read(dst []float32, src backend.Strided) error {
 	if n == 0 {
 		return b.sync(x)
 	}
-	if src.Contiguous() {
-		if err := b.dev.DownloadFloat32(x.g, src.Offset*4, dst); err != nil {
-			return b.deviceFail(err)
-		}
-	} else {
-		tmp, err := b.newBuffer(n)
-		if err != nil {
+	g, off := x.g, src.Offset*4
+	var tmp *buffer
+	if !src.Contiguous() {
+		var err error
+		if tmp, err = b.newBuffer(n); err != nil {
 			return err
 		}
-		defer b.free(tmp)
 		b.cur = opState{name: "Read", dst: [maxDst]*buffer{tmp}, nd: 1}
 		b.copy(backend.Strided{Buf: tmp, Shape: src.Shape, Strides: rowMajor(src.Shape)}, src)
 		b.cur = opState{}
 		if err := tmp.errLocked(); err != nil {
+			b.free(tmp)
 			return err
 		}
-		if err := b.dev.DownloadFloat32(tmp.g, 0, dst); err != nil {
-			return b.deviceFail(err)
-		}
+		g, off = tmp.g, 0
+	}
+	b.mu.Unlock()
+	locked = false
+	err := b.dev.DownloadFloat32(g, off, dst) // waits for the work that writes g
+	b.mu.Lock()
+	locked = true
+	if tmp != nil {
+		b.free(tmp)
+	}
+	if err != nil {
+		return b.deviceFail(err)
 	}
 	if len(x.pend) > 0 {
 		b.readChecks()
@@ -388,15 +405,26 @@ func (b *Backend) Read(dst []float32, src backend.Strided) error {
 
 // Sync waits for all queued work and reads back the device checks. It
 // returns only a failure of the device itself: the failures of single ops
-// are on their results.
+// are on their results. Like Read, it waits without holding the mutex.
 func (b *Backend) Sync() error {
 	b.mu.Lock()
+	if b.err != nil {
+		defer b.mu.Unlock()
+		return b.err
+	}
+	b.mu.Unlock()
+	err := b.dev.Sync()
+	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.sync(nil)
+	if err != nil {
+		return b.deviceFail(err)
+	}
+	b.readChecks()
+	return b.err
 }
 
 // sync waits for all work, reads the checks back and returns the device's
-// failure, else x's (when x is not nil).
+// failure, else x's; b.mu is held throughout.
 func (b *Backend) sync(x *buffer) error {
 	if b.err != nil {
 		return b.err
@@ -405,7 +433,7 @@ func (b *Backend) sync(x *buffer) error {
 		return b.deviceFail(err)
 	}
 	b.readChecks()
-	if b.err != nil || x == nil {
+	if b.err != nil {
 		return b.err
 	}
 	return x.errLocked()
