@@ -7,6 +7,19 @@ import (
 	"testing"
 )
 
+// readExamples returns the source of the Example files.
+func readExamples() ([]byte, error) {
+	var all []byte
+	for _, f := range []string{"tour_test.go", "linalg_test.go"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, b...)
+	}
+	return all, nil
+}
+
 // TestTourMatchesExamples checks that every Go code block of docs/tour.md
 // is, line for line, the body of an Example in this package, so the tour
 // shows only code that go test runs.
@@ -15,7 +28,7 @@ func TestTourMatchesExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := os.ReadFile("tour_test.go")
+	src, err := readExamples()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +43,7 @@ func TestTourMatchesExamples(t *testing.T) {
 		bodies = append(bodies, strings.Join(lines, "\n"))
 	}
 	blocks := regexp.MustCompile("(?s)```go\n(.*?)\n```").FindAllStringSubmatch(string(md), -1)
-	if len(blocks) < 7 {
+	if len(blocks) < 10 {
 		t.Fatalf("docs/tour.md has %d Go blocks", len(blocks))
 	}
 	for i, b := range blocks {
