@@ -160,7 +160,9 @@ func (*Backend) Arange(dst backend.Strided, start, step float64) {
 	s := it.inner(0)
 	it.run(func(lin int, off *[maxOps]int, n int) {
 		for i := 0; i < n; i++ {
-			d[off[0]+i*s] = float32(start + float64(lin+i)*step)
+			// The conversion rounds the product: Go may not fuse it into an
+			// fma (as it may on arm64), so every platform rounds alike.
+			d[off[0]+i*s] = float32(start + float64(float64(lin+i)*step))
 		}
 	})
 }
