@@ -103,7 +103,7 @@ type kernelABI struct {
 }
 
 var stridedSpec = []string{"workgroup", "LAYOUT", "OP", "UNROLL"}
-var reduceSpec = []string{"workgroup", "OP", "MODE", "PAIRS"}
+var reduceSpec = []string{"workgroup", "OP", "MODE", "PAIRS", "VEC"}
 var softmaxSpec = []string{"workgroup", "MODE", "LOG", "CACHE", "VEC"}
 var softmaxLongSpec = []string{"workgroup", "LOG"}
 var matmulSpec = []string{"workgroup", "BM", "BN", "BK", "", "", "AMODE", "BMODE", "FLAGS", "SWZ"}
