@@ -68,7 +68,10 @@ type DeviceInfo struct {
 
 	PushDescriptors   bool // VK_KHR_push_descriptor
 	CooperativeMatrix bool // VK_KHR_cooperative_matrix with the feature on
-	MemoryBudget      bool // VK_EXT_memory_budget
+	// CooperativeMatrixNV: VK_NV_cooperative_matrix with the feature on
+	// (16×16×16 float16 products with float32 sums on NVIDIA).
+	CooperativeMatrixNV bool
+	MemoryBudget        bool // VK_EXT_memory_budget
 	// PipelineStatistics: VK_KHR_pipeline_executable_properties, so that
 	// Options.PipelineStatistics can report registers and the like.
 	PipelineStatistics bool

@@ -233,7 +233,7 @@ func describe(inst vk.Instance, index int, h vk.PhysicalDevice) physical {
 	if info.Vendor == "Mesa" || strings.Contains(info.Name, "llvmpipe") {
 		info.Vendor = "Mesa"
 	}
-	ext := queryExt(inst, h, p.ApiVersion, info.PushDescriptors, exts["VK_EXT_subgroup_size_control"], exts["VK_KHR_cooperative_matrix"])
+	ext := queryExt(inst, h, p.ApiVersion, info.PushDescriptors, exts["VK_EXT_subgroup_size_control"], exts["VK_KHR_cooperative_matrix"], exts["VK_NV_cooperative_matrix"])
 	info.MaxMemoryAllocationSize = ext.maxMemoryAllocationSize
 	info.SubgroupSize = ext.subgroupSize
 	info.MinSubgroupSize, info.MaxSubgroupSize = ext.minSubgroup, ext.maxSubgroup
@@ -244,6 +244,7 @@ func describe(inst vk.Instance, index int, h vk.PhysicalDevice) physical {
 	info.SubgroupArithmetic = ext.subgroupStages&uint32(vk.ShaderStageComputeBit) != 0 &&
 		ext.subgroupOps&uint32(vk.SubgroupFeatureArithmeticBit) != 0
 	info.CooperativeMatrix = ext.coopMatrix
+	info.CooperativeMatrixNV = ext.coopMatrixNV
 	info.Float16, info.Int8, info.Int16, info.Int64, info.Float64 = ext.float16, ext.int8, ext.int16, ext.int64, ext.float64
 	info.Storage16Bit, info.Storage8Bit = ext.storage16, ext.storage8
 
@@ -423,6 +424,9 @@ func (d *Device) open() error {
 	if p.info.CooperativeMatrix {
 		exts = append(exts, "VK_KHR_cooperative_matrix")
 	}
+	if p.info.CooperativeMatrixNV {
+		exts = append(exts, "VK_NV_cooperative_matrix")
+	}
 	d.execStats = (d.opts.PipelineStatistics || envBool("VKT_PIPELINE_STATS")) && p.info.PipelineStatistics
 	if d.execStats {
 		exts = append(exts, "VK_KHR_pipeline_executable_properties")
@@ -436,7 +440,7 @@ func (d *Device) open() error {
 	if p.exts["VK_KHR_portability_subset"] {
 		exts = append(exts, "VK_KHR_portability_subset") // required when present (MoltenVK)
 	}
-	chain, release := featureChain(d.inst, d.phys, p.info.APIVersion, p.info.CooperativeMatrix, d.execStats)
+	chain, release := featureChain(d.inst, d.phys, p.info.APIVersion, p.info.CooperativeMatrix, p.info.CooperativeMatrixNV, d.execStats)
 	defer release()
 	dev, r := createDevice(d.inst, d.phys, chain, d.family, exts)
 	if err := vkErr("vkCreateDevice", r); err != nil {

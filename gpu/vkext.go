@@ -55,6 +55,7 @@ enum {
 	ST_PUSHDESC_PROPS = 1000080000, ST_MAINT3_PROPS = 1000168000, ST_BUDGET = 1000237000,
 	ST_16BIT = 1000083000, ST_V11_FEATURES = 49, ST_V12_FEATURES = 51, ST_V13_FEATURES = 53,
 	ST_COOPMAT_FEATURES = 1000506000,
+	ST_COOPMAT_NV_FEATURES = 1000249000, // VkPhysicalDeviceCooperativeMatrixFeaturesNV: the same two flags
 	ST_EXEC_FEATURES = 1000269000, ST_PIPELINE_INFO = 1000269001, ST_EXEC_PROPS = 1000269002,
 	ST_EXEC_INFO = 1000269003, ST_EXEC_STAT = 1000269004,
 	ST_DEBUG_MESSENGER = 1000128004,
@@ -68,13 +69,13 @@ typedef struct {
 	uint32_t maxPushDescriptors;
 	uint64_t maxMemoryAllocationSize;
 	uint32_t storage16, storage8, float16, int8, int16, int64, float64;
-	uint32_t subgroupSizeControl, fullSubgroups, coopMatrix;
+	uint32_t subgroupSizeControl, fullSubgroups, coopMatrix, coopMatrixNV;
 } vkt_devinfo;
 
 // vkt_query fills out for a physical device. api is the device's API
 // version; the flags say which extension structs may be chained.
 static void vkt_query(void* gipa, void* instance, void* phys, uint32_t api,
-                      int hasPushDesc, int hasSgSizeExt, int hasCoopMat, vkt_devinfo* out) {
+                      int hasPushDesc, int hasSgSizeExt, int hasCoopMat, int hasCoopMatNV, vkt_devinfo* out) {
 	typedef void (*fn_t)(void*, void*);
 	fn_t getProps2 = (fn_t)((vkt_gipa_t)gipa)(instance, "vkGetPhysicalDeviceProperties2");
 	fn_t getFeat2 = (fn_t)((vkt_gipa_t)gipa)(instance, "vkGetPhysicalDeviceFeatures2");
@@ -103,6 +104,7 @@ static void vkt_query(void* gipa, void* instance, void* phys, uint32_t api,
 	vkt_v12_features v12; memset(&v12, 0, sizeof v12); v12.sType = ST_V12_FEATURES;
 	vkt_v13_features v13; memset(&v13, 0, sizeof v13); v13.sType = ST_V13_FEATURES;
 	vkt_coopmat_features cm; memset(&cm, 0, sizeof cm); cm.sType = ST_COOPMAT_FEATURES;
+	vkt_coopmat_features nv; memset(&nv, 0, sizeof nv); nv.sType = ST_COOPMAT_NV_FEATURES;
 	int api12 = api >= ((1u << 22) | (2u << 12));
 	tail = (vkt_header*)&f2;
 	if (api12) {
@@ -112,19 +114,21 @@ static void vkt_query(void* gipa, void* instance, void* phys, uint32_t api,
 		tail->pNext = &f16; tail = (vkt_header*)&f16;
 	}
 	if (hasCoopMat) { tail->pNext = &cm; tail = (vkt_header*)&cm; }
+	if (hasCoopMatNV) { tail->pNext = &nv; tail = (vkt_header*)&nv; }
 	getFeat2(phys, &f2);
 	out->int16 = f2.f[F_INT16]; out->int64 = f2.f[F_INT64]; out->float64 = f2.f[F_FLOAT64];
 	out->storage16 = api12 ? v11.f[V11_STORAGE16] : f16.f[0];
 	out->storage8 = v12.f[V12_STORAGE8]; out->float16 = v12.f[V12_FLOAT16]; out->int8 = v12.f[V12_INT8];
 	out->subgroupSizeControl = v13.f[V13_SUBGROUP_SIZE_CONTROL]; out->fullSubgroups = v13.f[V13_FULL_SUBGROUPS];
 	out->coopMatrix = cm.f[COOP_MATRIX];
+	out->coopMatrixNV = nv.f[COOP_MATRIX];
 }
 
 // vkt_feature_chain builds (malloc) the pNext chain for VkDeviceCreateInfo:
 // every supported feature of the structs above is enabled, except the
 // robustness and capture/replay ones that cost performance. Free with
 // vkt_free_chain.
-static void* vkt_feature_chain(void* gipa, void* instance, void* phys, uint32_t api, int hasCoopMat, int execProps) {
+static void* vkt_feature_chain(void* gipa, void* instance, void* phys, uint32_t api, int hasCoopMat, int hasCoopMatNV, int execProps) {
 	typedef void (*fn_t)(void*, void*);
 	fn_t getFeat2 = (fn_t)((vkt_gipa_t)gipa)(instance, "vkGetPhysicalDeviceFeatures2");
 	if (!getFeat2 || api < ((1u << 22) | (1u << 12))) return NULL;
@@ -146,6 +150,10 @@ static void* vkt_feature_chain(void* gipa, void* instance, void* phys, uint32_t 
 		vkt_coopmat_features* cm = calloc(1, sizeof *cm); cm->sType = ST_COOPMAT_FEATURES;
 		tail->pNext = cm; tail = (vkt_header*)cm;
 	}
+	if (hasCoopMatNV) {
+		vkt_coopmat_features* nv = calloc(1, sizeof *nv); nv->sType = ST_COOPMAT_NV_FEATURES;
+		tail->pNext = nv; tail = (vkt_header*)nv;
+	}
 	if (execProps) {
 		vkt_exec_features* ep = calloc(1, sizeof *ep); ep->sType = ST_EXEC_FEATURES;
 		tail->pNext = ep; tail = (vkt_header*)ep;
@@ -158,7 +166,7 @@ static void* vkt_feature_chain(void* gipa, void* instance, void* phys, uint32_t 
 			((vkt_v12_features*)h)->f[V12_BDA_MULTIDEVICE] = 0;
 		} else if (h->sType == ST_V13_FEATURES) {
 			((vkt_v13_features*)h)->f[V13_ROBUST_IMAGE] = 0;
-		} else if (h->sType == ST_COOPMAT_FEATURES) {
+		} else if (h->sType == ST_COOPMAT_FEATURES || h->sType == ST_COOPMAT_NV_FEATURES) {
 			((vkt_coopmat_features*)h)->f[COOP_ROBUST] = 0;
 		}
 	}
@@ -429,12 +437,13 @@ type extInfo struct {
 	int16, int64, float64                     bool
 	subgroupSizeControl, fullSubgroups        bool
 	coopMatrix                                bool
+	coopMatrixNV                              bool
 }
 
-func queryExt(inst vk.Instance, phys vk.PhysicalDevice, api uint32, pushDesc, sgsizeExt, coopMat bool) extInfo {
+func queryExt(inst vk.Instance, phys vk.PhysicalDevice, api uint32, pushDesc, sgsizeExt, coopMat, coopMatNV bool) extInfo {
 	var o C.vkt_devinfo
 	C.vkt_query(gipa, unsafe.Pointer(inst), unsafe.Pointer(phys), C.uint32_t(api),
-		cbool(pushDesc), cbool(sgsizeExt), cbool(coopMat), &o)
+		cbool(pushDesc), cbool(sgsizeExt), cbool(coopMat), cbool(coopMatNV), &o)
 	return extInfo{
 		subgroupSize: uint32(o.subgroupSize), subgroupStages: uint32(o.subgroupStages), subgroupOps: uint32(o.subgroupOps),
 		minSubgroup: uint32(o.minSubgroupSize), maxSubgroup: uint32(o.maxSubgroupSize), sgsizeStages: uint32(o.sgsizeStages),
@@ -443,7 +452,7 @@ func queryExt(inst vk.Instance, phys vk.PhysicalDevice, api uint32, pushDesc, sg
 		storage16:               o.storage16 != 0, storage8: o.storage8 != 0, float16: o.float16 != 0, int8: o.int8 != 0,
 		int16: o.int16 != 0, int64: o.int64 != 0, float64: o.float64 != 0,
 		subgroupSizeControl: o.subgroupSizeControl != 0, fullSubgroups: o.fullSubgroups != 0,
-		coopMatrix: o.coopMatrix != 0,
+		coopMatrix: o.coopMatrix != 0, coopMatrixNV: o.coopMatrixNV != 0,
 	}
 }
 
@@ -456,8 +465,8 @@ func cbool(b bool) C.int {
 
 // featureChain returns a C-allocated pNext chain enabling the device's
 // features, and its release function.
-func featureChain(inst vk.Instance, phys vk.PhysicalDevice, api uint32, coopMat, execProps bool) (unsafe.Pointer, func()) {
-	p := C.vkt_feature_chain(gipa, unsafe.Pointer(inst), unsafe.Pointer(phys), C.uint32_t(api), cbool(coopMat), cbool(execProps))
+func featureChain(inst vk.Instance, phys vk.PhysicalDevice, api uint32, coopMat, coopMatNV, execProps bool) (unsafe.Pointer, func()) {
+	p := C.vkt_feature_chain(gipa, unsafe.Pointer(inst), unsafe.Pointer(phys), C.uint32_t(api), cbool(coopMat), cbool(coopMatNV), cbool(execProps))
 	return p, func() { C.vkt_free_chain(p) }
 }
 

@@ -37,6 +37,9 @@ run)
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
   echo "== parity (validation layer not installed here)"
   (cd "$bin" && VKT_PARITY_VALIDATE=0 ./vulkan.test -test.run 'Parity' 2>&1 | tail -3)
+  echo "== tensor cores: matmul_coop against the CPU emulation, then TFLOP/s per precision"
+  (cd "$bin" && VKT_PARITY_VALIDATE=0 ./vulkan.test -test.run 'Coop' -test.v 2>&1 | grep -E '^(---|ok|FAIL|PASS)|worst' | tail -20)
+  (cd "$bin" && ./vulkan.test -test.run XXX -test.bench 'MatMulPrecision' -test.benchtime 10x 2>&1 | grep -E 'TFLOP|FAIL|ok' )
   echo "== mnist-gpu mlp"
   "$bin/mnist-gpu" -model mlp -save "$out/mlp.safetensors" | grep -v '█'
   if python3 -c 'import safetensors, torch' 2>/dev/null; then

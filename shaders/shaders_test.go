@@ -48,9 +48,11 @@ func TestSPIRVUpToDate(t *testing.T) {
 }
 
 // variants lists the builds of a source as gen.go does: the plain one, then
-// one per "//gen:variant NAME FLAGS..." line; each entry is NAME, FLAGS...
+// one per "//gen:variant NAME FLAGS..." line; each entry is NAME, FLAGS...,
+// the flags of "//gen:flags" lines first.
 func variants(t *testing.T, src string) [][]string {
 	builds := [][]string{{strings.TrimSuffix(src, ".comp")}}
+	var extra []string
 	f, err := os.Open(src)
 	if err != nil {
 		t.Fatal(err)
@@ -61,6 +63,12 @@ func variants(t *testing.T, src string) [][]string {
 		if rest, ok := strings.CutPrefix(sc.Text(), "//gen:variant "); ok {
 			builds = append(builds, strings.Fields(rest))
 		}
+		if rest, ok := strings.CutPrefix(sc.Text(), "//gen:flags "); ok {
+			extra = append(extra, strings.Fields(rest)...)
+		}
+	}
+	for i, bl := range builds {
+		builds[i] = append(append([]string{bl[0]}, extra...), bl[1:]...)
 	}
 	return builds
 }
