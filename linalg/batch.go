@@ -35,13 +35,6 @@ func matrices(op string, a *tensor.Tensor) stack {
 	return s
 }
 
-// square panics unless the matrices are square.
-func (s stack) square(op string, a *tensor.Tensor) {
-	if s.m != s.n {
-		shapePanic(op, "is not a batch of square matrices", a.Shape())
-	}
-}
-
 // mat returns matrix i of the stack.
 func (s stack) mat(i int) []float32 { return s.data[i*s.m*s.n : (i+1)*s.m*s.n] }
 

@@ -81,7 +81,7 @@ func ratio(x, y float64) float64 {
 }
 
 // mats splits the host data of t ([*, r, c]) into its matrices.
-func mats(t *testing.T, x *tensor.Tensor) []m64 {
+func mats(t testing.TB, x *tensor.Tensor) []m64 {
 	t.Helper()
 	d, err := x.Data()
 	if err != nil {
@@ -104,7 +104,7 @@ func mats(t *testing.T, x *tensor.Tensor) []m64 {
 }
 
 // vecs splits the host data of t ([*, n]) into its vectors.
-func vecs(t *testing.T, x *tensor.Tensor) [][]float64 {
+func vecs(t testing.TB, x *tensor.Tensor) [][]float64 {
 	t.Helper()
 	d, err := x.Data()
 	if err != nil {

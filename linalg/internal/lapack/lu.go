@@ -23,17 +23,19 @@ func luBlocked(n int, a []float32, piv []int, nb int) int {
 		b, m := min(nb, n-j), n-j
 		// The panel a[j:n, j:j+b], column-major in float64.
 		p := panel[:m*b]
-		for c := range b {
-			for r := range m {
-				p[c*m+r] = float64(a[(j+r)*n+j+c])
+		for r := range m {
+			row := a[(j+r)*n+j : (j+r)*n+j+b]
+			for c, v := range row {
+				p[c*m+r] = float64(v)
 			}
 		}
 		if z := luPanel(m, b, p, lp); z >= 0 && zero < 0 {
 			zero = j + z
 		}
-		for c := range b {
-			for r := range m {
-				a[(j+r)*n+j+c] = float32(p[c*m+r])
+		for r := range m {
+			row := a[(j+r)*n+j : (j+r)*n+j+b]
+			for c := range row {
+				row[c] = float32(p[c*m+r])
 			}
 		}
 		// Apply the panel's interchanges to the columns left and right of it.
@@ -64,16 +66,17 @@ func luBlocked(n int, a []float32, piv []int, nb int) int {
 				axpy(-p[t*m+r], u12[t*nc:(t+1)*nc], row)
 			}
 		}
-		for i, v := range u12[:b*nc] {
-			r, c := i/nc, i%nc
-			a[(j+r)*n+j+b+c] = float32(v)
+		for r := range b {
+			row := a[(j+r)*n+j+b : (j+r)*n+j+b+nc]
+			for c, v := range u12[r*nc : (r+1)*nc] {
+				row[c] = float32(v)
+			}
 		}
 		// A22 −= L21·U12 in float32.
 		negL = grow32(negL, (m-b)*b)
 		for r := range m - b {
-			for c := range b {
-				negL[r*b+c] = float32(p[c*m+b+r])
-			}
+			// L21 from the float32 panel just written back (contiguous rows).
+			copy(negL[r*b:(r+1)*b], a[(j+b+r)*n+j:(j+b+r)*n+j+b])
 		}
 		mulSub(m-b, nc, b, negL,
 			gemm.Matrix{Data: a, Off: j*n + j + b, RS: n, CS: 1},
