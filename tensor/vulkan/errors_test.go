@@ -95,7 +95,7 @@ func TestOpErrorStaysOnTheOp(t *testing.T) {
 		{"kernel", func(dst backend.Strided) {
 			defer vk.exit()
 			if vk.enter("Test", 1, dst) {
-				vk.dispatch(vk.pipeline("no-such-kernel", 1, 4, 64), "x", []uint32{0}, [3]uint32{1, 1, 1}, out(dst))
+				vk.dispatch(vk.pipeline("no-such-kernel", 1, []uint32{64}), "x", make([]byte, 4), [3]uint32{1, 1, 1}, out(dst))
 			}
 		}, "no kernel"},
 	}
