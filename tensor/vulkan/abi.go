@@ -193,7 +193,6 @@ var kernelABIs = map[string]kernelABI{
 	"matmul":         {matmulPC{}, matmulSpec{}},
 	"matmul_8x4":     {matmulPC{}, matmulSpec{}},
 	"matmul_8x8":     {matmulPC{}, matmulSpec{}},
-	"matmul_8x8_sl":  {matmulPC{}, matmulSpec{}}, // a trial build
 	"splitk":         {splitkPC{}, splitkSpec{}},
 	"conv":           {convPC{}, convSpec{}},
 	"xent":           {xentPC{}, xentSpec{}},

@@ -197,7 +197,7 @@ func TestDeviceFoundErrorLineage(t *testing.T) {
 // returned by Read and Sync, and carried by ops recorded afterwards.
 func TestDeviceLossIsSticky(t *testing.T) {
 	vk := vkBackend(t)
-	b := &Backend{dev: vk.dev, info: vk.info, pipes: map[pipeKey]*gpu.Pipeline{}, forceVariant: -1, chk: checker{stride: vk.chk.stride}}
+	b := &Backend{dev: vk.dev, info: vk.info, pipes: map[pipeKey]*gpu.Pipeline{}, chk: checker{stride: vk.chk.stride}}
 	x := upload(t, b, []float32{1, 2}, 2)
 	b.err = gpu.ErrClosed // stands in for a lost device
 	d := fresh(t, b, 2)

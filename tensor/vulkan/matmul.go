@@ -2,7 +2,6 @@ package vulkan
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/vktensor/vktensor/gpu"
 	"github.com/vktensor/vktensor/tensor/backend"
@@ -16,7 +15,7 @@ type variant struct {
 	bm, bn, bk, tm, tn int
 	warps              bool   // warp-shaped invocation grid (flag 64)
 	swz                int    // tile order: bands of swz tile rows (spec constant 9), 0 grid order
-	kname              string // a build with some of BM, BN, BK compiled in (must match them), "" the generic one
+	kname              string // another build of matmul.comp (VKT_BENCH_KERNEL, for tuning), "" the one for TM×TN
 }
 
 // The three tilings, smallest first. H200 (GPU timestamps, TFLOP/s at
@@ -30,20 +29,6 @@ var variants = []variant{
 	{32, 32, 16, 4, 4, false, 0, ""},  // small matrices and skinny products, 64 invocations
 	{64, 64, 16, 4, 4, false, 0, ""},  // medium, 256 invocations
 	{128, 128, 16, 8, 8, true, 0, ""}, // large, 256 invocations (BK 8 where shared memory is 32 KiB)
-}
-
-// candidates are tilings for trial against the large default: the parity
-// tests force each (index len(variants)+i), the benchmark picks one with
-// VKT_BENCH_CAND=i. Those measured on the H200 and dropped (fixed BK, other
-// k loops, 8×16, banded tile order) are listed in shaders/matmul.comp. The
-// first two keep the banded tile order (SWZ) tested, with a last band
-// shorter than the others in the parity cases; the last two are the
-// SPLITLOAD build (half the staging registers), not yet timed on a GPU.
-var candidates = []variant{
-	{128, 128, 16, 8, 8, true, 2, ""},
-	{64, 128, 16, 8, 8, true, 3, ""},
-	{128, 128, 16, 8, 8, true, 0, "matmul_8x8_sl"},
-	{64, 128, 16, 8, 8, true, 0, "matmul_8x8_sl"},
 }
 
 func (v variant) wg() int { return (v.bm / v.tm) * (v.bn / v.tn) }
@@ -63,17 +48,10 @@ func (v variant) kernel() string {
 // each operand.
 func (v variant) shared() int { return 2 * (v.bm + 4 + v.bn + 4) * v.bk * 4 }
 
-// fit halves BK until the slices fit the device's shared memory. Some
-// named builds have BK compiled in: a _kBK one becomes the _kBK/2 build
-// (k16 and k8 exist), a _BMxBNxBK one the generic build.
+// fit halves BK until the slices fit the device's shared memory.
 func (v variant) fit(maxShared int) variant {
 	for v.bk > 4 && v.shared() > maxShared {
 		v.bk /= 2
-		if v.kname == fmt.Sprintf("matmul_%dx%d_k%d", v.tm, v.tn, 2*v.bk) && v.bk >= 8 {
-			v.kname = fmt.Sprintf("matmul_%dx%d_k%d", v.tm, v.tn, v.bk)
-		} else if strings.Contains(v.kname, "_k") || strings.Count(v.kname, "x") > 1 {
-			v.kname = ""
-		}
 	}
 	return v
 }
@@ -137,11 +115,8 @@ func (b *Backend) enoughGroups() int {
 // split-K to double them (H200, n=1024: 128×128 tiles split in two ran at
 // 29.8 TFLOP/s, 64×64 tiles at 26.7).
 func (b *Backend) pickVariant(M, N, K, batches int) variant {
-	if b.forceVariant >= len(variants) {
-		return candidates[b.forceVariant-len(variants)]
-	}
-	if b.forceVariant >= 0 {
-		return variants[b.forceVariant]
+	if b.forceVariant != nil {
+		return *b.forceVariant
 	}
 	enough := b.enoughGroups()
 	for i := len(variants) - 1; i > 0; i-- {

@@ -69,11 +69,11 @@ type Backend struct {
 	cur   opState // the op being recorded
 	chk   checker
 
-	// test hooks: force a matmul variant (index into variants) and a
-	// split-K factor, so small parity tests cover every code path, and
-	// make scratch allocations fail.
-	forceVariant int // -1: choose by shape
-	forceSplits  int // 0: choose by shape
+	// test hooks: force a matmul tiling (one of variants, or a tiling
+	// under trial in the benchmarks) and a split-K factor, so small parity
+	// tests cover every code path, and make scratch allocations fail.
+	forceVariant *variant // nil: choose by shape
+	forceSplits  int      // 0: choose by shape
 	failScratch  bool
 }
 
@@ -85,7 +85,7 @@ func New(opts ...Option) (*Backend, error) {
 	for _, o := range opts {
 		o(&c)
 	}
-	b := &Backend{dev: c.device, pipes: map[pipeKey]*gpu.Pipeline{}, forceVariant: -1}
+	b := &Backend{dev: c.device, pipes: map[pipeKey]*gpu.Pipeline{}}
 	if b.dev == nil {
 		d, err := gpu.Open(c.gpu)
 		if err != nil {
