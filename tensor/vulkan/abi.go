@@ -13,8 +13,11 @@ import (
 // the GLSL declaration (uint → uint32, float → float32, uvecN → [N]uint32),
 // and the names of each kernel's specialization constants by SpecId.
 // TestShaderABI parses every committed SPIR-V module (member offsets and
-// types, block size, SpecIds) and the GLSL source (member names) and
-// compares them with these declarations.
+// types, block size, SpecIds) and the GLSL source (member and constant
+// names) and compares them with these declarations. Call sites fill the
+// structs by field name and pass pushBytes and specWords of them; before
+// it builds a pipeline, b.pipeline also checks the push size and the
+// number of spec constants against the SPIR-V (checkABI).
 
 // stridedPC is the block of strided.glsl, shared by unary, binary, where,
 // gen, gather and scatter.

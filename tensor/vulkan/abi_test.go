@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vktensor/vktensor/gpu"
 	"github.com/vktensor/vktensor/shaders"
+	"github.com/vktensor/vktensor/tensor/backend"
 )
 
 // abiPending lists kernels whose host side is not declared in abi.go yet,
@@ -250,4 +252,39 @@ func TestPipelineABICheck(t *testing.T) {
 	if _, err := checkABI("frame", 1); err == nil || !strings.Contains(err.Error(), "no ABI declaration") {
 		t.Errorf("frame: %v", err)
 	}
+}
+
+// TestPipelineABIFailsOp: an op whose kernel's push struct is out of step
+// with its SPIR-V fails with that error on its result, builds nothing, and
+// leaves the backend usable.
+func TestPipelineABIFailsOp(t *testing.T) {
+	vk := vkBackend(t)
+	// a backend of its own, so that no pipeline of sgd is cached yet
+	b := &Backend{dev: vk.dev, info: vk.info, pipes: map[pipeKey]*gpu.Pipeline{}, chk: checker{stride: vk.chk.stride}}
+	old := kernelABIs["sgd"]
+	kernelABIs["sgd"] = kernelABI{adamPC{}, groupSpec{}}
+	p, g := upload(t, b, []float32{1, 2, 3}, 3), upload(t, b, []float32{10, 20, 30}, 3)
+	b.SGDStep(p, g, backend.Strided{}, backend.SGDParams{LR: 0.5})
+	kernelABIs["sgd"] = old
+	if err := p.Buf.Err(); err == nil || !strings.Contains(err.Error(), "sgd: its SPIR-V push-constant block is 36 bytes, vulkan.adamPC 60") {
+		t.Errorf("SGDStep with adamPC declared for sgd: Err() = %v", err)
+	}
+	if len(b.pipes) != 0 {
+		t.Errorf("%d pipelines built for the failed op", len(b.pipes))
+	}
+	// push constants of another struct than the pipeline's
+	d := fresh(t, b, 3)
+	func() {
+		defer b.exit()
+		if b.enter("Test", 1, d) {
+			pc := struct{ N uint32 }{3} // sgdPC is 36 bytes
+			b.dispatch(b.pipeline("sgd", 3, specWords(&groupSpec{Workgroup: ewGroup})), "sgd", pushBytes(&pc), [3]uint32{1, 1, 1}, out(d), in(g), in(g))
+		}
+	}()
+	if err := d.Buf.Err(); err == nil || !strings.Contains(err.Error(), "sgd: 4 push-constant bytes given, the pipeline takes 36") {
+		t.Errorf("dispatch with 4 bytes of push constants: Err() = %v", err)
+	}
+	q := upload(t, b, []float32{1, 2, 3}, 3)
+	b.SGDStep(q, g, backend.Strided{}, backend.SGDParams{LR: 0.5})
+	wantValues(t, b, "SGDStep after the failures", q, []float32{-4, -8, -12})
 }
