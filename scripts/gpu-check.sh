@@ -65,16 +65,14 @@ tune)
   cd "$bin"
   bench() { ./vulkan.test -test.run XXX -test.benchtime "${BT:-10x}" -test.bench "$@" 2>&1; }
   # BM,BN,BK,TM,TN,SPLITS,WARPS,SWZ (VKT_BENCH_TILE in tensor/vulkan/bench_test.go),
-  # @NAME a build of matmul.comp (VKT_BENCH_KERNEL; _sl = SPLITLOAD);
-  # "" is the default choice, cand:i is matmul.go's candidates[i]
+  # TILE@NAME with a build of matmul.comp added for a trial (VKT_BENCH_KERNEL);
+  # "" is the default choice
   echo "== matmul TFLOP/s at n = 4096, 8192 (GPU timestamps) and the driver's statistics"
   for t in "" 128,128,16,8,8,0,1 128,128,8,8,8,0,1 64,128,16,8,8,0,1 128,64,16,8,8,0,1 \
       64,64,16,8,8,0,1 64,64,32,8,8,0,1 128,128,16,8,4,0,0 256,128,16,8,8,0,1 128,256,16,8,8,0,1 \
-      128,128,16,8,8,0,1@matmul_8x8_sl 64,128,16,8,8,0,1@matmul_8x8_sl 128,64,16,8,8,0,1@matmul_8x8_sl \
-      128,128,8,8,8,0,1@matmul_8x8_sl 64,128,24,8,8,0,1 128,64,24,8,8,0,1 cand:0 cand:1; do
+      64,128,24,8,8,0,1 128,64,24,8,8,0,1 128,128,16,8,8,0,1,2 64,128,16,8,8,0,1,3; do
     env=(VKT_PIPELINE_STATS=1 VKT_BENCH_NS=${VKT_TUNE_NS:-4096,8192})
     case $t in
-    cand:*) env+=(VKT_BENCH_CAND=${t#cand:}) ;;
     *@*) env+=(VKT_BENCH_TILE=${t%@*} VKT_BENCH_KERNEL=${t#*@}) ;;
     ?*) env+=(VKT_BENCH_TILE=$t) ;;
     esac

@@ -6,27 +6,27 @@
 // plain matmul.spv uses the defaults TM = TN = 4):
 //gen:variant matmul_8x4 -DTM=8 -DTN=4
 //gen:variant matmul_8x8 -DTM=8 -DTN=8
-//gen:variant matmul_8x8_sl -DTM=8 -DTN=8 -DSPLITLOAD
 //
 // Build options that are not compiled by default (add a //gen:variant line
 // and name the build with VKT_BENCH_KERNEL to measure one again): BKC=n
 // fixes BK (spec constant 3 ignored) so the k loop over a slice unrolls
 // completely; BMC, BNC fix BM, BN too (spec constants 1, 2 ignored);
 // KU=1|2|4 k per iteration of the slice loop, KDONT forbids the driver to
-// unroll it further. SPLITLOAD (compiled as matmul_8x8_sl, for trial)
-// stages the next slice of A in registers during the first half of the
-// slice's k and of B during the second half, so half the staging registers
-// are live at a time. On the H200 (128×128 tiles, 8×8, warp-shaped, TFLOP/s
-// at n = 4096/8192) none beat the default (4 k per iteration, BK a spec
-// constant, which the driver does not unroll further: KU=4 with KDONT
-// measured the same, 36.8/37.0): BKC=16 33.0/33.0, BKC=16 with BMC=BNC=128
-// 33.1/33.0, BKC=8 33.8/34.3, KU=2 33.7/33.8, KU=1 28.4/28.5; TM×TN = 8×16
-// with BKC: 128×128 tiles (128 invocations) 24.1/26.0, 128×256×8
-// 31.4/31.6; SWZ=8 with BKC=16 32.1/32.1 against 33.0/33.0 without. Two
-// options measured and since removed: loading the next k's fragments from
-// shared memory before this k's FMAs, 27.3/27.6 (35.1/35.3 at BK 8), and
-// loading the next slice from global memory after the FMAs instead of
-// before them, 30.0/29.9.
+// unroll it further. SPLITLOAD stages the next slice of A in registers
+// during the first half of the slice's k and of B during the second half,
+// so half the staging registers are live at a time: it has never been timed
+// on a GPU (as the trial build matmul_8x8_sl it passed the parity tests on
+// lavapipe, last at commit 8dc5425). On the H200 (128×128 tiles, 8×8,
+// warp-shaped, TFLOP/s at n = 4096/8192) none beat the default (4 k per
+// iteration, BK a spec constant, which the driver does not unroll further:
+// KU=4 with KDONT measured the same, 36.8/37.0): BKC=16 33.0/33.0, BKC=16
+// with BMC=BNC=128 33.1/33.0, BKC=8 33.8/34.3, KU=2 33.7/33.8, KU=1
+// 28.4/28.5; TM×TN = 8×16 with BKC: 128×128 tiles (128 invocations)
+// 24.1/26.0, 128×256×8 31.4/31.6; SWZ=8 with BKC=16 32.1/32.1 against
+// 33.0/33.0 without. Two options measured and since removed: loading the
+// next k's fragments from shared memory before this k's FMAs, 27.3/27.6
+// (35.1/35.3 at BK 8), and loading the next slice from global memory after
+// the FMAs instead of before them, 30.0/29.9.
 //
 // A workgroup computes a BM×BN tile of D. K is walked in BK slices staged in
 // double-buffered shared memory: while slice s is multiplied out of one

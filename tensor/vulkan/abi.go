@@ -1,13 +1,23 @@
 package vulkan
 
-import "unsafe"
+import (
+	"fmt"
+	"reflect"
+	"sync"
+	"unsafe"
+
+	"github.com/vktensor/vktensor/shaders"
+)
 
 // The shader ABI: one Go struct per push-constant block, field for field
 // the GLSL declaration (uint → uint32, float → float32, uvecN → [N]uint32),
 // and the names of each kernel's specialization constants by SpecId.
 // TestShaderABI parses every committed SPIR-V module (member offsets and
-// types, block size, SpecIds) and the GLSL source (member names) and
-// compares them with these declarations.
+// types, block size, SpecIds) and the GLSL source (member and constant
+// names) and compares them with these declarations. Call sites fill the
+// structs by field name and pass pushBytes and specWords of them; before
+// it builds a pipeline, b.pipeline also checks the push size and the
+// number of spec constants against the SPIR-V (checkABI).
 
 // stridedPC is the block of strided.glsl, shared by unary, binary, where,
 // gen, gather and scatter.
@@ -94,46 +104,175 @@ type softmaxPC struct {
 	Chunk, Chunks                   uint32 // softmax_long: row elements per workgroup, workgroups per row
 }
 
-// kernelABI is what the host hands one kernel: its push-constant block (a
-// zero value of its struct, nil for none) and its specialization constants
-// by SpecId ("" for an id it does not use).
-type kernelABI struct {
-	push any
-	spec []string
+// Specialization constants: one struct per kernel family, field i the
+// constant of SpecId i, named after the GLSL constant (a blank field is an
+// id the kernel does not use). specWords turns one into the words
+// b.pipeline takes.
+
+// stridedSpec specializes the strided.glsl kernels.
+type stridedSpec struct {
+	Workgroup uint32
+	Layout    uint32 // addressing: 0 generic, 1.. the layouts of layout.go
+	Op        uint32 // the kernel's operation
+	Unroll    uint32 // vec4s per invocation of the vec4 layouts
 }
 
-var stridedSpec = []string{"workgroup", "LAYOUT", "OP", "UNROLL"}
-var reduceSpec = []string{"workgroup", "OP", "MODE", "PAIRS", "VEC"}
-var softmaxSpec = []string{"workgroup", "MODE", "LOG", "CACHE", "VEC"}
-var softmaxLongSpec = []string{"workgroup", "LOG"}
-var matmulSpec = []string{"workgroup", "BM", "BN", "BK", "", "", "AMODE", "BMODE", "FLAGS", "SWZ"}
+// matmulSpec specializes every matmul build (see matmul.comp's header).
+type matmulSpec struct {
+	Workgroup    uint32
+	BM, BN, BK   uint32 // tile and slice sizes
+	_, _         uint32 // TM, TN: compiled into each build
+	AMode, BMode uint32 // how A and B are loaded
+	Flags        uint32 // epilogue and kernel flags (mm* in matmul.go)
+	Swz          uint32 // tile order: bands of Swz tile rows, 0 grid order
+}
 
-// kernelABIs lists the kernels whose host side is declared here.
+// splitkSpec specializes splitk.comp.
+type splitkSpec struct {
+	Workgroup uint32
+	Flags     uint32 // the epilogue flags of matmulSpec
+}
+
+// convSpec specializes conv.comp.
+type convSpec struct {
+	Workgroup uint32
+	Mode      uint32 // 0 Im2Col, 1 Col2Im
+}
+
+// xentSpec specializes xent.comp.
+type xentSpec struct {
+	Workgroup uint32
+	Mode      uint32 // 0 an invocation per row, 1 a workgroup per row
+	Grad      uint32 // 1: the gradient, 0: the loss
+}
+
+// groupSpec specializes a kernel whose only constant is its workgroup
+// size (sgd, adam).
+type groupSpec struct {
+	Workgroup uint32
+}
+
+// reduceSpec specializes reduce.glsl (reduce, reduce_sg).
+type reduceSpec struct {
+	Workgroup uint32
+	Op        uint32 // backend.ReduceOp
+	Mode      uint32 // 0 an invocation per output, 1 a workgroup, 2 columns
+	Pairs     uint32 // (value, index) pairs: bit 0 in src, bit 1 in dst
+	Vec       uint32 // 1: MODE 1 reads vec4s
+}
+
+// softmaxSpec specializes softmax.glsl's softmax and softmax_sg.
+type softmaxSpec struct {
+	Workgroup uint32
+	Mode      uint32 // 0 an invocation per row, 1 a workgroup, 2 held in registers
+	Log       uint32 // 1: log-softmax
+	Cache     uint32 // MODE 2: vec4s per invocation
+	Vec       uint32 // MODE 2: vec4 loads and stores
+}
+
+// softmaxLongSpec specializes softmax_long and softmax_long_w.
+type softmaxLongSpec struct {
+	Workgroup uint32
+	Log       uint32 // 1: log-softmax
+}
+
+// kernelABI is what the host hands one kernel: its push-constant block and
+// its specialization constants, as zero values of their structs (push nil
+// for none).
+type kernelABI struct {
+	push any
+	spec any
+}
+
+// kernelABIs lists every kernel the backend dispatches; b.pipeline builds
+// no other.
 var kernelABIs = map[string]kernelABI{
-	"unary":          {stridedPC{}, stridedSpec},
-	"binary":         {stridedPC{}, stridedSpec},
-	"where":          {stridedPC{}, stridedSpec},
-	"gen":            {stridedPC{}, stridedSpec},
-	"gather":         {stridedPC{}, stridedSpec},
-	"scatter":        {stridedPC{}, stridedSpec},
-	"matmul":         {matmulPC{}, matmulSpec},
-	"matmul_8x4":     {matmulPC{}, matmulSpec},
-	"matmul_8x8":     {matmulPC{}, matmulSpec},
-	"splitk":         {splitkPC{}, []string{"workgroup", "FLAGS"}},
-	"conv":           {convPC{}, []string{"workgroup", "MODE"}},
-	"xent":           {xentPC{}, []string{"workgroup", "MODE", "GRAD"}},
-	"sgd":            {sgdPC{}, []string{"workgroup"}},
-	"reduce":         {reducePC{}, reduceSpec},
-	"reduce_sg":      {reducePC{}, reduceSpec},
-	"softmax":        {softmaxPC{}, softmaxSpec},
-	"softmax_sg":     {softmaxPC{}, softmaxSpec},
-	"softmax_long":   {softmaxPC{}, softmaxLongSpec},
-	"softmax_long_w": {softmaxPC{}, softmaxLongSpec},
-	"adam":           {adamPC{}, []string{"workgroup"}},
+	"unary":          {stridedPC{}, stridedSpec{}},
+	"binary":         {stridedPC{}, stridedSpec{}},
+	"where":          {stridedPC{}, stridedSpec{}},
+	"gen":            {stridedPC{}, stridedSpec{}},
+	"gather":         {stridedPC{}, stridedSpec{}},
+	"scatter":        {stridedPC{}, stridedSpec{}},
+	"matmul":         {matmulPC{}, matmulSpec{}},
+	"matmul_8x4":     {matmulPC{}, matmulSpec{}},
+	"matmul_8x8":     {matmulPC{}, matmulSpec{}},
+	"splitk":         {splitkPC{}, splitkSpec{}},
+	"conv":           {convPC{}, convSpec{}},
+	"xent":           {xentPC{}, xentSpec{}},
+	"sgd":            {sgdPC{}, groupSpec{}},
+	"adam":           {adamPC{}, groupSpec{}},
+	"reduce":         {reducePC{}, reduceSpec{}},
+	"reduce_sg":      {reducePC{}, reduceSpec{}},
+	"softmax":        {softmaxPC{}, softmaxSpec{}},
+	"softmax_sg":     {softmaxPC{}, softmaxSpec{}},
+	"softmax_long":   {softmaxPC{}, softmaxLongSpec{}},
+	"softmax_long_w": {softmaxPC{}, softmaxLongSpec{}},
 }
 
 // pushBytes returns the bytes of a push-constant struct, as the kernel
 // reads them (every field is 4 bytes, so Go's layout has no padding).
 func pushBytes[T any](pc *T) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(pc)), unsafe.Sizeof(*pc))
+}
+
+// specWords returns a spec-constant struct as the words of SpecId 0, 1, ...
+func specWords[T any](s *T) []uint32 {
+	return unsafe.Slice((*uint32)(unsafe.Pointer(s)), unsafe.Sizeof(*s)/4)
+}
+
+// checkABI reports whether kernel's committed SPIR-V has the push-constant
+// block size of its struct in kernelABIs and spec words the size of its
+// spec struct: the check b.pipeline makes before it builds a pipeline. It
+// returns the push size in bytes.
+func checkABI(kernel string, nspec int) (int, error) {
+	abi, ok := kernelABIs[kernel]
+	if !ok {
+		return 0, fmt.Errorf("vulkan: kernel %q has no ABI declaration (abi.go)", kernel)
+	}
+	push := 0
+	if abi.push != nil {
+		push = int(reflect.TypeOf(abi.push).Size())
+	}
+	if want := reflect.TypeOf(abi.spec).NumField(); nspec != want {
+		return 0, fmt.Errorf("vulkan: kernel %s: %d specialization constants given, %T has %d", kernel, nspec, abi.spec, want)
+	}
+	in, err := reflectKernel(kernel)
+	if err != nil {
+		return 0, fmt.Errorf("vulkan: %w", err)
+	}
+	size := 0
+	if in.Push != nil {
+		size = in.Push.Size
+	}
+	if size != push {
+		return 0, fmt.Errorf("vulkan: kernel %s: its SPIR-V push-constant block is %d bytes, %T %d (abi.go out of step with the shader)", kernel, size, abi.push, push)
+	}
+	return push, nil
+}
+
+// reflected caches shaders.Reflect per kernel.
+var reflected sync.Map // kernel name → *shaders.Interface
+
+func reflectKernel(kernel string) (*shaders.Interface, error) {
+	if in, ok := reflected.Load(kernel); ok {
+		return in.(*shaders.Interface), nil
+	}
+	in, err := shaders.Reflect(kernel)
+	if err != nil {
+		return nil, err
+	}
+	reflected.Store(kernel, in)
+	return in, nil
+}
+
+// maxPushBytes is the largest push-constant block of any kernel: the
+// device must offer that many bytes.
+func maxPushBytes() int {
+	n := 0
+	for _, abi := range kernelABIs {
+		if abi.push != nil {
+			n = max(n, int(reflect.TypeOf(abi.push).Size()))
+		}
+	}
+	return n
 }

@@ -9,21 +9,23 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vktensor/vktensor/gpu"
 	"github.com/vktensor/vktensor/shaders"
+	"github.com/vktensor/vktensor/tensor/backend"
 )
 
 // abiPending lists kernels whose host side is not declared in abi.go yet,
 // with the reason; every other committed kernel must be.
 var abiPending = map[string]string{
-	"frame":         "view's kernel: its block is declared by package view",
-	"matmul_8x8_sl": "a trial build, leaving the default build",
+	"frame": "view's kernel: its block is declared by package view",
 }
 
 // TestShaderABI compares every kernel's push-constant block and
 // specialization constants, as its committed SPIR-V and its GLSL source
 // declare them, with the Go declarations in abi.go: member count, offsets,
-// sizes, types and names (case-insensitive), the block size, and that
-// every SpecId the module uses is named on the Go side.
+// sizes, types and names (case-insensitive), the block size, and each
+// spec-constant struct field by field against the module's SpecIds and
+// the GLSL constant names.
 func TestShaderABI(t *testing.T) {
 	for _, name := range shaders.Names() {
 		abi, ok := kernelABIs[name]
@@ -42,14 +44,73 @@ func TestShaderABI(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		checkPushBlock(t, name, abi.push, in.Push, glslNames)
-		for _, c := range in.Spec {
-			if int(c.ID) >= len(abi.spec) || abi.spec[c.ID] == "" {
-				t.Errorf("%s: SpecId %d (%s) is not named in abi.go", name, c.ID, c.Type)
-			} else if c.Type != "uint" {
-				t.Errorf("%s: SpecId %d (%s) is a %s; the host passes uint32", name, c.ID, abi.spec[c.ID], c.Type)
-			}
+		specNames, err := specConstantNames(name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		checkSpec(t, name, abi.spec, in.Spec, specNames)
+	}
+}
+
+// checkSpec compares the spec struct with the module's SpecIds and the
+// GLSL names of its constants: every id the module uses is a uint32 field
+// at that index named as in GLSL (SpecId 0, the workgroup size, is
+// Workgroup), and every field the Go side names is one the GLSL declares.
+func checkSpec(t *testing.T, name string, spec any, consts []shaders.SpecConstant, glslNames map[uint32]string) {
+	t.Helper()
+	rt := reflect.TypeOf(spec)
+	if rt.Kind() != reflect.Struct {
+		t.Errorf("%s: spec %T is not a struct", name, spec)
+		return
+	}
+	for i := 0; i < rt.NumField(); i++ {
+		f := rt.Field(i)
+		if f.Type.Kind() != reflect.Uint32 {
+			t.Errorf("%s: spec field %s is %s; spec words are uint32", name, f.Name, f.Type)
+		}
+		want, declared := glslNames[uint32(i)]
+		switch {
+		case f.Name == "_" && declared:
+			t.Errorf("%s: SpecId %d (%s) is a blank field in %T", name, i, want, spec)
+		case f.Name != "_" && !declared:
+			t.Errorf("%s: %T.%s is SpecId %d, which the GLSL does not declare", name, spec, f.Name, i)
+		case f.Name != "_" && !strings.EqualFold(f.Name, want):
+			t.Errorf("%s: SpecId %d is %s in Go, %s in GLSL", name, i, f.Name, want)
 		}
 	}
+	for _, c := range consts {
+		if int(c.ID) >= rt.NumField() || rt.Field(int(c.ID)).Name == "_" {
+			t.Errorf("%s: SpecId %d (%s) has no field in %T", name, c.ID, c.Type, spec)
+		} else if c.Type != "uint" {
+			t.Errorf("%s: SpecId %d (%s) is a %s; the host passes uint32", name, c.ID, rt.Field(int(c.ID)).Name, c.Type)
+		}
+	}
+}
+
+// specConstantNames returns the names of kernel's specialization constants
+// in its GLSL source by SpecId, "workgroup" for local_size_x_id = 0.
+func specConstantNames(kernel string) (map[uint32]string, error) {
+	src, err := kernelSource(kernel)
+	if err != nil {
+		return nil, err
+	}
+	text, err := withIncludes(src)
+	if err != nil {
+		return nil, err
+	}
+	names := map[uint32]string{}
+	if regexp.MustCompile(`layout\(\s*local_size_x_id\s*=\s*0\s*\)`).MatchString(text) {
+		names[0] = "workgroup"
+	}
+	for _, m := range regexp.MustCompile(`layout\(\s*constant_id\s*=\s*(\d+)\s*\)\s*const\s+\w+\s+(\w+)`).FindAllStringSubmatch(text, -1) {
+		var id uint32
+		fmt.Sscan(m[1], &id)
+		if old, dup := names[id]; dup && old != m[2] {
+			return nil, fmt.Errorf("SpecId %d declared as %s and %s", id, old, m[2])
+		}
+		names[id] = m[2]
+	}
+	return names, nil
 }
 
 func checkPushBlock(t *testing.T, name string, push any, b *shaders.Block, glslNames []string) {
@@ -169,4 +230,61 @@ func withIncludes(path string) (string, error) {
 		return sub
 	})
 	return out, errOut
+}
+
+// TestPipelineABICheck: b.pipeline's check before a build refuses a push
+// struct or a spec list out of step with the kernel's SPIR-V, and a kernel
+// without a declaration.
+func TestPipelineABICheck(t *testing.T) {
+	if n, err := checkABI("sgd", 1); err != nil || n != int(reflect.TypeOf(sgdPC{}).Size()) {
+		t.Fatalf("checkABI(sgd) = %d, %v; want %d bytes", n, err, reflect.TypeOf(sgdPC{}).Size())
+	}
+	old := kernelABIs["sgd"]
+	defer func() { kernelABIs["sgd"] = old }()
+	kernelABIs["sgd"] = kernelABI{adamPC{}, groupSpec{}}
+	if _, err := checkABI("sgd", 1); err == nil || !strings.Contains(err.Error(), "push-constant block is 36 bytes") {
+		t.Errorf("sgd with adamPC: %v", err)
+	}
+	kernelABIs["sgd"] = old
+	if _, err := checkABI("sgd", 2); err == nil || !strings.Contains(err.Error(), "2 specialization constants given") {
+		t.Errorf("sgd with 2 spec words: %v", err)
+	}
+	if _, err := checkABI("frame", 1); err == nil || !strings.Contains(err.Error(), "no ABI declaration") {
+		t.Errorf("frame: %v", err)
+	}
+}
+
+// TestPipelineABIFailsOp: an op whose kernel's push struct is out of step
+// with its SPIR-V fails with that error on its result, builds nothing, and
+// leaves the backend usable.
+func TestPipelineABIFailsOp(t *testing.T) {
+	vk := vkBackend(t)
+	// a backend of its own, so that no pipeline of sgd is cached yet
+	b := &Backend{dev: vk.dev, info: vk.info, pipes: map[pipeKey]*gpu.Pipeline{}, chk: checker{stride: vk.chk.stride}}
+	old := kernelABIs["sgd"]
+	kernelABIs["sgd"] = kernelABI{adamPC{}, groupSpec{}}
+	p, g := upload(t, b, []float32{1, 2, 3}, 3), upload(t, b, []float32{10, 20, 30}, 3)
+	b.SGDStep(p, g, backend.Strided{}, backend.SGDParams{LR: 0.5})
+	kernelABIs["sgd"] = old
+	if err := p.Buf.Err(); err == nil || !strings.Contains(err.Error(), "sgd: its SPIR-V push-constant block is 36 bytes, vulkan.adamPC 60") {
+		t.Errorf("SGDStep with adamPC declared for sgd: Err() = %v", err)
+	}
+	if len(b.pipes) != 0 {
+		t.Errorf("%d pipelines built for the failed op", len(b.pipes))
+	}
+	// push constants of another struct than the pipeline's
+	d := fresh(t, b, 3)
+	func() {
+		defer b.exit()
+		if b.enter("Test", 1, d) {
+			pc := struct{ N uint32 }{3} // sgdPC is 36 bytes
+			b.dispatch(b.pipeline("sgd", 3, specWords(&groupSpec{Workgroup: ewGroup})), "sgd", pushBytes(&pc), [3]uint32{1, 1, 1}, out(d), in(g), in(g))
+		}
+	}()
+	if err := d.Buf.Err(); err == nil || !strings.Contains(err.Error(), "sgd: 4 push-constant bytes given, the pipeline takes 36") {
+		t.Errorf("dispatch with 4 bytes of push constants: Err() = %v", err)
+	}
+	q := upload(t, b, []float32{1, 2, 3}, 3)
+	b.SGDStep(q, g, backend.Strided{}, backend.SGDParams{LR: 0.5})
+	wantValues(t, b, "SGDStep after the failures", q, []float32{-4, -8, -12})
 }

@@ -64,25 +64,14 @@ func gpuClock(vk *Backend) backendbench.Clock {
 	}}
 }
 
-// VKT_BENCH_TILE="BM,BN,BK,TM,TN[,SPLITS[,WARPS[,SWZ]]]" replaces the
-// large matmul tiling and forces it (and the split-K factor, if not 0) for
-// every size, for tuning on a device; TM×TN must name a compiled kernel
-// (4x4, 8x4, 8x8); WARPS 1 asks for the warp-shaped invocation grid, SWZ > 0
-// for tiles walked in bands of SWZ tile rows. VKT_BENCH_KERNEL names
-// another build of matmul.comp (see its build options), which must match
-// the tiling where it compiles BM, BN or BK in.
-// VKT_BENCH_CAND=i forces candidates[i] (matmul.go) instead, with the
-// usual split-K choice.
+// VKT_BENCH_TILE="BM,BN,BK,TM,TN[,SPLITS[,WARPS[,SWZ]]]" forces that
+// tiling (and the split-K factor, if not 0) for every size, for tuning on a
+// device; TM×TN must name a compiled kernel (4x4, 8x4, 8x8); WARPS 1 asks
+// for the warp-shaped invocation grid, SWZ > 0 for tiles walked in bands
+// of SWZ tile rows. VKT_BENCH_KERNEL names another build of matmul.comp
+// (a //gen:variant line added for the trial, declared in kernelABIs),
+// which must match the tiling where it compiles BM, BN or BK in.
 func benchTile(b *testing.B, vk *Backend) {
-	if c := os.Getenv("VKT_BENCH_CAND"); c != "" {
-		i, err := strconv.Atoi(c)
-		if err != nil || i < 0 || i >= len(candidates) {
-			b.Fatalf("VKT_BENCH_CAND=%q: want 0..%d", c, len(candidates)-1)
-		}
-		vk.forceVariant = len(variants) + i
-		b.Cleanup(func() { vk.forceVariant = -1 })
-		return
-	}
 	s := os.Getenv("VKT_BENCH_TILE")
 	if s == "" {
 		return
@@ -94,13 +83,8 @@ func benchTile(b *testing.B, vk *Backend) {
 	}
 	v.warps = warps == 1
 	v.kname = os.Getenv("VKT_BENCH_KERNEL")
-	old := variants[len(variants)-1]
-	variants[len(variants)-1] = v
-	vk.forceVariant, vk.forceSplits = len(variants)-1, splits
-	b.Cleanup(func() {
-		variants[len(variants)-1] = old
-		vk.forceVariant, vk.forceSplits = -1, 0
-	})
+	vk.forceVariant, vk.forceSplits = &v, splits
+	b.Cleanup(func() { vk.forceVariant, vk.forceSplits = nil, 0 })
 }
 
 // benchSizes lists the matmul sizes: VKT_BENCH_NS="1024,4096" if set, else

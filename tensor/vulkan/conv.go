@@ -5,10 +5,7 @@ import (
 	"github.com/vktensor/vktensor/tensor/backend"
 )
 
-const (
-	convPush  = 22 * 4
-	convGroup = 256
-)
+const convGroup = 256
 
 // Im2Col copies k×k patches of src into dst (shaders/conv.comp, mode 0).
 func (b *Backend) Im2Col(dst, src backend.Strided, k, stride, pad int) {
@@ -37,17 +34,18 @@ func (b *Backend) conv(mode uint32, dst, src backend.Strided, img []int, ho, wo,
 		b.fail(errTooLarge)
 		return
 	}
-	w := make([]uint32, 22)
-	for i, v := range []int{img[0], img[1], img[2], img[3], ho, wo, k, stride, pad, total, dst.Offset, src.Offset} {
-		w[i] = uint32(v)
-	}
+	pc := convPC{N: uint32(img[0]), C: uint32(img[1]), H: uint32(img[2]), W: uint32(img[3]),
+		Ho: uint32(ho), Wo: uint32(wo), K: uint32(k), Stride: uint32(stride), Pad: uint32(pad), Total: uint32(total),
+		Doff: uint32(dst.Offset), Soff: uint32(src.Offset)}
+	ds := [...]*uint32{&pc.Ds0, &pc.Ds1, &pc.Ds2, &pc.Ds3, &pc.Ds4}
 	for i, v := range dst.Strides {
-		w[12+i] = uint32(v)
+		*ds[i] = uint32(v)
 	}
+	ss := [...]*uint32{&pc.Ss0, &pc.Ss1, &pc.Ss2, &pc.Ss3, &pc.Ss4}
 	for i, v := range src.Strides {
-		w[17+i] = uint32(v)
+		*ss[i] = uint32(v)
 	}
-	pipe := b.pipeline("conv", 2, convPush, convGroup, mode)
-	b.dispatch(pipe, "conv", w, b.grid(total, convGroup),
+	pipe := b.pipeline("conv", 2, specWords(&convSpec{Workgroup: convGroup, Mode: mode}))
+	b.dispatch(pipe, "conv", pushBytes(&pc), b.grid(total, convGroup),
 		gbuf(dst.Buf).Range(0, 0, gpu.Write), in(src))
 }

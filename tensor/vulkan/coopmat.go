@@ -2,7 +2,6 @@ package vulkan
 
 import (
 	"fmt"
-	"unsafe"
 
 	"github.com/vktensor/vktensor/gpu"
 	"github.com/vktensor/vktensor/tensor/backend"
@@ -33,15 +32,28 @@ type coopScalePC struct {
 	OffOut              uint32
 }
 
+// matmulCoopSpec specializes matmul_coop.comp (its workgroup size is
+// fixed at 128).
+type matmulCoopSpec struct {
+	_     uint32
+	High  uint32 // 1: PrecisionHigh's split, 0: PrecisionMedium
+	Flags uint32 // bit 0 accumulate, bit 1 bias, bit 2 ReLU
+}
+
+// coopScaleSpec specializes coop_scale.comp.
+type coopScaleSpec struct {
+	Workgroup uint32
+}
+
 func init() {
-	kernelABIs["matmul_coop"] = kernelABI{matmulCoopPC{}, []string{"", "HIGH", "FLAGS"}}
-	kernelABIs["coop_scale"] = kernelABI{coopScalePC{}, []string{"workgroup"}}
+	kernelABIs["matmul_coop"] = kernelABI{matmulCoopPC{}, matmulCoopSpec{}}
+	kernelABIs["coop_scale"] = kernelABI{coopScalePC{}, coopScaleSpec{}}
 }
 
 // matmul_coop's tile and workgroup (fixed in the shader).
 const (
 	coopTile  = 64
-	coopGroup = 128
+	coopGroup = 128 // fixed in the shader
 	scaleWG   = 256
 )
 
@@ -83,14 +95,10 @@ func (b *Backend) MatMulAt(dst, a, x backend.Strided, accumulate bool, p backend
 func (b *Backend) coopScales(sc *gpu.Buffer, src backend.Strided, lines, R, L, nb2, off, s1, s2, sR, sL, out int) {
 	pc := coopScalePC{Lines: uint32(lines), R: uint32(R), L: uint32(L), Nb2: uint32(nb2),
 		Off: uint32(off), S1: uint32(s1), S2: uint32(s2), SR: uint32(sR), SL: uint32(sL), OffOut: uint32(out)}
-	pipe := b.pipeline("coop_scale", 2, int(unsafe.Sizeof(pc)), scaleWG)
-	b.dispatch(pipe, "coop_scale", pushWords(&pc), b.grid(lines*scaleWG, scaleWG), sc.Range(0, 0, gpu.Write), in(src))
+	pipe := b.pipeline("coop_scale", 2, specWords(&coopScaleSpec{Workgroup: scaleWG}))
+	b.dispatch(pipe, "coop_scale", pushBytes(&pc), b.grid(lines*scaleWG, scaleWG), sc.Range(0, 0, gpu.Write), in(src))
 }
 
-// pushWords returns a push-constant struct as the words dispatch takes.
-func pushWords[T any](pc *T) []uint32 {
-	return unsafe.Slice((*uint32)(unsafe.Pointer(pc)), unsafe.Sizeof(*pc)/4)
-}
 
 func (b *Backend) matmulCoop(dst, a, x backend.Strided, p backend.Precision, accumulate bool) {
 	if b.err != nil || dst.Size() == 0 {
@@ -135,9 +143,9 @@ func (b *Backend) matmulCoop(dst, a, x backend.Strided, p backend.Precision, acc
 			SDM: uint32(dst.Strides[r-2]), SDN: uint32(dst.Strides[r-1]), Nb2: uint32(nb2),
 			SA1: uint32(pt.st[1][2]), SA2: uint32(pt.st[1][3]), SB1: uint32(pt.st[2][2]), SB2: uint32(pt.st[2][3]),
 			SD1: uint32(pt.st[0][2]), SD2: uint32(pt.st[0][3]), OffRS: 0, OffCS: uint32(batches * M)}
-		pipe := b.pipeline("matmul_coop", 5, int(unsafe.Sizeof(pc)), coopGroup, high, flags)
+		pipe := b.pipeline("matmul_coop", 5, specWords(&matmulCoopSpec{High: high, Flags: flags}))
 		groups := [3]uint32{uint32(ceilDiv(N, coopTile)), uint32(ceilDiv(M, coopTile)), uint32(batches)}
-		b.dispatch(pipe, "matmul_coop", pushWords(&pc), groups,
+		b.dispatch(pipe, "matmul_coop", pushBytes(&pc), groups,
 			gbuf(dst.Buf).Range(0, 0, dacc), in(a), in(x), sc.In(), sc.In()) // no bias: the scales stand in at binding 4
 		b.free(scales)
 	}

@@ -95,7 +95,7 @@ func TestOpErrorStaysOnTheOp(t *testing.T) {
 		{"kernel", func(dst backend.Strided) {
 			defer vk.exit()
 			if vk.enter("Test", 1, dst) {
-				vk.dispatch(vk.pipeline("no-such-kernel", 1, 4, 64), "x", []uint32{0}, [3]uint32{1, 1, 1}, out(dst))
+				vk.dispatch(vk.pipeline("no-such-kernel", 1, []uint32{64}), "x", make([]byte, 4), [3]uint32{1, 1, 1}, out(dst))
 			}
 		}, "no kernel"},
 	}
@@ -197,7 +197,7 @@ func TestDeviceFoundErrorLineage(t *testing.T) {
 // returned by Read and Sync, and carried by ops recorded afterwards.
 func TestDeviceLossIsSticky(t *testing.T) {
 	vk := vkBackend(t)
-	b := &Backend{dev: vk.dev, info: vk.info, pipes: map[pipeKey]*gpu.Pipeline{}, forceVariant: -1, chk: checker{stride: vk.chk.stride}}
+	b := &Backend{dev: vk.dev, info: vk.info, pipes: map[pipeKey]*gpu.Pipeline{}, chk: checker{stride: vk.chk.stride}}
 	x := upload(t, b, []float32{1, 2}, 2)
 	b.err = gpu.ErrClosed // stands in for a lost device
 	d := fresh(t, b, 2)

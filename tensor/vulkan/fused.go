@@ -8,13 +8,6 @@ import "github.com/vktensor/vktensor/tensor/backend"
 
 var _ backend.Fused = (*Backend)(nil)
 
-// Push constant sizes in bytes.
-const (
-	xentPush = 13 * 4
-	sgdPush  = 9 * 4
-	adamPush = 15 * 4
-)
-
 // within reports whether off + Σ (shape[i]−1)·strides[i] is a 32-bit
 // element index for every operand.
 func within(ops ...backend.Strided) bool {
@@ -77,16 +70,16 @@ func (b *Backend) xent(dst, logits, targets, grad backend.Strided, scale float32
 	}
 	g := uint32(0)
 	gr := in(logits) // bound but unused by the forward
-	push := []uint32{uint32(rows), uint32(c),
-		uint32(logits.Offset), uint32(logits.Strides[0]), uint32(logits.Strides[1]),
-		uint32(targets.Offset), uint32(targets.Strides[0]),
-		uint32(dst.Offset), uint32(dst.Strides[0]), 0, 0, 0, f32bits(scale)}
+	pc := xentPC{Rows: uint32(rows), C: uint32(c),
+		OffL: uint32(logits.Offset), SLr: uint32(logits.Strides[0]), SLc: uint32(logits.Strides[1]),
+		OffT: uint32(targets.Offset), ST: uint32(targets.Strides[0]),
+		OffD: uint32(dst.Offset), SDr: uint32(dst.Strides[0]), Scale: scale}
 	if isGrad {
 		g, gr = 1, in(grad)
-		push[9], push[10], push[11] = uint32(dst.Strides[1]), uint32(grad.Offset), uint32(grad.Strides[0])
+		pc.SDc, pc.OffG, pc.SG = uint32(dst.Strides[1]), uint32(grad.Offset), uint32(grad.Strides[0])
 	}
-	pipe := b.pipeline("xent", 5, xentPush, rowGroup, mode, g)
-	b.dispatch(pipe, "xent", push, b.grid(items, rowGroup), out(dst), in(logits), in(targets), gr, chk)
+	pipe := b.pipeline("xent", 5, specWords(&xentSpec{Workgroup: rowGroup, Mode: mode, Grad: g}))
+	b.dispatch(pipe, "xent", pushBytes(&pc), b.grid(items, rowGroup), out(dst), in(logits), in(targets), gr, chk)
 }
 
 // SGDStep updates param and buf in place (shaders/sgd.comp).
@@ -124,10 +117,10 @@ func (b *Backend) SGDStep(param, grad, buf backend.Strided, p backend.SGDParams)
 		b.fail(errTooLarge)
 		return
 	}
-	push := []uint32{uint32(n), uint32(param.Offset), uint32(grad.Offset), uint32(offB),
-		f32bits(p.LR), f32bits(p.Momentum), f32bits(1 - p.Dampening), f32bits(p.WeightDecay), flags}
-	pipe := b.pipeline("sgd", 3, sgdPush, ewGroup)
-	b.dispatch(pipe, "sgd", push, b.grid(n, ewGroup), inout(param), in(grad), bufRange)
+	pc := sgdPC{N: uint32(n), OffP: uint32(param.Offset), OffG: uint32(grad.Offset), OffB: uint32(offB),
+		Lr: p.LR, Momentum: p.Momentum, Damp: 1 - p.Dampening, Decay: p.WeightDecay, Flags: flags}
+	pipe := b.pipeline("sgd", 3, specWords(&groupSpec{Workgroup: ewGroup}))
+	b.dispatch(pipe, "sgd", pushBytes(&pc), b.grid(n, ewGroup), inout(param), in(grad), bufRange)
 }
 
 // AdamStep updates param, m and v in place (shaders/adam.comp).
@@ -151,11 +144,11 @@ func (b *Backend) AdamStep(param, grad, m, v backend.Strided, p backend.AdamPara
 	if p.Decoupled {
 		flags |= 2
 	}
-	push := []uint32{uint32(n), uint32(param.Offset), uint32(grad.Offset), uint32(m.Offset), uint32(v.Offset),
-		f32bits(p.Beta1), f32bits(p.Beta2), f32bits(1 - p.Beta1), f32bits(1 - p.Beta2), f32bits(p.Eps),
-		f32bits(p.WeightDecay), f32bits(1 - p.LR*p.WeightDecay), f32bits(p.StepSize), f32bits(p.BC2Sqrt), flags}
-	pipe := b.pipeline("adam", 4, adamPush, ewGroup)
-	b.dispatch(pipe, "adam", push, b.grid(n, ewGroup), inout(param), in(grad), inout(m), inout(v))
+	pc := adamPC{N: uint32(n), OffP: uint32(param.Offset), OffG: uint32(grad.Offset), OffM: uint32(m.Offset), OffV: uint32(v.Offset),
+		Beta1: p.Beta1, Beta2: p.Beta2, Omb1: 1 - p.Beta1, Omb2: 1 - p.Beta2, Eps: p.Eps,
+		Decay: p.WeightDecay, Shrink: 1 - p.LR*p.WeightDecay, StepSize: p.StepSize, Bc2Sqrt: p.BC2Sqrt, Flags: flags}
+	pipe := b.pipeline("adam", 4, specWords(&groupSpec{Workgroup: ewGroup}))
+	b.dispatch(pipe, "adam", pushBytes(&pc), b.grid(n, ewGroup), inout(param), in(grad), inout(m), inout(v))
 }
 
 // flatFits reports whether n contiguous elements from each operand's offset

@@ -2,7 +2,6 @@ package vulkan
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/vktensor/vktensor/gpu"
 	"github.com/vktensor/vktensor/tensor/backend"
@@ -16,7 +15,7 @@ type variant struct {
 	bm, bn, bk, tm, tn int
 	warps              bool   // warp-shaped invocation grid (flag 64)
 	swz                int    // tile order: bands of swz tile rows (spec constant 9), 0 grid order
-	kname              string // a build with some of BM, BN, BK compiled in (must match them), "" the generic one
+	kname              string // another build of matmul.comp (VKT_BENCH_KERNEL, for tuning), "" the one for TM×TN
 }
 
 // The three tilings, smallest first. H200 (GPU timestamps, TFLOP/s at
@@ -30,20 +29,6 @@ var variants = []variant{
 	{32, 32, 16, 4, 4, false, 0, ""},  // small matrices and skinny products, 64 invocations
 	{64, 64, 16, 4, 4, false, 0, ""},  // medium, 256 invocations
 	{128, 128, 16, 8, 8, true, 0, ""}, // large, 256 invocations (BK 8 where shared memory is 32 KiB)
-}
-
-// candidates are tilings for trial against the large default: the parity
-// tests force each (index len(variants)+i), the benchmark picks one with
-// VKT_BENCH_CAND=i. Those measured on the H200 and dropped (fixed BK, other
-// k loops, 8×16, banded tile order) are listed in shaders/matmul.comp. The
-// first two keep the banded tile order (SWZ) tested, with a last band
-// shorter than the others in the parity cases; the last two are the
-// SPLITLOAD build (half the staging registers), not yet timed on a GPU.
-var candidates = []variant{
-	{128, 128, 16, 8, 8, true, 2, ""},
-	{64, 128, 16, 8, 8, true, 3, ""},
-	{128, 128, 16, 8, 8, true, 0, "matmul_8x8_sl"},
-	{64, 128, 16, 8, 8, true, 0, "matmul_8x8_sl"},
 }
 
 func (v variant) wg() int { return (v.bm / v.tm) * (v.bn / v.tn) }
@@ -63,17 +48,10 @@ func (v variant) kernel() string {
 // each operand.
 func (v variant) shared() int { return 2 * (v.bm + 4 + v.bn + 4) * v.bk * 4 }
 
-// fit halves BK until the slices fit the device's shared memory. Some
-// named builds have BK compiled in: a _kBK one becomes the _kBK/2 build
-// (k16 and k8 exist), a _BMxBNxBK one the generic build.
+// fit halves BK until the slices fit the device's shared memory.
 func (v variant) fit(maxShared int) variant {
 	for v.bk > 4 && v.shared() > maxShared {
 		v.bk /= 2
-		if v.kname == fmt.Sprintf("matmul_%dx%d_k%d", v.tm, v.tn, 2*v.bk) && v.bk >= 8 {
-			v.kname = fmt.Sprintf("matmul_%dx%d_k%d", v.tm, v.tn, v.bk)
-		} else if strings.Contains(v.kname, "_k") || strings.Count(v.kname, "x") > 1 {
-			v.kname = ""
-		}
 	}
 	return v
 }
@@ -137,11 +115,8 @@ func (b *Backend) enoughGroups() int {
 // split-K to double them (H200, n=1024: 128×128 tiles split in two ran at
 // 29.8 TFLOP/s, 64×64 tiles at 26.7).
 func (b *Backend) pickVariant(M, N, K, batches int) variant {
-	if b.forceVariant >= len(variants) {
-		return candidates[b.forceVariant-len(variants)]
-	}
-	if b.forceVariant >= 0 {
-		return variants[b.forceVariant]
+	if b.forceVariant != nil {
+		return *b.forceVariant
 	}
 	enough := b.enoughGroups()
 	for i := len(variants) - 1; i > 0; i-- {
@@ -229,13 +204,12 @@ func (b *Backend) matmul(dst, a, x, bias backend.Strided, flags int) {
 					b.fail(errTooLarge)
 					return
 				}
-				push := []uint32{
-					uint32(M), uint32(N), uint32(K),
-					uint32(off[0]), uint32(off[1]), uint32(off[2]), uint32(biasOff),
-					uint32(sAM), uint32(sAK), uint32(sBK), uint32(sBN), uint32(sDM), uint32(sDN),
-					uint32(n2),
-					uint32(p.st[1][2]), uint32(p.st[1][3]), uint32(p.st[2][2]), uint32(p.st[2][3]), uint32(p.st[0][2]), uint32(p.st[0][3]),
-					uint32(kSplit), uint32(splits), uint32(biasSt),
+				pc := matmulPC{M: uint32(M), N: uint32(N), K: uint32(K),
+					OffD: uint32(off[0]), OffA: uint32(off[1]), OffB: uint32(off[2]), OffBias: uint32(biasOff),
+					SAM: uint32(sAM), SAK: uint32(sAK), SBK: uint32(sBK), SBN: uint32(sBN), SDM: uint32(sDM), SDN: uint32(sDN),
+					Nb2: uint32(n2),
+					SA1: uint32(p.st[1][2]), SA2: uint32(p.st[1][3]), SB1: uint32(p.st[2][2]), SB2: uint32(p.st[2][3]), SD1: uint32(p.st[0][2]), SD2: uint32(p.st[0][3]),
+					KSplit: uint32(kSplit), Splits: uint32(splits), SBias: uint32(biasSt),
 				}
 				amode := uint32(0)
 				if sAK != 1 && sAM == 1 {
@@ -265,7 +239,7 @@ func (b *Backend) matmul(dst, a, x, bias backend.Strided, flags int) {
 				if splits > 1 && N%4 == 0 || splits == 1 && sDN == 1 && all4(off[0], sDM, N, p.st[0][2], p.st[0][3]) {
 					f |= mmVecD
 				}
-				b.launchMatmul(v, amode, bmode, f, splits, push, [3]uint32{uint32(ceilDiv(N, v.bn)), uint32(ceilDiv(M, v.bm)), uint32(n1 * n2 * splits)}, dst, a, x, bias)
+				b.launchMatmul(v, amode, bmode, f, splits, pc, [3]uint32{uint32(ceilDiv(N, v.bn)), uint32(ceilDiv(M, v.bm)), uint32(n1 * n2 * splits)}, dst, a, x, bias)
 			}
 		}
 	}
@@ -282,7 +256,7 @@ func all4(v ...int) bool {
 
 // launchMatmul records the matmul dispatch, and for split-K the reduction
 // of the partial tiles through a scratch buffer.
-func (b *Backend) launchMatmul(v variant, amode, bmode uint32, flags, splits int, push []uint32, groups [3]uint32, dst, a, x, bias backend.Strided) {
+func (b *Backend) launchMatmul(v variant, amode, bmode uint32, flags, splits int, pc matmulPC, groups [3]uint32, dst, a, x, bias backend.Strided) {
 	biasRange := in(a) // any readable buffer when there is no bias
 	if flags&mmBias != 0 {
 		biasRange = in(bias)
@@ -291,18 +265,19 @@ func (b *Backend) launchMatmul(v variant, amode, bmode uint32, flags, splits int
 	// epilogue; splitk.comp gets only the epilogue bits
 	kflags := flags &^ (mmFull | mmVecD | mmWarps)
 	spec := func(f int) []uint32 {
-		return []uint32{uint32(v.wg()), uint32(v.bm), uint32(v.bn), uint32(v.bk), uint32(v.tm), uint32(v.tn), amode, bmode, uint32(f), uint32(v.swz)}
+		return specWords(&matmulSpec{Workgroup: uint32(v.wg()), BM: uint32(v.bm), BN: uint32(v.bn), BK: uint32(v.bk),
+			AMode: amode, BMode: bmode, Flags: uint32(f), Swz: uint32(v.swz)})
 	}
 	if splits == 1 {
 		access := gpu.Write
 		if flags&mmAccumulate != 0 {
 			access = gpu.ReadWrite
 		}
-		pipe := b.pipeline(v.kernel(), 4, 92, spec(flags)...)
-		b.dispatch(pipe, "matmul", push, groups, gbuf(dst.Buf).Range(0, 0, access), in(a), in(x), biasRange)
+		pipe := b.pipeline(v.kernel(), 4, spec(flags))
+		b.dispatch(pipe, "matmul", pushBytes(&pc), groups, gbuf(dst.Buf).Range(0, 0, access), in(a), in(x), biasRange)
 		return
 	}
-	M, N := int(push[0]), int(push[1])
+	M, N := int(pc.M), int(pc.N)
 	batches := int(groups[2]) / splits
 	scratch, err := b.alloc(splits * batches * M * N)
 	if err != nil {
@@ -310,15 +285,15 @@ func (b *Backend) launchMatmul(v variant, amode, bmode uint32, flags, splits int
 		return
 	}
 	defer b.free(scratch) // reuse waits for the recorded work
-	offD := push[3]
-	push[3] = 0
-	pipe := b.pipeline(v.kernel(), 4, 92, spec(mmPartial|flags&(mmFull|mmVecD|mmWarps))...)
+	// the partials go to the scratch buffer, dense from 0; splitk.comp
+	// sums them into D with the epilogue
+	sp := splitkPC{M: pc.M, N: pc.N, Batches: uint32(batches), Splits: uint32(splits), Nb2: pc.Nb2,
+		OffD: pc.OffD, OffP: 0, OffBias: pc.OffBias,
+		SDM: pc.SDM, SDN: pc.SDN, SD1: pc.SD1, SD2: pc.SD2, SBias: pc.SBias}
+	pc.OffD = 0
+	pipe := b.pipeline(v.kernel(), 4, spec(mmPartial|flags&(mmFull|mmVecD|mmWarps)))
 	sc := backend.Strided{Buf: scratch}
-	b.dispatch(pipe, "matmul", push, groups, out(sc), in(a), in(x), biasRange)
-	// splitk.comp: M, N, batches, splits, nb2, offD, offP, offBias,
-	// sDM, sDN, sD1, sD2, sBias
-	sp := []uint32{push[0], push[1], uint32(batches), uint32(splits), push[13], offD, 0, push[6],
-		push[11], push[12], push[18], push[19], push[22]}
+	b.dispatch(pipe, "matmul", pushBytes(&pc), groups, out(sc), in(a), in(x), biasRange)
 	access := gpu.Write
 	if flags&mmAccumulate != 0 {
 		access = gpu.ReadWrite
@@ -326,6 +301,6 @@ func (b *Backend) launchMatmul(v variant, amode, bmode uint32, flags, splits int
 	if flags&mmBias == 0 {
 		biasRange = in(sc)
 	}
-	kp := b.pipeline("splitk", 3, 52, ewGroup, uint32(kflags))
-	b.dispatch(kp, "splitk", sp, b.grid(batches*M*N, ewGroup), gbuf(dst.Buf).Range(0, 0, access), in(sc), biasRange)
+	kp := b.pipeline("splitk", 3, specWords(&splitkSpec{Workgroup: ewGroup, Flags: uint32(kflags)}))
+	b.dispatch(kp, "splitk", pushBytes(&sp), b.grid(batches*M*N, ewGroup), gbuf(dst.Buf).Range(0, 0, access), in(sc), biasRange)
 }

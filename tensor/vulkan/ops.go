@@ -5,10 +5,9 @@ import (
 	"github.com/vktensor/vktensor/tensor/backend"
 )
 
-// Elementwise kernels (see shaders/strided.glsl): 128 bytes of push
-// constants, workgroups of ewGroup invocations.
+// Elementwise kernels (see shaders/strided.glsl, stridedPC): workgroups of
+// ewGroup invocations.
 const (
-	ewPush  = 128
 	ewGroup = 256
 	opCopy  = 255 // unary.comp's OP for a plain copy
 )
@@ -84,23 +83,20 @@ func (b *Backend) elementwise(c ewCall) {
 		case 4:
 			items = p.shape[1] * ((p.shape[2] + 31) / 32) * ((p.shape[3] + 31) / 32) * ewGroup
 		}
-		pipe := b.pipeline(c.kernel, len(bufs), ewPush, ewGroup, lay, c.op, uint32(unroll))
-		w := make([]uint32, 32)
+		pipe := b.pipeline(c.kernel, len(bufs), specWords(&stridedSpec{Workgroup: ewGroup, Layout: lay, Op: c.op, Unroll: uint32(unroll)}))
+		pc := stridedPC{N: uint32(p.n), Alpha: c.alpha, Beta: c.beta,
+			P0: c.extra[0], P1: c.extra[1], P2: c.extra[2], P3: c.extra[3], P4: uint32(p.base)}
+		st := [...]*[4]uint32{&pc.St0, &pc.St1, &pc.St2, &pc.St3}
 		for d := 0; d < maxRank; d++ {
-			w[d] = uint32(p.shape[d])
+			pc.Shape[d] = uint32(p.shape[d])
 			for k := range ops {
-				w[8+4*k+d] = uint32(p.st[k][d])
+				st[k][d] = uint32(p.st[k][d])
 			}
 		}
 		for k := range ops {
-			w[4+k] = uint32(p.off[k])
+			pc.Off[k] = uint32(p.off[k])
 		}
-		w[24] = uint32(p.n)
-		w[25] = f32bits(c.alpha)
-		w[26] = f32bits(c.beta)
-		copy(w[27:31], c.extra[:])
-		w[31] = uint32(p.base)
-		b.dispatch(pipe, c.kernel, w, b.grid(items, ewGroup), bufs...)
+		b.dispatch(pipe, c.kernel, pushBytes(&pc), b.grid(items, ewGroup), bufs...)
 	}
 }
 

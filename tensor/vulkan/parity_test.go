@@ -610,6 +610,27 @@ func mmBound(data [][]float32, o []backend.Strided) float64 {
 	return k * k * eps32 * ma * mb
 }
 
+// bandedTilings walk the tiles in bands (matmul.comp's SWZ), which the
+// default builds compile but no default tiling uses; the benchmarks' tuning
+// sweeps ask for them (VKT_BENCH_TILE), so the parity cases keep them
+// correct. A case's variant len(variants)+j is bandedTilings[j].
+var bandedTilings = []variant{
+	{128, 128, 16, 8, 8, true, 2, ""},
+	{64, 128, 16, 8, 8, true, 3, ""},
+}
+
+// forcedTiling is the tiling a parity case forces: nil (-1) for the choice
+// by shape, variants[i], or past them bandedTilings.
+func forcedTiling(i int) *variant {
+	switch {
+	case i < 0:
+		return nil
+	case i < len(variants):
+		return &variants[i]
+	}
+	return &bandedTilings[i-len(variants)]
+}
+
 func matmulCases() []pcase {
 	var cs []pcase
 	sizes := []int{1, 7, 33, 257}
@@ -657,10 +678,10 @@ func matmulCases() []pcase {
 		mc{nil, false, 32, 32, 64, dense, transposed, dense, true, 0, 2},
 		mc{[]int{2, 3}, true, 64, 64, 32, transposed, dense, dense, true, 1, 0},
 	)
-	// the candidate tilings (matmul.go): full tiles with vec4 everywhere,
-	// bounds-checked partial tiles with scalar loads, split-K, and for the
-	// banded tile order a last band shorter than the others
-	for j := range candidates {
+	// the banded tile orders: full tiles with vec4 everywhere,
+	// bounds-checked partial tiles with scalar loads, split-K, and a last
+	// band shorter than the others
+	for j := range bandedTilings {
 		cv := len(variants) + j
 		list = append(list,
 			mc{nil, false, 256, 256, 64, dense, dense, dense, false, cv, 0},
@@ -687,8 +708,8 @@ func matmulCases() []pcase {
 					}
 				}
 				if v, ok := b.(*Backend); ok {
-					v.forceVariant, v.forceSplits = c.variant, c.splits
-					defer func() { v.forceVariant, v.forceSplits = -1, 0 }()
+					v.forceVariant, v.forceSplits = forcedTiling(c.variant), c.splits
+					defer func() { v.forceVariant, v.forceSplits = nil, 0 }()
 				}
 				b.MatMul(o[0], o[1], o[2], c.acc)
 			},
@@ -714,8 +735,8 @@ func matmulCases() []pcase {
 			ops:  []opnd{{[]int{c.M, c.N}, c.ld, nil}, {[]int{c.M, c.K}, dense, nil}, {[]int{c.K, c.N}, dense, nil}, {[]int{c.N}, c.lbias, nil}},
 			run: func(b backend.Backend, o []backend.Strided) {
 				if v, ok := b.(*Backend); ok {
-					v.forceVariant, v.forceSplits = c.variant, c.splits
-					defer func() { v.forceVariant, v.forceSplits = -1, 0 }()
+					v.forceVariant, v.forceSplits = forcedTiling(c.variant), c.splits
+					defer func() { v.forceVariant, v.forceSplits = nil, 0 }()
 					v.MatMulBias(o[0], o[1], o[2], o[3], c.relu)
 					return
 				}

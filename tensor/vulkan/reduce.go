@@ -144,8 +144,9 @@ func (b *Backend) reducePasses(r reduction, force int) {
 		items = (o.n + colBlock - 1) / colBlock * chunks * rowGroup
 	}
 	if chunks == 1 {
-		w := reducePush(o, ip, r.nIn, chunk, 0, r.div, r.auxS, 0)
-		b.dispatch(b.pipeline(kernel, 2, reducePushBytes, rowGroup, uint32(r.op), uint32(mode), pairsIn, vec), kernel, w,
+		pc := reducePush(o, ip, r.nIn, chunk, 0, r.div, r.auxS, 0)
+		spec := reduceSpec{Workgroup: rowGroup, Op: uint32(r.op), Mode: uint32(mode), Pairs: pairsIn, Vec: vec}
+		b.dispatch(b.pipeline(kernel, 2, specWords(&spec)), kernel, pushBytes(&pc),
 			b.grid(items, rowGroup), gbuf(r.dst).Out(), gbuf(r.src).In())
 		return
 	}
@@ -174,8 +175,9 @@ func (b *Backend) reducePasses(r reduction, force int) {
 	q := *o
 	q.off[0] = 0
 	q.st[0] = denseStrides(q.shape)
-	w := reducePush(&q, ip, r.nIn, chunk, o.n, r.div, r.auxS, auxD)
-	b.dispatch(b.pipeline(kernel, 2, reducePushBytes, rowGroup, uint32(op1), uint32(mode), pairs1, vec), kernel, w,
+	pc := reducePush(&q, ip, r.nIn, chunk, o.n, r.div, r.auxS, auxD)
+	spec := reduceSpec{Workgroup: rowGroup, Op: uint32(op1), Mode: uint32(mode), Pairs: pairs1, Vec: vec}
+	b.dispatch(b.pipeline(kernel, 2, specWords(&spec)), kernel, pushBytes(&pc),
 		b.grid(items, rowGroup), gbuf(tmp).Out(), gbuf(r.src).In())
 	// then reduce the chunks of every output: stride o.n in tmp
 	next := reduction{op: r.op, o: *o, nIn: chunks, div: r.div, dst: r.dst, src: tmp, auxS: auxD}
@@ -239,24 +241,21 @@ func denseStrides(shape [maxRank]int) [maxRank]int {
 	return st
 }
 
-// reducePushBytes is the size of reduce.glsl's push constants.
-const reducePushBytes = 116
-
 // reducePush fills reduce.glsl's push constants for outputs p (operand 0
 // dst, 1 src) and the reduced block ip of nIn elements, cut into chunks of
 // chunk elements whose partials lie cst apart in dst.
-func reducePush(p, ip *part, nIn, chunk, cst, div, auxS, auxD int) []uint32 {
-	w := make([]uint32, reducePushBytes/4)
+func reducePush(p, ip *part, nIn, chunk, cst, div, auxS, auxD int) reducePC {
+	var pc reducePC
 	for d := 0; d < maxRank; d++ {
-		w[d] = uint32(p.shape[d])
-		w[4+d] = uint32(p.st[1][d])
-		w[8+d] = uint32(p.st[0][d])
-		w[12+d] = uint32(ip.shape[d])
-		w[16+d] = uint32(ip.st[0][d])
+		pc.Oshape[d] = uint32(p.shape[d])
+		pc.Ost[d] = uint32(p.st[1][d])
+		pc.Dst[d] = uint32(p.st[0][d])
+		pc.Ishape[d] = uint32(ip.shape[d])
+		pc.Ist[d] = uint32(ip.st[0][d])
 	}
-	w[20], w[21], w[22], w[23] = uint32(p.off[1]), uint32(p.off[0]), uint32(p.n), uint32(nIn)
-	w[24], w[25], w[26], w[27], w[28] = uint32(chunk), uint32(cst), uint32(div), uint32(auxS), uint32(auxD)
-	return w
+	pc.OffS, pc.OffD, pc.NOut, pc.NIn = uint32(p.off[1]), uint32(p.off[0]), uint32(p.n), uint32(nIn)
+	pc.Chunk, pc.Cst, pc.Div, pc.AuxS, pc.AuxD = uint32(chunk), uint32(cst), uint32(div), uint32(auxS), uint32(auxD)
+	return pc
 }
 
 // colBlock is the number of adjacent outputs per MODE 2 workgroup
@@ -300,16 +299,15 @@ func (b *Backend) softmax(dst, src backend.Strided, log bool) {
 				vec = 1
 			}
 		}
-		w := make([]uint32, softmaxPushBytes/4)
+		pc := softmaxPC{OffS: uint32(p.off[1]), OffD: uint32(p.off[0]), L: uint32(L), Sst: uint32(sst), Dstr: uint32(dstr), NRows: uint32(p.n)}
 		for d := 0; d < maxRank; d++ {
-			w[d] = uint32(p.shape[d])
-			w[4+d] = uint32(p.st[1][d])
-			w[8+d] = uint32(p.st[0][d])
+			pc.Oshape[d] = uint32(p.shape[d])
+			pc.Ost[d] = uint32(p.st[1][d])
+			pc.Dst[d] = uint32(p.st[0][d])
 		}
-		w[12], w[13], w[14], w[15], w[16], w[17] = uint32(p.off[1]), uint32(p.off[0]), uint32(L), uint32(sst), uint32(dstr), uint32(p.n)
 		if mode == 1 {
 			if chunks := softmaxChunks(L, p.n); chunks > 1 {
-				b.softmaxLong(dst, src, w, L, p.n, chunks, lg)
+				b.softmaxLong(dst, src, &pc, L, p.n, chunks, lg)
 				continue
 			}
 		}
@@ -317,17 +315,14 @@ func (b *Backend) softmax(dst, src backend.Strided, log bool) {
 		if mode == 2 && b.info.SubgroupArithmetic {
 			kernel = "softmax_sg"
 		}
-		pipe := b.pipeline(kernel, 2, softmaxPushBytes, rowGroup, mode, lg, cache, vec)
+		pipe := b.pipeline(kernel, 2, specWords(&softmaxSpec{Workgroup: rowGroup, Mode: mode, Log: lg, Cache: cache, Vec: vec}))
 		items := p.n
 		if mode != 0 {
 			items *= rowGroup
 		}
-		b.dispatch(pipe, "softmax", w, b.grid(items, rowGroup), gbuf(dst.Buf).Range(0, 0, gpu.Write), in(src))
+		b.dispatch(pipe, "softmax", pushBytes(&pc), b.grid(items, rowGroup), gbuf(dst.Buf).Range(0, 0, gpu.Write), in(src))
 	}
 }
-
-// softmaxPushBytes is the size of softmax.glsl's push constants.
-const softmaxPushBytes = 80
 
 // softmaxForceChunks, when not 0, forces rows that are not held in
 // registers through softmax_long with that many chunks, for tests.
@@ -350,11 +345,12 @@ func softmaxChunks(L, rows int) int {
 }
 
 // softmaxLong runs softmax_long.comp over rows of L elements cut into
-// chunks workgroups each: push words w as for softmax.comp.
-func (b *Backend) softmaxLong(dst, src backend.Strided, w []uint32, L, rows, chunks int, lg uint32) {
+// chunks workgroups each: push constants pc as for softmax.comp, to which
+// it adds the chunking.
+func (b *Backend) softmaxLong(dst, src backend.Strided, pc *softmaxPC, L, rows, chunks int, lg uint32) {
 	chunk := (L + chunks - 1) / chunks
 	chunks = (L + chunk - 1) / chunk
-	w[18], w[19] = uint32(chunk), uint32(chunks)
+	pc.Chunk, pc.Chunks = uint32(chunk), uint32(chunks)
 	n := rows * chunks
 	if n > maxElems/2 {
 		b.fail(errTooLarge)
@@ -367,9 +363,10 @@ func (b *Backend) softmaxLong(dst, src backend.Strided, w []uint32, L, rows, chu
 	}
 	defer b.free(pairs)
 	grid := b.grid(n*rowGroup, rowGroup)
-	b.dispatch(b.pipeline("softmax_long", 2, softmaxPushBytes, rowGroup, lg), "softmax_long", w, grid,
+	spec := softmaxLongSpec{Workgroup: rowGroup, Log: lg}
+	b.dispatch(b.pipeline("softmax_long", 2, specWords(&spec)), "softmax_long", pushBytes(pc), grid,
 		gbuf(pairs).Out(), in(src))
-	b.dispatch(b.pipeline("softmax_long_w", 3, softmaxPushBytes, rowGroup, lg), "softmax_long_w", w, grid,
+	b.dispatch(b.pipeline("softmax_long_w", 3, specWords(&spec)), "softmax_long_w", pushBytes(pc), grid,
 		gbuf(dst.Buf).Range(0, 0, gpu.Write), in(src), gbuf(pairs).In())
 }
 

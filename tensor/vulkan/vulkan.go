@@ -27,7 +27,6 @@ import (
 	"fmt"
 	"math"
 	"sync"
-	"unsafe"
 
 	"github.com/vktensor/vktensor/gpu"
 	"github.com/vktensor/vktensor/shaders"
@@ -70,11 +69,11 @@ type Backend struct {
 	cur   opState // the op being recorded
 	chk   checker
 
-	// test hooks: force a matmul variant (index into variants) and a
-	// split-K factor, so small parity tests cover every code path, and
-	// make scratch allocations fail.
-	forceVariant int // -1: choose by shape
-	forceSplits  int // 0: choose by shape
+	// test hooks: force a matmul tiling (one of variants, or a tiling
+	// under trial in the benchmarks) and a split-K factor, so small parity
+	// tests cover every code path, and make scratch allocations fail.
+	forceVariant *variant // nil: choose by shape
+	forceSplits  int      // 0: choose by shape
 	failScratch  bool
 }
 
@@ -86,7 +85,7 @@ func New(opts ...Option) (*Backend, error) {
 	for _, o := range opts {
 		o(&c)
 	}
-	b := &Backend{dev: c.device, pipes: map[pipeKey]*gpu.Pipeline{}, forceVariant: -1}
+	b := &Backend{dev: c.device, pipes: map[pipeKey]*gpu.Pipeline{}}
 	if b.dev == nil {
 		d, err := gpu.Open(c.gpu)
 		if err != nil {
@@ -95,9 +94,9 @@ func New(opts ...Option) (*Backend, error) {
 		b.dev, b.owned = d, true
 	}
 	b.info = b.dev.Info()
-	if b.info.MaxPushConstantsSize < 128 {
+	if need := maxPushBytes(); int(b.info.MaxPushConstantsSize) < need {
 		b.Close()
-		return nil, fmt.Errorf("vulkan: device %q has %d bytes of push constants, need 128", b.info.Name, b.info.MaxPushConstantsSize)
+		return nil, fmt.Errorf("vulkan: device %q has %d bytes of push constants, need %d", b.info.Name, b.info.MaxPushConstantsSize, need)
 	}
 	b.chk.stride = int(max(16, b.info.MinStorageBufferOffsetAlign))
 	return b, nil
@@ -448,9 +447,12 @@ type pipeKey struct {
 	nspec  int
 }
 
-// pipeline returns the cached pipeline of kernel with the given
-// specialization constants (spec[0] is the workgroup size).
-func (b *Backend) pipeline(kernel string, bindings, pushBytes int, spec ...uint32) *gpu.Pipeline {
+// pipeline returns the cached pipeline of kernel with the specialization
+// constants spec (specWords of the kernel's spec struct in kernelABIs).
+// Its push-constant size is that of the kernel's push struct; before it
+// builds, it checks both against the kernel's SPIR-V (checkABI) and fails
+// the op when they differ.
+func (b *Backend) pipeline(kernel string, bindings int, spec []uint32) *gpu.Pipeline {
 	k := pipeKey{kernel: kernel, nspec: len(spec)}
 	copy(k.spec[:], spec)
 	if p := b.pipes[k]; p != nil {
@@ -461,29 +463,38 @@ func (b *Backend) pipeline(kernel string, bindings, pushBytes int, spec ...uint3
 		b.fail(fmt.Errorf("vulkan: no kernel %q", kernel))
 		return nil
 	}
+	push, err := checkABI(kernel, len(spec))
+	if err != nil {
+		b.fail(err)
+		return nil
+	}
+	words := append([]uint32(nil), spec...) // spec itself stays on the caller's stack
 	p, err := b.dev.Pipeline(gpu.PipelineDesc{
 		Name:      kernel,
 		SPIRV:     code,
-		Spec:      append([]uint32(nil), spec...),
+		Spec:      words,
 		Bindings:  bindings,
-		PushBytes: pushBytes,
+		PushBytes: push,
 	})
 	if err != nil {
-		b.fail(fmt.Errorf("vulkan: building %s %v: %w", kernel, spec, err))
+		b.fail(fmt.Errorf("vulkan: building %s %v: %w", kernel, words, err))
 		return nil
 	}
 	b.pipes[k] = p
 	return p
 }
 
-// dispatch records one dispatch; push words are passed as bytes. It does
-// nothing once the op has failed.
-func (b *Backend) dispatch(p *gpu.Pipeline, name string, push []uint32, groups [3]uint32, bufs ...gpu.BufferRange) {
+// dispatch records one dispatch with the push constants push (pushBytes of
+// the kernel's push struct). It does nothing once the op has failed.
+func (b *Backend) dispatch(p *gpu.Pipeline, name string, push []byte, groups [3]uint32, bufs ...gpu.BufferRange) {
 	if p == nil || b.err != nil || b.cur.failed {
 		return
 	}
-	raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(push))), len(push)*4)
-	if err := b.dev.Dispatch(p, bufs, raw, groups, name); err != nil {
+	if len(push) != p.PushBytes() {
+		b.fail(fmt.Errorf("vulkan: %s: %d push-constant bytes given, the pipeline takes %d: %w", name, len(push), p.PushBytes(), gpu.ErrInvalid))
+		return
+	}
+	if err := b.dev.Dispatch(p, bufs, push, groups, name); err != nil {
 		b.fail(err)
 	}
 }
