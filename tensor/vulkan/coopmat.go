@@ -99,7 +99,6 @@ func (b *Backend) coopScales(sc *gpu.Buffer, src backend.Strided, lines, R, L, n
 	b.dispatch(pipe, "coop_scale", pushBytes(&pc), b.grid(lines*scaleWG, scaleWG), sc.Range(0, 0, gpu.Write), in(src))
 }
 
-
 func (b *Backend) matmulCoop(dst, a, x backend.Strided, p backend.Precision, accumulate bool) {
 	if b.err != nil || dst.Size() == 0 {
 		return
