@@ -103,12 +103,7 @@ func (b *Backend) matmulCoop(dst, a, x backend.Strided, p backend.Precision, acc
 	if b.err != nil || dst.Size() == 0 {
 		return
 	}
-	r := len(dst.Shape)
-	M, N, K := dst.Shape[r-2], dst.Shape[r-1], a.Shape[r-1]
-	batch := func(s backend.Strided) backend.Strided {
-		return backend.Strided{Offset: s.Offset, Shape: s.Shape[:r-2], Strides: s.Strides[:r-2]}
-	}
-	parts := planRank(dst.Shape[:r-2], []backend.Strided{batch(dst), batch(a), batch(x)}, true, -1, 2)
+	r, M, N, K, parts := matmulPlan(dst, a, x)
 	for _, pt := range parts {
 		nb1, nb2 := pt.shape[2], pt.shape[3]
 		batches := nb1 * nb2

@@ -150,17 +150,24 @@ func (b *Backend) splitsFor(tiles, K int) int {
 	return max(1, min(ceilDiv(target, tiles), K/256, 64))
 }
 
+// matmulPlan returns the rank of dst and the product's sizes, and its
+// batch axes coalesced to at most two levels (b1 outer, b2 inner) as
+// parts over (dst, a, x).
+func matmulPlan(dst, a, x backend.Strided) (r, M, N, K int, parts []part) {
+	r = len(dst.Shape)
+	M, N, K = dst.Shape[r-2], dst.Shape[r-1], a.Shape[r-1]
+	batch := func(s backend.Strided) backend.Strided {
+		return backend.Strided{Offset: s.Offset, Shape: s.Shape[:r-2], Strides: s.Strides[:r-2]}
+	}
+	parts = planRank(dst.Shape[:r-2], []backend.Strided{batch(dst), batch(a), batch(x)}, true, -1, 2)
+	return r, M, N, K, parts
+}
+
 func (b *Backend) matmul(dst, a, x, bias backend.Strided, flags int) {
 	if b.err != nil || dst.Size() == 0 {
 		return
 	}
-	r := len(dst.Shape)
-	M, N, K := dst.Shape[r-2], dst.Shape[r-1], a.Shape[r-1]
-	batch := func(s backend.Strided) backend.Strided {
-		return backend.Strided{Offset: s.Offset, Shape: s.Shape[:r-2], Strides: s.Strides[:r-2]}
-	}
-	// batch axes coalesced to at most two levels (b1 outer, b2 inner)
-	parts := planRank(dst.Shape[:r-2], []backend.Strided{batch(dst), batch(a), batch(x)}, true, -1, 2)
+	r, M, N, K, parts := matmulPlan(dst, a, x)
 	sAM, sAK := a.Strides[r-2], a.Strides[r-1]
 	sBK, sBN := x.Strides[r-2], x.Strides[r-1]
 	sDM, sDN := dst.Strides[r-2], dst.Strides[r-1]
