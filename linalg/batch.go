@@ -61,7 +61,7 @@ func prod(shape []int) int {
 // forEach calls f(i) for every matrix of a batch of count, in parallel
 // across matrices, and returns the failure of the lowest-indexed one, as an
 // *Error for op over batch.
-func forEach(op string, batch []int, count int, f func(i int) (kind error, detail string)) error {
+func forEach(op string, batch []int, count int, f func(i int) (detail string, kind error)) error {
 	type fail struct {
 		kind   error
 		detail string
@@ -70,7 +70,7 @@ func forEach(op string, batch []int, count int, f func(i int) (kind error, detai
 	workers := min(runtime.GOMAXPROCS(0), count)
 	if workers <= 1 {
 		for i := range count {
-			fails[i].kind, fails[i].detail = f(i)
+			fails[i].detail, fails[i].kind = f(i)
 		}
 	} else {
 		var wg sync.WaitGroup
@@ -80,7 +80,7 @@ func forEach(op string, batch []int, count int, f func(i int) (kind error, detai
 			go func() {
 				defer wg.Done()
 				for i := range next {
-					fails[i].kind, fails[i].detail = f(i)
+					fails[i].detail, fails[i].kind = f(i)
 				}
 			}()
 		}

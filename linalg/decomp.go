@@ -22,13 +22,13 @@ func Cholesky(a *tensor.Tensor) *tensor.Tensor {
 	out := make([]float32, A.count*n*n)
 	err := A.err
 	if err == nil {
-		err = forEach(op, A.batch, A.count, func(i int) (error, string) {
+		err = forEach(op, A.batch, A.count, func(i int) (string, error) {
 			l := out[i*n*n : (i+1)*n*n]
 			copy(l, A.mat(i))
 			if k := lapack.Cholesky(n, l); k >= 0 {
-				return ErrNotPositiveDefinite, fmt.Sprintf("the leading minor of order %d is not positive", k+1)
+				return fmt.Sprintf("the leading minor of order %d is not positive", k+1), ErrNotPositiveDefinite
 			}
-			return nil, ""
+			return "", nil
 		})
 	}
 	l := result(a.Backend(), out, err, a.Shape()...)
@@ -65,11 +65,11 @@ func QR(a *tensor.Tensor) (q, r *tensor.Tensor) {
 	k := min(m, n)
 	qs, rs := make([]float32, A.count*m*k), make([]float32, A.count*k*n)
 	if A.err == nil {
-		forEach(op, A.batch, A.count, func(i int) (error, string) {
+		forEach(op, A.batch, A.count, func(i int) (string, error) {
 			qi, ri := lapack.QR(m, n, slices.Clone(A.mat(i)))
 			copy(qs[i*m*k:], qi)
 			copy(rs[i*k*n:], ri)
-			return nil, ""
+			return "", nil
 		})
 	}
 	return result(a.Backend(), qs, A.err, shape(A.batch, m, k)...), result(a.Backend(), rs, A.err, shape(A.batch, k, n)...)
@@ -89,14 +89,14 @@ func Eigh(a *tensor.Tensor) (w, v *tensor.Tensor) {
 	ws, vs := make([]float32, A.count*n), make([]float32, A.count*n*n)
 	err := A.err
 	if err == nil {
-		err = forEach(op, A.batch, A.count, func(i int) (error, string) {
+		err = forEach(op, A.batch, A.count, func(i int) (string, error) {
 			wi, vi, ok := lapack.Eigh(n, lowerTo64(n, A.mat(i)), true)
 			if !ok {
-				return ErrNoConvergence, ""
+				return "", ErrNoConvergence
 			}
 			to32(ws[i*n:(i+1)*n], wi)
 			to32(vs[i*n*n:(i+1)*n*n], vi)
-			return nil, ""
+			return "", nil
 		})
 	}
 	w = result(a.Backend(), ws, err, shape(A.batch, n)...)
@@ -133,10 +133,10 @@ func SVD(a *tensor.Tensor) (u, s, vh *tensor.Tensor) {
 	us, ss, vs := make([]float32, A.count*m*k), make([]float32, A.count*k), make([]float32, A.count*k*n)
 	err := A.err
 	if err == nil {
-		err = forEach(op, A.batch, A.count, func(i int) (error, string) {
+		err = forEach(op, A.batch, A.count, func(i int) (string, error) {
 			si, ut, vt, ok := lapack.SVD(m, n, to64(A.mat(i)), true)
 			if !ok {
-				return ErrNoConvergence, ""
+				return "", ErrNoConvergence
 			}
 			to32(ss[i*k:(i+1)*k], si)
 			ui := us[i*m*k : (i+1)*m*k]
@@ -146,7 +146,7 @@ func SVD(a *tensor.Tensor) (u, s, vh *tensor.Tensor) {
 				}
 			}
 			to32(vs[i*k*n:(i+1)*k*n], vt)
-			return nil, ""
+			return "", nil
 		})
 	}
 	b := a.Backend()

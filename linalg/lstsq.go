@@ -40,13 +40,13 @@ func Lstsq(a, b *tensor.Tensor) *tensor.Tensor {
 	out := make([]float32, A.count*n*k)
 	err := firstErr(A.err, B.err)
 	if err == nil {
-		err = forEach(op, batch, A.count, func(i int) (error, string) {
+		err = forEach(op, batch, A.count, func(i int) (string, error) {
 			x, detail := lstsq(m, n, k, A.mat(i), B.mat(i))
 			if x == nil {
-				return ErrRankDeficient, detail
+				return detail, ErrRankDeficient
 			}
 			to32(out[i*n*k:(i+1)*n*k], x)
-			return nil, ""
+			return "", nil
 		})
 	}
 	xs := shape(batch, n, k)
@@ -170,10 +170,10 @@ func Pinv(a *tensor.Tensor) *tensor.Tensor {
 	out := make([]float32, A.count*n*m)
 	err := A.err
 	if err == nil {
-		err = forEach(op, A.batch, A.count, func(i int) (error, string) {
+		err = forEach(op, A.batch, A.count, func(i int) (string, error) {
 			s, ut, vt, ok := lapack.SVD(m, n, to64(A.mat(i)), true)
 			if !ok {
-				return ErrNoConvergence, ""
+				return "", ErrNoConvergence
 			}
 			p := make([]float64, n*m)
 			if k > 0 {
@@ -194,7 +194,7 @@ func Pinv(a *tensor.Tensor) *tensor.Tensor {
 				}
 			}
 			to32(out[i*n*m:(i+1)*n*m], p)
-			return nil, ""
+			return "", nil
 		})
 	}
 	return result(a.Backend(), out, err, shape(A.batch, n, m)...)

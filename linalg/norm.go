@@ -31,7 +31,7 @@ func MatrixNorm(a *tensor.Tensor, ord string) *tensor.Tensor {
 	out := make([]float32, A.count)
 	err := A.err
 	if err == nil {
-		err = forEach(op, A.batch, A.count, func(i int) (error, string) {
+		err = forEach(op, A.batch, A.count, func(i int) (string, error) {
 			x := A.mat(i)
 			var v float64
 			switch ord {
@@ -44,7 +44,7 @@ func MatrixNorm(a *tensor.Tensor, ord string) *tensor.Tensor {
 			case "nuc", "2", "-2":
 				s, _, _, ok := lapack.SVD(m, n, to64(x), false)
 				if !ok {
-					return ErrNoConvergence, ""
+					return "", ErrNoConvergence
 				}
 				switch {
 				case len(s) == 0:
@@ -82,7 +82,7 @@ func MatrixNorm(a *tensor.Tensor, ord string) *tensor.Tensor {
 				}
 			}
 			out[i] = float32(v)
-			return nil, ""
+			return "", nil
 		})
 	}
 	return result(a.Backend(), out, err, A.batch...)

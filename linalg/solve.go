@@ -58,13 +58,13 @@ func Solve(a, b *tensor.Tensor) *tensor.Tensor {
 	out := make([]float32, A.count*n*k)
 	err := firstErr(A.err, B.err)
 	if err == nil {
-		err = forEach(op, batch, A.count, func(i int) (error, string) {
+		err = forEach(op, batch, A.count, func(i int) (string, error) {
 			x, z := lapack.Solve(n, k, A.mat(i), B.mat(i))
 			if z >= 0 {
-				return ErrSingular, fmt.Sprintf("U[%d,%d] = 0", z, z)
+				return fmt.Sprintf("U[%d,%d] = 0", z, z), ErrSingular
 			}
 			to32(out[i*n*k:(i+1)*n*k], x)
-			return nil, ""
+			return "", nil
 		})
 	}
 	xs := shape(batch, n, k)
@@ -109,13 +109,13 @@ func Inv(a *tensor.Tensor) *tensor.Tensor {
 	out := make([]float32, A.count*n*n)
 	err := A.err
 	if err == nil {
-		err = forEach(op, A.batch, A.count, func(i int) (error, string) {
+		err = forEach(op, A.batch, A.count, func(i int) (string, error) {
 			x, z := lapack.Inv(n, A.mat(i))
 			if z >= 0 {
-				return ErrSingular, fmt.Sprintf("U[%d,%d] = 0", z, z)
+				return fmt.Sprintf("U[%d,%d] = 0", z, z), ErrSingular
 			}
 			to32(out[i*n*n:(i+1)*n*n], x)
-			return nil, ""
+			return "", nil
 		})
 	}
 	y := result(a.Backend(), out, err, a.Shape()...)
@@ -131,12 +131,12 @@ func slogdet(op string, a *tensor.Tensor) (A stack, sign, logabs []float64) {
 	A = matrices(op, a)
 	sign, logabs = make([]float64, A.count), make([]float64, A.count)
 	if A.err == nil {
-		forEach(op, A.batch, A.count, func(i int) (error, string) {
+		forEach(op, A.batch, A.count, func(i int) (string, error) {
 			lu := slices.Clone(A.mat(i))
 			piv := make([]int, n)
 			lapack.LU(n, lu, piv)
 			sign[i], logabs[i] = lapack.Det(n, lu, piv)
-			return nil, ""
+			return "", nil
 		})
 	}
 	return A, sign, logabs
