@@ -509,3 +509,48 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		t.Error("nn.Load accepted a checkpoint with optimizer tensors")
 	}
 }
+
+func TestGPT(t *testing.T) {
+	cfg := GPTConfig{Vocab: 7, Ctx: 5, Layers: 2, Width: 8, Heads: 2}
+	g := NewGPT(nil, tensor.NewRNG(41), cfg)
+	var names []string
+	for _, p := range g.NamedParameters() {
+		names = append(names, p.Name)
+	}
+	if len(names) != 2+2*12+2+1 || names[0] != "transformer.wte.weight" || names[2] != "transformer.h.0.ln_1.weight" ||
+		names[len(names)-1] != "lm_head.weight" {
+		t.Errorf("parameter names %v", names)
+	}
+	decay, no := g.DecayGroups()
+	if len(decay) != 2*4+1 || len(no) != len(names)-len(decay) {
+		t.Errorf("%d decayed, %d not", len(decay), len(no))
+	}
+	// The residual projections start narrower than the other weights.
+	std := func(v []float32) float64 {
+		s := 0.0
+		for _, x := range v {
+			s += float64(x) * float64(x)
+		}
+		return math.Sqrt(s / float64(len(v)))
+	}
+	if a, b := std(data(t, g.Blocks[0].MLP.Proj.Weight)), std(data(t, g.Blocks[0].MLP.FC.Weight)); !(a < 0.8*b && b > 0.01 && b < 0.03) {
+		t.Errorf("init std: c_proj %v, c_fc %v (want 0.02/√4 and 0.02)", a, b)
+	}
+	ids := tensor.CPU().FromSlice([]float32{1, 6, 0, 3, 2, 5, 5, 0}, 2, 4)
+	logits := g.Forward(ids)
+	if !slices.Equal(logits.Shape(), []int{2, 4, 7}) {
+		t.Fatalf("logits shape %v", logits.Shape())
+	}
+	// The same as composing the parts by hand.
+	x := g.Tok.Forward(ids).Add(g.Pos.Weight.Narrow(0, 0, 4))
+	for _, b := range g.Blocks {
+		x = b.Forward(x)
+	}
+	near(t, "GPT", data(t, logits), f64(data(t, tensor.Linear(g.LNF.Forward(x), g.Head.Weight, nil))), 0, 0)
+	if _, ok := catchPanic(func() { g.Forward(tensor.CPU().Zeros(1, 6)) }).(*tensor.ShapeError); !ok {
+		t.Error("6 positions with context 5 did not panic with a *tensor.ShapeError")
+	}
+	fdCheck(t, "GPT", 42, []*tensor.Tensor{g.Tok.Weight, g.Blocks[1].Attn.QKV.Weight}, func() *tensor.Tensor {
+		return CrossEntropyLoss(g.Forward(ids).Reshape(8, 7), tensor.CPU().FromSlice([]float32{6, 0, 3, 2, 5, 5, 0, 1}))
+	})
+}

@@ -43,7 +43,7 @@ import (
 
 // Preset is a model and its training run.
 type Preset struct {
-	Model       Config
+	Model       nn.GPTConfig
 	Batch       int     // sequences per step
 	Steps       int     // optimizer steps
 	LR, MinLR   float64 // peak and final learning rate
@@ -55,18 +55,18 @@ type Preset struct {
 // Presets: tiny trains in under 5 minutes on 2 CPU cores, small is for a
 // GPU; smoke is for the tests.
 var Presets = map[string]Preset{
-	"tiny":  {Model: Config{Ctx: 64, Layers: 2, Width: 64, Heads: 4}, Batch: 16, Steps: 1000, LR: 3e-3, MinLR: 3e-4, Warmup: 50, WeightDecay: 0.1, EvalWindows: 256},
-	"small": {Model: Config{Ctx: 256, Layers: 6, Width: 384, Heads: 6}, Batch: 32, Steps: 3000, LR: 1e-3, MinLR: 1e-4, Warmup: 100, WeightDecay: 0.1, EvalWindows: 512},
-	"smoke": {Model: Config{Ctx: 16, Layers: 1, Width: 16, Heads: 2}, Batch: 4, Steps: 30, LR: 1e-2, MinLR: 1e-3, Warmup: 3, WeightDecay: 0.1, EvalWindows: 8},
+	"tiny":  {Model: nn.GPTConfig{Ctx: 64, Layers: 2, Width: 64, Heads: 4}, Batch: 16, Steps: 1000, LR: 3e-3, MinLR: 3e-4, Warmup: 50, WeightDecay: 0.1, EvalWindows: 256},
+	"small": {Model: nn.GPTConfig{Ctx: 256, Layers: 6, Width: 384, Heads: 6}, Batch: 32, Steps: 3000, LR: 1e-3, MinLR: 1e-4, Warmup: 100, WeightDecay: 0.1, EvalWindows: 512},
+	"smoke": {Model: nn.GPTConfig{Ctx: 16, Layers: 1, Width: 16, Heads: 2}, Batch: 4, Steps: 30, LR: 1e-2, MinLR: 1e-3, Warmup: 3, WeightDecay: 0.1, EvalWindows: 8},
 }
 
 // State is what a checkpoint stores beside the weights and optimizer.
 type State struct {
-	Preset string `json:"preset"`
-	Config Config `json:"config"`
-	Vocab  []byte `json:"vocab"` // the vocabulary's bytes in id order (base64: not all are UTF-8)
-	Step   int    `json:"step"`  // optimizer steps taken
-	Seed   uint64 `json:"seed"`
+	Preset string       `json:"preset"`
+	Config nn.GPTConfig `json:"config"`
+	Vocab  []byte       `json:"vocab"` // the vocabulary's bytes in id order (base64: not all are UTF-8)
+	Step   int          `json:"step"`  // optimizer steps taken
+	Seed   uint64       `json:"seed"`
 }
 
 func main() {
@@ -163,8 +163,8 @@ func run(args []string, stdout, stderr io.Writer, res *Result) error {
 		}
 	}
 	rng := tensor.NewRNG(*seed)
-	model := NewGPT(dev, rng, cfg)
-	decay, noDecay := model.decayGroups()
+	model := nn.NewGPT(dev, rng, cfg)
+	decay, noDecay := model.DecayGroups()
 	opt := nn.NewAdamWGroups(decay, noDecay, float32(pre.LR), pre.WeightDecay)
 	opt.SetBetas(0.9, 0.95)
 	if *load != "" {
@@ -289,7 +289,7 @@ func evalStarts(size, w, n int) []int {
 
 // evaluate returns the mean cross-entropy in nats of predicting every
 // byte of n fixed validation windows from the ones before it.
-func evaluate(dev *tensor.Device, model *GPT, ids []int32, n, batch int) (float64, error) {
+func evaluate(dev *tensor.Device, model *nn.GPT, ids []int32, n, batch int) (float64, error) {
 	w := model.Cfg.Ctx
 	starts := evalStarts(len(ids), w, n)
 	total := 0.0
@@ -317,7 +317,7 @@ func evaluate(dev *tensor.Device, model *GPT, ids []int32, n, batch int) (float6
 
 // generate continues prompt by n bytes sampled from the model's
 // distribution at temperature temp (tensor.Multinomial, seeded).
-func generate(dev *tensor.Device, model *GPT, vocab *Vocab, prompt []byte, n int, temp float32, seed uint64) (string, error) {
+func generate(dev *tensor.Device, model *nn.GPT, vocab *Vocab, prompt []byte, n int, temp float32, seed uint64) (string, error) {
 	ids, err := vocab.Encode(prompt)
 	if err != nil {
 		return "", fmt.Errorf("-sample: %w", err)
