@@ -6,6 +6,17 @@ training progress, tokens/s and, last, `val bpc: N.NNN`, as chargpt does.
 
     /usr/bin/python3 bench/chargpt_ref.py --preset tiny [--threads 2]
 
+Debian's python3-torch calls the reference (netlib) BLAS through
+/etc/alternatives, several times slower than an optimized one; to measure
+PyTorch at its best without changing the system, unpack Debian's
+libopenblas0-pthread (apt-get download; dpkg -x) and put its
+openblas-pthread directory first on LD_LIBRARY_PATH. On a loaded machine
+OMP_WAIT_POLICY=PASSIVE keeps OpenMP threads from spinning.
+
+    go run ./bench -suite gpt -with-torch     # tokens/s of a training step
+
+calls this script with --bench.
+
 Only the random draws differ (initial weights and batch positions come
 from torch's and Python's generators, not vktensor's Philox and Go's PCG).
 """
@@ -118,6 +129,50 @@ def eval_starts(size, w, n):
     return [i * last // (n - 1) if n > 1 else 0 for i in range(n)]
 
 
+def train_step(model, opt, x, y, vocab):
+    loss = F.cross_entropy(model(x).view(-1, vocab), y.view(-1))
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    return loss
+
+
+def bench(a, p):
+    """Times a.bench training steps after two warm-ups, as bench/chargpt.go."""
+    vocab, ctx, batch = 133, p["ctx"], p["batch"]
+    dev = torch.device(a.device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        print("chargpt_ref: no CUDA device; skipping", file=sys.stderr)
+        return
+    model = GPT(vocab, ctx, p["layers"], p["width"], p["heads"]).to(dev)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.95), weight_decay=0.1)
+    i = torch.arange(batch * ctx)
+    x = ((i * 7 + 3) % vocab).view(batch, ctx).to(dev)
+    y = ((i * 11 + 5) % vocab).view(batch, ctx).to(dev)
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
+    for _ in range(2):
+        train_step(model, opt, x, y, vocab)
+    sync()
+    times = []
+    for _ in range(a.bench):
+        t0 = time.perf_counter()
+        train_step(model, opt, x, y, vocab)
+        sync()
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    n = len(times)
+    med = times[n // 2] if n % 2 else (times[n // 2 - 1] + times[n // 2]) / 2
+    name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu (%d threads)" % a.threads
+    print(json.dumps({
+        "suite": "gpt", "op": "train-step-" + a.preset, "impl": "pytorch-cuda" if dev.type == "cuda" else "pytorch-cpu",
+        "device": name, "shape": "%dx%d" % (batch, ctx), "n": batch * ctx, "reps": n, "inner": 1,
+        "median_s": med, "min_s": times[0], "samples_per_s": batch * ctx / med,
+        "timing": "wall-median-after-warmup", "note": "torch %s" % torch.__version__,
+        "machine": {"command": a.command},
+    }))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--preset", default="tiny", choices=sorted(PRESETS))
@@ -127,10 +182,14 @@ def main():
     ap.add_argument("--goroot", default="")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--json", action="store_true", help="also print a JSON line of the figures")
+    ap.add_argument("--bench", type=int, default=0, help="only time this many training steps on fixed tokens and print a JSON row for go run ./bench -suite gpt")
+    ap.add_argument("--command", default="python3 " + " ".join(sys.argv))
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     p = dict(PRESETS[a.preset])
+    if a.bench > 0:
+        return bench(a, p)
     if a.steps >= 0:
         p["steps"] = a.steps
     goroot = a.goroot or subprocess.run(["go", "env", "GOROOT"], capture_output=True, text=True).stdout.strip()
@@ -161,11 +220,7 @@ def main():
         y = torch.stack([tr[s + 1:s + ctx + 1] for s in at]).to(dev)
         for grp in opt.param_groups:
             grp["lr"] = lr_at(i, p, steps)
-        loss = F.cross_entropy(model(x).view(-1, len(vocab)), y.view(-1))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        loss = train_step(model, opt, x, y, len(vocab))
         if (i + 1) % every == 0 or i == 0 or i == steps - 1:
             el = time.time() - start
             print(f"step {i + 1:5d}/{steps}  loss {loss.item():.4f}  {(i + 1) * tokens / el:7.0f} tokens/s  elapsed {el:.0f}s", flush=True)

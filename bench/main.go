@@ -73,7 +73,7 @@ type config struct {
 }
 
 // allSuites lists the suites in the order they run.
-var allSuites = []string{"matmul", "ops", "latency", "mnist"}
+var allSuites = []string{"matmul", "ops", "latency", "mnist", "gpt"}
 
 func main() {
 	cfg, err := parseFlags(os.Args[1:], os.Stderr)
@@ -223,6 +223,8 @@ func run(cfg config, out, errOut io.Writer) ([]Row, error) {
 			r.latency()
 		case "mnist":
 			r.mnist()
+		case "gpt":
+			r.gpt() // bench/chargpt.go
 		}
 		for _, tr := range torchRows {
 			if tr.Suite == s {

@@ -32,6 +32,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -101,8 +102,20 @@ func run(args []string, stdout, stderr io.Writer, res *Result) error {
 	temp := fs.Float64("temperature", 0.8, "sampling temperature")
 	goroot := fs.String("goroot", "", "Go installation to read (default: go env GOROOT)")
 	every := fs.Int("progress", 0, "print progress every this many steps (default: about 20 lines)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
