@@ -46,6 +46,8 @@ func TestOpsVulkan(t *testing.T) {
 		{"Roll", 0, func(x *tensor.Tensor) *tensor.Tensor { return x.Roll(-2, 1) }},
 		{"Tril", 0, func(x *tensor.Tensor) *tensor.Tensor { return x.Tril(-1) }},
 		{"Triu", 0, func(x *tensor.Tensor) *tensor.Tensor { return x.Triu(1) }},
+		{"Sort", 0, func(x *tensor.Tensor) *tensor.Tensor { return x.Sort(1, false) }},
+		{"TopK", 0, func(x *tensor.Tensor) *tensor.Tensor { v, _ := x.TopK(2, 2); return v }},
 		{"MaskedFill", 0, func(x *tensor.Tensor) *tensor.Tensor { return x.MaskedFill(x.GtScalar(0.3), -1) }},
 	}
 	for _, op := range ops {
@@ -78,6 +80,9 @@ func TestOpsVulkan(t *testing.T) {
 		}},
 		{"Multinomial", func(d *tensor.Device) *tensor.Tensor {
 			return tensor.Multinomial(tensor.NewRNG(7), d.FromSlice([]float32{1, 0, 2, 5, 0.5, 0.5, 3, 0}, 2, 4), 100)
+		}},
+		{"ArgSort", func(d *tensor.Device) *tensor.Tensor {
+			return d.FromSlice([]float32{3, 1, 3, 0, 2, 2, 1, 3}, 2, 4).ArgSort(1, true)
 		}},
 		{"Linspace", func(d *tensor.Device) *tensor.Tensor { return d.Linspace(-1, 2, 9) }},
 	} {
