@@ -57,6 +57,7 @@ func TestTransformerVulkan(t *testing.T) {
 				MSELoss(probs, onehot),
 				L1Loss(probs, onehot),
 				BCEWithLogitsLoss(flat, onehot),
+				MSELoss(SiLU{}.Forward(flat).Add(Tanh{}.Forward(flat)).Add(Sigmoid{}.Forward(flat)).Add(GELU{}.Forward(flat)), onehot),
 			}
 			total := losses[0]
 			for _, l := range losses[1:] {
@@ -87,7 +88,7 @@ func TestTransformerVulkan(t *testing.T) {
 		t.Fatalf("%d CPU results, %d Vulkan", len(cpu), len(gpuOut))
 	}
 	nParams := len(build(tensor.CPU()).params())
-	firstGrad, firstAfter := 6, 6+nParams+1
+	firstGrad, firstAfter := 7, 7+nParams+1
 	for i := range cpu {
 		for k := range cpu[i] {
 			w, g := float64(cpu[i][k]), float64(gpuOut[i][k])
