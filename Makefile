@@ -16,7 +16,8 @@ run: setup
 	$(GO) run ./cmd/mnist-gpu $(ARGS)
 
 # Trains the character-level GPT's tiny preset on the Go sources of this
-# installation (cmd/chargpt; ARGS='-device auto -preset small' for a GPU).
+# installation, on the best device (cmd/chargpt; ARGS='-preset small' on a
+# GPU, ARGS='-device cpu' to stay on the CPU).
 chargpt: setup
 	$(GO) run ./cmd/chargpt -preset tiny -sample 'func main() {' $(ARGS)
 

@@ -10,13 +10,15 @@
 // the validation loss in bits per character (per byte: Go source is
 // nearly all ASCII).
 //
-//	go run ./cmd/chargpt -preset tiny                   # ≤ 5 minutes on 2 CPU cores
-//	go run ./cmd/chargpt -preset small -device auto     # on a GPU
-//	go run ./cmd/chargpt -preset tiny -save gpt.safetensors
+//	go run ./cmd/chargpt -device cpu -preset tiny   # ≤ 5 minutes on 2 CPU cores
+//	go run ./cmd/chargpt -preset small              # on a GPU
+//	go run ./cmd/chargpt -device cpu -preset tiny -save gpt.safetensors
 //	go run ./cmd/chargpt -load gpt.safetensors -sample "func main() {"
 //
-// -device is "cpu", "auto" (the best Vulkan device, else the CPU) or a
-// Vulkan device name or index as in cmd/mnist-gpu. bench/chargpt_ref.py
+// -device is "auto" (the default: the best GPU through Vulkan, else the
+// CPU backend), "cpu", or a Vulkan device index or name substring, as in
+// cmd/mnist-gpu; -seed seeds the initialization, the batches and the
+// sampling; -steps overrides the preset's step count. bench/chargpt_ref.py
 // is the same model, data, initialization, optimizer and schedule in
 // PyTorch.
 package main
@@ -92,7 +94,7 @@ func run(args []string, stdout, stderr io.Writer, res *Result) error {
 	fs := flag.NewFlagSet("chargpt", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	preset := fs.String("preset", "tiny", "model and run size: tiny (2 CPU cores, ≤ 5 min), small (a GPU)")
-	device := fs.String("device", "cpu", `"cpu", "auto" (the best Vulkan device, else the CPU), or a Vulkan device name or index`)
+	device := fs.String("device", "auto", `"auto" (the best GPU through Vulkan, else the CPU), "cpu", or a Vulkan device index or name substring`)
 	steps := fs.Int("steps", -1, "optimizer steps (default: the preset's; 0 with -load)")
 	seed := fs.Uint64("seed", 1, "seed of the initialization, the batches and the sampling")
 	save := fs.String("save", "", "write the model, optimizer state and settings to this safetensors file")

@@ -16,7 +16,7 @@ func TestSmoke(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "gpt.safetensors")
 	var out bytes.Buffer
 	var res Result
-	if err := run([]string{"-preset", "smoke", "-steps", "40", "-save", path, "-sample", "func main() {", "-sample-len", "30"}, &out, &out, &res); err != nil {
+	if err := run([]string{"-device", "cpu", "-preset", "smoke", "-steps", "40", "-save", path, "-sample", "func main() {", "-sample-len", "30"}, &out, &out, &res); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	if len(res.Losses) != 40 {
@@ -42,7 +42,7 @@ func TestSmoke(t *testing.T) {
 
 	var loaded Result
 	out.Reset()
-	if err := run([]string{"-load", path}, &out, &out, &loaded); err != nil {
+	if err := run([]string{"-device", "cpu", "-load", path}, &out, &out, &loaded); err != nil {
 		t.Fatalf("-load: %v\n%s", err, out.String())
 	}
 	if loaded.ValBPC != res.ValBPC || len(loaded.Losses) != 0 {
@@ -50,7 +50,7 @@ func TestSmoke(t *testing.T) {
 	}
 	out.Reset()
 	var more Result
-	if err := run([]string{"-load", path, "-steps", "5"}, &out, &out, &more); err != nil {
+	if err := run([]string{"-device", "cpu", "-load", path, "-steps", "5"}, &out, &out, &more); err != nil {
 		t.Fatalf("-load -steps 5: %v\n%s", err, out.String())
 	}
 	if !strings.Contains(out.String(), "step    45/45") {
