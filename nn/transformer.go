@@ -174,9 +174,10 @@ func (a *CausalSelfAttention) Forward(x *tensor.Tensor) *tensor.Tensor {
 	h, d := a.Heads, c/a.Heads
 	qkv := a.QKV.Forward(x).Split(2, c, c, c)
 	heads := func(u *tensor.Tensor) *tensor.Tensor { return u.Reshape(b, t, h, d).Permute(0, 2, 1, 3) }
-	q, k, v := heads(qkv[0]), heads(qkv[1]), heads(qkv[2])
-	att := q.MatMul(k.Transpose(2, 3)).MulScalar(float32(1 / math.Sqrt(float64(d))))
-	att = att.Add(a.mask(x.Device(), t)).Softmax(-1)
+	// Scaling q rather than the scores touches T·D elements, not T·T.
+	q := heads(qkv[0]).MulScalar(float32(1 / math.Sqrt(float64(d))))
+	k, v := heads(qkv[1]), heads(qkv[2])
+	att := q.MatMul(k.Transpose(2, 3)).Add(a.mask(x.Device(), t)).Softmax(-1)
 	y := att.MatMul(v).Permute(0, 2, 1, 3).Reshape(b, t, c)
 	return a.Proj.Forward(y)
 }
