@@ -26,6 +26,9 @@ func (s *Scope) Randint(r *RNG, lo, hi int, shape ...int) *Tensor {
 	return s.dev.randint(s, r, lo, hi, shape)
 }
 
+// Randint is Default().Randint.
+func Randint(r *RNG, lo, hi int, shape ...int) *Tensor { return Default().Randint(r, lo, hi, shape...) }
+
 func (d *Device) randint(sc *Scope, r *RNG, lo, hi int, shape []int) *Tensor {
 	n := hi - lo
 	if n <= 0 || n > 1<<24 {
@@ -49,6 +52,9 @@ func (d *Device) Permutation(r *RNG, n int) *Tensor { return d.permutation(nil, 
 
 // Permutation is Device.Permutation with the result in s.
 func (s *Scope) Permutation(r *RNG, n int) *Tensor { return s.dev.permutation(s, r, n) }
+
+// Permutation is Default().Permutation.
+func Permutation(r *RNG, n int) *Tensor { return Default().Permutation(r, n) }
 
 func (d *Device) permutation(sc *Scope, r *RNG, n int) *Tensor {
 	if n < 0 {

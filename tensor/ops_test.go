@@ -417,7 +417,7 @@ func TestRandomOps(t *testing.T) {
 			t.Errorf("Randint: %d drawn %d times of %d, want about %d", k, c, n, n/7)
 		}
 	}
-	if w := readData(t, d.Randint(NewRNG(5), -3, 4, n)); !slices.Equal(v, w) {
+	if w := readData(t, Randint(NewRNG(5), -3, 4, n)); !slices.Equal(v, w) {
 		t.Error("Randint with the same seed differs")
 	}
 
@@ -432,9 +432,18 @@ func TestRandomOps(t *testing.T) {
 			seen[int(x)] = true
 		}
 	}
-	if slices.Equal(readData(t, d.Permutation(NewRNG(1), 50)), readData(t, d.Permutation(NewRNG(2), 50))) {
+	if slices.Equal(readData(t, d.Permutation(NewRNG(1), 50)), readData(t, Permutation(NewRNG(2), 50))) {
 		t.Error("Permutation: seeds 1 and 2 give the same order")
 	}
+
+	// The Scope forms put their results in the scope.
+	d.Step(func(s *Scope) {
+		for _, x := range []*Tensor{s.Randint(NewRNG(1), 0, 3, 4), s.Permutation(NewRNG(1), 4), s.Linspace(0, 1, 3)} {
+			if x.Scope() != s {
+				t.Errorf("a tensor made through a Scope does not belong to it")
+			}
+		}
+	})
 
 	// Bernoulli: frequencies match p.
 	probs := []float32{0, 0.1, 0.5, 0.9, 1}
