@@ -177,9 +177,9 @@ func (t *Tensor) Prod(axes ...int) *Tensor {
 
 // Cumsum returns the running sums along axis: out[..., i, ...] is the sum
 // of t[..., 0..i, ...]. It runs the Hillis–Steele scan, ⌈log₂ n⌉ shifted
-// additions for an axis of size n (O(n log n) work); each sum is formed in
-// another order than a sequential loop, with the same error bound
-// (⌈log₂ n⌉ roundings per element).
+// additions for an axis of size n (O(n log n) work, ⌈log₂ n⌉ launches);
+// each sum is rounded ⌈log₂ n⌉ times, where a sequential loop rounds up
+// to n−1 times.
 func (t *Tensor) Cumsum(axis int) *Tensor { return t.scan("Cumsum", axis, 0, (*Tensor).Add) }
 
 // Cumprod returns the running products along axis, by the same scan as
