@@ -60,3 +60,27 @@ func TestSmoke(t *testing.T) {
 		t.Errorf("unknown preset: %v", err)
 	}
 }
+
+// TestSmokeVulkan trains a few smoke steps on the first Vulkan device
+// (lavapipe where there is no GPU) with the validation layer on: no
+// validation message may appear, and the run must end with its bpc line.
+func TestSmokeVulkan(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: pipelines take a while to build on lavapipe")
+	}
+	t.Setenv("VKT_VALIDATE", "1")
+	var out bytes.Buffer
+	err := run([]string{"-device", "0", "-preset", "smoke", "-steps", "3", "-sample", "func", "-sample-len", "4"}, &out, &out, nil)
+	if err != nil && strings.Contains(err.Error(), "opening Vulkan device") {
+		t.Skipf("no Vulkan device: %v", err)
+	}
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if strings.Contains(out.String(), "vulkan validation:") {
+		t.Errorf("validation messages:\n%s", out.String())
+	}
+	if strings.Contains(out.String(), "preset on cpu:") || !strings.Contains(out.String(), "val bpc: ") {
+		t.Errorf("did not train on the Vulkan device to its bpc line:\n%s", out.String())
+	}
+}
