@@ -3,7 +3,7 @@
 
 GO ?= go
 
-.PHONY: all setup run test test-race fuzz shaders fmt bench bench-readme readme-perf
+.PHONY: all setup run chargpt test test-race fuzz shaders fmt bench bench-readme readme-perf
 
 all: test
 
@@ -14,6 +14,12 @@ setup:
 # usable GPU).
 run: setup
 	$(GO) run ./cmd/mnist-gpu $(ARGS)
+
+# Trains the character-level GPT's tiny preset on the Go sources of this
+# installation, on the best device (cmd/chargpt; ARGS='-preset small' on a
+# GPU, ARGS='-device cpu' to stay on the CPU).
+chargpt: setup
+	$(GO) run ./cmd/chargpt -preset tiny -sample 'func main() {' $(ARGS)
 
 # Every test, with the Vulkan validation layer on (lavapipe stands in for a
 # GPU on machines without one), plus the check that the committed SPIR-V is

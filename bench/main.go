@@ -73,7 +73,7 @@ type config struct {
 }
 
 // allSuites lists the suites in the order they run.
-var allSuites = []string{"matmul", "ops", "latency", "mnist", "linalg"}
+var allSuites = []string{"matmul", "ops", "latency", "mnist", "linalg", "gpt"}
 
 func main() {
 	cfg, err := parseFlags(os.Args[1:], os.Stderr)
@@ -225,6 +225,8 @@ func run(cfg config, out, errOut io.Writer) ([]Row, error) {
 			r.mnist()
 		case "linalg":
 			r.linalg() // bench/linalg.go
+		case "gpt":
+			r.gpt() // bench/chargpt.go
 		}
 		for _, tr := range torchRows {
 			if tr.Suite == s {

@@ -2,6 +2,7 @@
 // (Linear, Conv2d, MaxPool2d, ReLU, Flatten, Dropout, Sequential), the
 // cross-entropy loss, the SGD and Adam/AdamW optimizers, PyTorch's default
 // initialization, and saving and loading weights as safetensors files.
+// For transformers: LayerNorm, Embedding, CausalSelfAttention, TransformerBlock and GPT, with the MSE, L1, BCEWithLogits and NLL losses, ClipGradNorm, WarmupCosine, AdamGroups and checkpoints holding optimizer state (transformer.go, gpt.go, loss.go, schedule.go, checkpoint.go).
 //
 // Layers are written with tensor ops, so tensor's autograd differentiates
 // them and they run on whatever device their parameters live on: each

@@ -1,0 +1,214 @@
+package nn
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/vktensor/vktensor/nn/safetensors"
+	"github.com/vktensor/vktensor/tensor"
+)
+
+// A checkpoint is one safetensors file holding a model's parameters under
+// their names (as Save writes them), the Adam moments of each parameter
+// as "optimizer.NAME.exp_avg" and "optimizer.NAME.exp_avg_sq" (PyTorch's
+// names), and in the metadata the number of updates of each parameter
+// ("optimizer.NAME.step") and the caller's hyper-parameters as JSON
+// ("hparams").
+
+const (
+	metaHParams = "hparams"
+	metaFormat  = "format"
+	formatName  = "vktensor-checkpoint-1"
+)
+
+// adamsOf returns the Adam instances of opt: one for *Adam, every group
+// for *AdamGroups.
+func adamsOf(opt Optimizer) ([]*Adam, error) {
+	switch o := opt.(type) {
+	case nil:
+		return nil, nil
+	case *Adam:
+		return []*Adam{o}, nil
+	case *AdamGroups:
+		return o.Groups, nil
+	}
+	return nil, fmt.Errorf("nn: the state of a %T cannot be saved (Adam and AdamGroups can)", opt)
+}
+
+// SaveCheckpoint writes m's parameters, the state of opt (an *Adam or
+// *AdamGroups over m's parameters, or nil) and hparams (any value
+// encoding/json encodes, or nil) to path.
+func SaveCheckpoint(path string, m Module, opt Optimizer, hparams any) error {
+	ts := map[string]safetensors.Tensor{}
+	meta := map[string]string{metaFormat: formatName}
+	put := func(name string, t *tensor.Tensor) error {
+		if _, dup := ts[name]; dup {
+			return fmt.Errorf("nn.SaveCheckpoint: two tensors are named %q", name)
+		}
+		data, err := t.Data()
+		if err != nil {
+			return fmt.Errorf("nn.SaveCheckpoint: %q: %w", name, err)
+		}
+		ts[name] = safetensors.FromFloat32(t.Shape(), data)
+		return nil
+	}
+	ps := m.NamedParameters()
+	names := map[*tensor.Tensor]string{}
+	for _, p := range ps {
+		if err := put(p.Name, p.Tensor); err != nil {
+			return err
+		}
+		names[p.Tensor] = p.Name
+	}
+	adams, err := adamsOf(opt)
+	if err != nil {
+		return err
+	}
+	for _, a := range adams {
+		for i, p := range a.params {
+			name, ok := names[p]
+			if !ok {
+				return fmt.Errorf("nn.SaveCheckpoint: the optimizer holds a parameter %v that is not the model's", p.Shape())
+			}
+			if a.m[i] == nil { // no update yet: no state
+				continue
+			}
+			if err := put("optimizer."+name+".exp_avg", a.m[i]); err != nil {
+				return err
+			}
+			if err := put("optimizer."+name+".exp_avg_sq", a.v[i]); err != nil {
+				return err
+			}
+			meta["optimizer."+name+".step"] = strconv.Itoa(a.steps[i])
+		}
+	}
+	if hparams != nil {
+		js, err := json.Marshal(hparams)
+		if err != nil {
+			return fmt.Errorf("nn.SaveCheckpoint: hyper-parameters: %w", err)
+		}
+		meta[metaHParams] = string(js)
+	}
+	return safetensors.WriteFile(path, ts, meta)
+}
+
+// ReadHParams decodes the hyper-parameters stored in the checkpoint at
+// path into v (a pointer), so that a program can build the model before
+// loading its weights.
+func ReadHParams(path string, v any) error {
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	js, ok := f.Metadata[metaHParams]
+	if !ok {
+		return fmt.Errorf("nn.ReadHParams: %s holds no hyper-parameters", path)
+	}
+	if err := json.Unmarshal([]byte(js), v); err != nil {
+		return fmt.Errorf("nn.ReadHParams: %s: %w", path, err)
+	}
+	return nil
+}
+
+// LoadCheckpoint reads the checkpoint at path into m's parameters and, if
+// opt is not nil, into opt's state (an *Adam or *AdamGroups over m's
+// parameters; parameters without saved state start fresh), in place. As
+// Load, it fails, changing nothing, when a parameter is missing or has
+// another shape, or when the file holds model tensors m does not have.
+func LoadCheckpoint(path string, m Module, opt Optimizer) error {
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if f.Metadata[metaFormat] != formatName {
+		return fmt.Errorf("nn.LoadCheckpoint: %s is not a checkpoint (no %q metadata); nn.Load reads plain weights", path, formatName)
+	}
+	read := func(name string, shape []int) ([]float32, error) {
+		t, ok := f.Tensors[name]
+		if !ok {
+			return nil, fmt.Errorf("nn.LoadCheckpoint: %s has no tensor %q", path, name)
+		}
+		if !slices.Equal(t.Shape, shape) {
+			return nil, fmt.Errorf("nn.LoadCheckpoint: %s: tensor %q has shape %v, the model %v", path, name, t.Shape, shape)
+		}
+		return t.Float32()
+	}
+	type pending struct {
+		dst  **tensor.Tensor // optimizer state slot, or nil for a parameter
+		p    *tensor.Tensor
+		vals []float32
+	}
+	var todo []pending
+	ps := m.NamedParameters()
+	names := map[*tensor.Tensor]string{}
+	used := map[string]bool{}
+	for _, p := range ps {
+		vals, err := read(p.Name, p.Tensor.Shape())
+		if err != nil {
+			return err
+		}
+		todo = append(todo, pending{p: p.Tensor, vals: vals})
+		names[p.Tensor] = p.Name
+		used[p.Name] = true
+	}
+	adams, err := adamsOf(opt)
+	if err != nil {
+		return err
+	}
+	steps := map[*int]int{}
+	for _, a := range adams {
+		for i, p := range a.params {
+			name, ok := names[p]
+			if !ok {
+				return fmt.Errorf("nn.LoadCheckpoint: the optimizer holds a parameter %v that is not the model's", p.Shape())
+			}
+			s, ok := f.Metadata["optimizer."+name+".step"]
+			if !ok {
+				continue
+			}
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 0 {
+				return fmt.Errorf("nn.LoadCheckpoint: %s: step of %q is %q", path, name, s)
+			}
+			for _, slot := range []struct {
+				dst    **tensor.Tensor
+				suffix string
+			}{{&a.m[i], ".exp_avg"}, {&a.v[i], ".exp_avg_sq"}} {
+				vals, err := read("optimizer."+name+slot.suffix, p.Shape())
+				if err != nil {
+					return err
+				}
+				todo = append(todo, pending{dst: slot.dst, p: p, vals: vals})
+				used["optimizer."+name+slot.suffix] = true
+			}
+			steps[&a.steps[i]] = n
+		}
+	}
+	for _, name := range f.Names {
+		if !used[name] && (opt != nil || !isOptimizerName(name)) {
+			return fmt.Errorf("nn.LoadCheckpoint: %s holds tensor %q, which the model and optimizer do not have", path, name)
+		}
+	}
+	for _, w := range todo {
+		src := w.p.Device().FromSlice(w.vals, len(w.vals)).Reshape(w.p.Shape()...)
+		if w.dst == nil {
+			if err := w.p.Assign(src); err != nil {
+				return fmt.Errorf("nn.LoadCheckpoint: %w", err)
+			}
+			src.Release()
+			continue
+		}
+		*w.dst = tensor.Keep(src.Contiguous())
+	}
+	for dst, n := range steps {
+		*dst = n
+	}
+	return nil
+}
+
+// isOptimizerName reports whether a tensor name is optimizer state.
+func isOptimizerName(name string) bool {
+	return len(name) > len("optimizer.") && name[:len("optimizer.")] == "optimizer."
+}
