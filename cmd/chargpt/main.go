@@ -33,7 +33,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"runtime"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -366,14 +365,14 @@ func generate(dev *tensor.Device, model *nn.GPT, vocab *Vocab, prompt []byte, n 
 	return string(out), nil
 }
 
-// goRoot is `go env GOROOT`, else runtime.GOROOT's answer.
+// goRoot is `go env GOROOT`, else $GOROOT.
 func goRoot() string {
 	if out, err := exec.Command("go", "env", "GOROOT").Output(); err == nil {
 		if s := strings.TrimSpace(string(out)); s != "" {
 			return s
 		}
 	}
-	return runtime.GOROOT()
+	return os.Getenv("GOROOT")
 }
 
 // openDevice opens the device -device names, as cmd/mnist-gpu does.
