@@ -15,6 +15,7 @@ import (
 
 	"github.com/vktensor/vktensor/internal/philox"
 	"github.com/vktensor/vktensor/tensor/backend"
+	"github.com/vktensor/vktensor/tensor/internal/vec"
 )
 
 // Backend is the pure-Go backend. The zero value is not usable; call New.
@@ -257,12 +258,13 @@ func (*Backend) Softmax(dst, src backend.Strided, log bool) {
 	parallelFor(rows, max(1, parallelMin/n), func(lo, hi int) {
 		// The exponentials of a row, kept in float64 so that each is
 		// computed once and rounded once.
-		var e []float64
-		if !log {
-			e = make([]float64, n)
-		}
+		e := make([]float64, n)
 		for row := lo; row < hi; row++ {
 			od, os := dOff(row), sOff(row)
+			if ds == 1 && ss == 1 {
+				softmaxRow(d[od:od+n], s[os:os+n], e, log)
+				continue
+			}
 			m := float32(math.Inf(-1))
 			for i := 0; i < n; i++ {
 				v := s[os+i*ss]
@@ -291,6 +293,20 @@ func (*Backend) Softmax(dst, src backend.Strided, log bool) {
 			}
 		}
 	})
+}
+
+// softmaxRow is Softmax on one contiguous row through package vec's
+// kernels, with e as scratch: the same arithmetic as the strided loop
+// (differences to the maximum rounded to float32, exponentials and their
+// sum in float64, one rounding at the end).
+func softmaxRow(d, s []float32, e []float64, log bool) {
+	m := vec.Extreme(s, true)
+	sum := vec.ExpSum(e, s, m)
+	if log {
+		vec.ShiftConvert(d, s, m, math.Log(sum))
+		return
+	}
+	vec.ScaleConvert(d, e, 1/sum)
 }
 
 // rowOffsets returns a function giving the element offset of row r of x,

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/vktensor/vktensor/tensor/backend"
+	"github.com/vktensor/vktensor/tensor/internal/vec"
 )
 
 // Reduce reduces the trailing axes of src that dst does not have.
@@ -63,19 +64,13 @@ func reduceColumns(op backend.ReduceOp, d []float32, sd int, s []float32, nOut i
 					seg := s[off[0]+i*st+a : off[0]+i*st+b]
 					switch {
 					case op == backend.Sum || op == backend.Mean:
-						for j, v := range seg {
-							acc[j] += float64(v)
-						}
+						vec.Accumulate(acc, seg)
 					case first:
 						copy(best, seg)
 					case op == backend.Max:
-						for j, v := range seg {
-							best[j] = maximum(best[j], v)
-						}
+						vec.Binary(vec.Max, best, best, seg)
 					default:
-						for j, v := range seg {
-							best[j] = minimum(best[j], v)
-						}
+						vec.Binary(vec.Min, best, best, seg)
 					}
 					first = false
 				}
@@ -124,9 +119,7 @@ func reduce2(op backend.ReduceOp, s []float32, n0, s0, n1, s1 int) float32 {
 		for i := 0; i < n0; i++ {
 			row := s[i*s0:]
 			if s1 == 1 {
-				for _, v := range row[:n1] {
-					acc += float64(v)
-				}
+				acc += vec.Sum(row[:n1])
 				continue
 			}
 			for j := 0; j < n1; j++ {
@@ -144,6 +137,10 @@ func reduce2(op backend.ReduceOp, s []float32, n0, s0, n1, s1 int) float32 {
 		}
 		best := s[0]
 		for i := 0; i < n0; i++ {
+			if s1 == 1 && n1 >= 8 {
+				best = f(best, vec.Extreme(s[i*s0:i*s0+n1], op == backend.Max))
+				continue
+			}
 			for j := 0; j < n1; j++ {
 				best = f(best, s[i*s0+j*s1])
 			}
@@ -177,9 +174,7 @@ func reduceWalk(op backend.ReduceOp, s []float32, red *iter) float32 {
 		red.walk(0, red.size, func(_ int, off *[maxOps]int, n int) {
 			o := off[0]
 			if st == 1 {
-				for _, v := range s[o : o+n] {
-					acc += float64(v)
-				}
+				acc += vec.Sum(s[o : o+n])
 				return
 			}
 			for i := 0; i < n; i++ {
