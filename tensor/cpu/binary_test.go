@@ -94,3 +94,41 @@ func sameFloat(a, b float32) bool {
 	}
 	return math.Float32bits(a) == math.Float32bits(b)
 }
+
+// TestUnaryContiguous checks the vectorized unary ops on contiguous rows
+// against unaryFunc, the scalar definition: bit for bit, except that
+// exp, sigmoid and tanh (float64 polynomials in package vec) may round to
+// the neighbouring float32 when the exact result lies next to a midpoint.
+func TestUnaryContiguous(t *testing.T) {
+	be := New()
+	rng := rand.New(rand.NewPCG(5, 6))
+	for op := backend.UnaryOp(0); int(op) < backend.NumUnary; op++ {
+		const alpha, beta = 0.75, -0.5
+		f := unaryFunc(op, alpha, beta)
+		for _, n := range []int{0, 1, 7, 16, 33, 1000, 70001} {
+			x := randLayoutData(rng, n)
+			for i := range x {
+				if i%5 == 0 {
+					x[i] *= 40 // reach the saturated ends of exp, sigmoid, tanh
+				}
+			}
+			out := make([]float32, n+1)
+			out[n] = 42
+			be.Unary(op, strided(out, 0, []int{n}, []int{1}), strided(x, 0, []int{n}, []int{1}), alpha, beta)
+			for i, v := range x {
+				w, g := f(v), out[i]
+				if sameFloat(g, w) {
+					continue
+				}
+				if (op == backend.Exp || op == backend.Sigmoid || op == backend.Tanh) &&
+					g == g && w == w && math.Abs(float64(g-w)) <= math.Abs(float64(w))*0x1p-23 {
+					continue
+				}
+				t.Fatalf("op %d n=%d: f(%v) = %v, want %v", op, n, v, g, w)
+			}
+			if out[n] != 42 {
+				t.Fatalf("op %d n=%d: wrote past the destination", op, n)
+			}
+		}
+	}
+}

@@ -53,11 +53,17 @@ func (*Backend) Alloc(n int) (backend.Buffer, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("cpu: Alloc of %d elements", n)
 	}
-	return &buffer{data: make([]float32, n)}, nil
+	return &buffer{data: allocData(n)}, nil
 }
 
-// Free drops the reference to b's memory; the garbage collector reclaims it.
-func (*Backend) Free(b backend.Buffer) { data(b); b.(*buffer).data = nil }
+// Free drops the reference to b's memory: a large buffer's memory goes back
+// to a pool for the next Alloc of its size class, a small one to the
+// garbage collector.
+func (*Backend) Free(b backend.Buffer) {
+	d := data(b)
+	b.(*buffer).data = nil
+	recycle(d)
+}
 
 // Write copies src into dst starting at element off.
 func (*Backend) Write(dst backend.Buffer, off int, src []float32) error {
@@ -126,24 +132,14 @@ func (*Backend) Copy(dst, src backend.Strided) {
 }
 
 // transposeCopy sets d[r*dr + c] = a[r + c*ac] for a rows×cols matrix: a
-// transpose into row-major order. It works in 32×32 blocks, so both the
-// reads down a's columns and the writes along d's rows stay in cache.
+// transpose into row-major order, by package vec's blocked transpose, the
+// rows split over the cores.
 func transposeCopy(d []float32, dr int, a []float32, ac, rows, cols int) {
-	const blk = 32
+	const blk = 64
 	minBlocks := max(1, parallelMin/(blk*max(cols, 1)))
 	parallelFor((rows+blk-1)/blk, minBlocks, func(lo, hi int) {
-		for r0 := lo * blk; r0 < min(hi*blk, rows); r0 += blk {
-			r1 := min(r0+blk, rows)
-			for c0 := 0; c0 < cols; c0 += blk {
-				c1 := min(c0+blk, cols)
-				for r := r0; r < r1; r++ {
-					row := d[r*dr : r*dr+c1]
-					for c := c0; c < c1; c++ {
-						row[c] = a[r+c*ac]
-					}
-				}
-			}
-		}
+		r0, r1 := lo*blk, min(hi*blk, rows)
+		vec.Transpose(d[r0*dr:], dr, a[r0:], ac, r1-r0, cols)
 	})
 }
 

@@ -35,3 +35,15 @@ func itoa(n int) string {
 	}
 	return s
 }
+
+func BenchmarkTranspose(b *testing.B) {
+	for _, n := range []int{1024, 2048} {
+		a, d := make([]float32, n*n), make([]float32, n*n)
+		b.Run(itoa(n), func(b *testing.B) {
+			b.SetBytes(int64(8 * n * n))
+			for b.Loop() {
+				Transpose(d, n, a, n, n, n)
+			}
+		})
+	}
+}

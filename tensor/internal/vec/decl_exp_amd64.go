@@ -40,3 +40,8 @@ func shiftCvtAVX2(d, x *float32, m float32, ls float64, n int)
 
 //go:noescape
 func shiftCvtAVX512(d, x *float32, m float32, ls float64, n int)
+
+// Assembly in transpose_amd64.s.
+
+//go:noescape
+func transpose8AVX2(d *float32, ld int, a *float32, la int)

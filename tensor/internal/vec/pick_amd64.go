@@ -8,7 +8,7 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-//go:generate sh -c "go run gen_amd64.go > vec_amd64.s"
+//go:generate sh -c "go run gen_amd64.go > vec_amd64.s && go run gen_exp_amd64.go > exp_amd64.s"
 
 // pick returns the AVX-512 kernels when the CPU (and the OS, which cpu
 // checks) supports AVX-512F, else the AVX2/FMA ones, else the portable
@@ -31,6 +31,7 @@ func avx2Set() *kernelSet {
 		sum64: sum64AVX2, acc64: acc64AVX2, extreme: extremeAVX2,
 		exp: expAVX2, sigmoid: sigmoidAVX2, tanh: tanhAVX2,
 		expSum: expSumAVX2, scaleCvt: scaleCvtAVX2, shiftCvt: shiftCvtAVX2,
+		transpose8: transpose8AVX2,
 	}
 }
 
@@ -42,6 +43,7 @@ func avx512Set() *kernelSet {
 		sum64: sum64AVX512, acc64: acc64AVX512, extreme: extremeAVX2,
 		exp: expAVX512, sigmoid: sigmoidAVX512, tanh: tanhAVX512,
 		expSum: expSumAVX512, scaleCvt: scaleCvtAVX512, shiftCvt: shiftCvtAVX512,
+		transpose8: transpose8AVX2,
 	}
 }
 

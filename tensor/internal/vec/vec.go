@@ -133,6 +133,9 @@ type kernelSet struct {
 	expSum             func(e *float64, x *float32, m float32, n int) float64
 	scaleCvt           func(d *float32, e *float64, s float64, n int)
 	shiftCvt           func(d, x *float32, m float32, ls float64, n int)
+
+	// transpose8 transposes one 8×8 tile (see Transpose).
+	transpose8 func(d *float32, ld int, a *float32, la int)
 }
 
 // kernels is the implementation in use, set at init.
