@@ -265,10 +265,11 @@ func packA(dst []float32, a Matrix, i0, p0, mc, kc int) {
 		d := dst[ir*kc : (ir+mr)*kc]
 		switch {
 		case a.RS == 1 && rows == mr:
-			// Column-contiguous (transposed) A: each p is one short copy.
+			// Column-contiguous (transposed) A: each p is one short copy,
+			// as an array assignment (no memmove call per six floats).
 			for p := 0; p < kc; p++ {
 				base := a.at(i0+ir, p0+p)
-				copy(d[p*mr:p*mr+mr], a.Data[base:base+mr])
+				*(*[mr]float32)(d[p*mr:]) = *(*[mr]float32)(a.Data[base:])
 			}
 		case a.CS == 1:
 			for r := 0; r < rows; r++ {
@@ -301,6 +302,13 @@ func packB(dst []float32, b Matrix, p0, j0, kc, nc int) {
 		cols := min(nr, nc-jr)
 		d := dst[jr*kc : (jr+nr)*kc]
 		switch {
+		case b.CS == 1 && cols == nr:
+			// A whole sliver row per p, as an array assignment (no
+			// memmove call per sixteen floats).
+			for p := 0; p < kc; p++ {
+				base := b.at(p0+p, j0+jr)
+				*(*[nr]float32)(d[p*nr:]) = *(*[nr]float32)(b.Data[base:])
+			}
 		case b.CS == 1:
 			for p := 0; p < kc; p++ {
 				base := b.at(p0+p, j0+jr)

@@ -48,7 +48,9 @@ func data(b backend.Buffer) []float32 {
 // Name reports "cpu".
 func (*Backend) Name() string { return "cpu" }
 
-// Alloc returns a zeroed buffer of n elements.
+// Alloc returns a buffer of n elements: zeroed when its memory is fresh,
+// holding stale values when a freed buffer's memory is recycled (see
+// pool.go; the backend contract leaves the contents unspecified).
 func (*Backend) Alloc(n int) (backend.Buffer, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("cpu: Alloc of %d elements", n)

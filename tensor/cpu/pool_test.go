@@ -19,10 +19,10 @@ func TestSizeClass(t *testing.T) {
 	}
 }
 
-// TestAllocRecycledIsZeroed frees a dirty buffer and allocates its size
-// again: whether or not the pool hands the same memory back, it must be
-// zeroed, of the requested length.
-func TestAllocRecycledIsZeroed(t *testing.T) {
+// TestAllocRecycled frees a dirty buffer and allocates sizes of its class
+// again: each buffer has the requested length, and writing one leaves the
+// others alone (no two live buffers share memory).
+func TestAllocRecycled(t *testing.T) {
 	be := New()
 	for _, n := range []int{poolMin, poolMin + 1, 3 << 20} {
 		b, err := be.Alloc(n)
@@ -34,18 +34,27 @@ func TestAllocRecycledIsZeroed(t *testing.T) {
 			d[i] = 7
 		}
 		be.Free(b)
-		b2, err := be.Alloc(n)
-		if err != nil {
-			t.Fatal(err)
+		b1, err1 := be.Alloc(n)
+		b2, err2 := be.Alloc(n - 1)
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
 		}
-		if b2.Len() != n {
-			t.Fatalf("Alloc(%d) has %d elements", n, b2.Len())
+		if b1.Len() != n || b2.Len() != n-1 {
+			t.Fatalf("Alloc(%d), Alloc(%d) have %d and %d elements", n, n-1, b1.Len(), b2.Len())
 		}
-		for i, v := range data(b2) {
-			if v != 0 {
-				t.Fatalf("Alloc(%d) after Free: element %d = %v", n, i, v)
+		d1, d2 := data(b1), data(b2)
+		for i := range d1 {
+			d1[i] = 1
+		}
+		for i := range d2 {
+			d2[i] = 2
+		}
+		for i, v := range d1 {
+			if v != 1 {
+				t.Fatalf("Alloc(%d): element %d = %v after writing another buffer", n, i, v)
 			}
 		}
+		be.Free(b1)
 		be.Free(b2)
 	}
 }
