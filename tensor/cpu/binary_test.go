@@ -132,3 +132,46 @@ func TestUnaryContiguous(t *testing.T) {
 		}
 	}
 }
+
+// TestReduceBlocks checks Reduce over pooling-sized and row-sized blocks
+// (strided and contiguous, below and above the vectorized length) against
+// a sequential fold with maximum, minimum and a float64 sum.
+func TestReduceBlocks(t *testing.T) {
+	be := New()
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, blk := range [][2]int{{2, 2}, {3, 5}, {1, 16}, {2, 40}} {
+		n0, n1 := blk[0], blk[1]
+		outs := 37
+		// src [outs, n0, n1] viewed from a [outs, n0, n1+3] buffer: rows padded.
+		w := n1 + 3
+		x := randLayoutData(rng, outs*n0*w)
+		src := strided(x, 0, []int{outs, n0, n1}, []int{n0 * w, w, 1})
+		for _, op := range []backend.ReduceOp{backend.Sum, backend.Max, backend.Min} {
+			out := make([]float32, outs)
+			be.Reduce(op, strided(out, 0, []int{outs}, []int{1}), src)
+			for o := 0; o < outs; o++ {
+				var acc float64
+				best := x[o*n0*w]
+				for i := 0; i < n0; i++ {
+					for j := 0; j < n1; j++ {
+						v := x[o*n0*w+i*w+j]
+						acc += float64(v)
+						if op == backend.Max {
+							best = maximum(best, v)
+						} else {
+							best = minimum(best, v)
+						}
+					}
+				}
+				want := best
+				if op == backend.Sum {
+					want = float32(acc)
+				}
+				// The vectorized extremes may pick either zero of a ±0 tie.
+				if g := out[o]; !sameFloat(g, want) && !(n1 >= 16 && g == 0 && want == 0) {
+					t.Fatalf("%dx%d op %d: out[%d] = %v, want %v", n0, n1, op, o, g, want)
+				}
+			}
+		}
+	}
+}

@@ -226,6 +226,7 @@ func (*Backend) Binary(op backend.BinaryOp, dst, a, b backend.Strided) {
 	f := binaryFunc(op)
 	vop, vecOK := vecOps[op]
 	vecOK = vecOK && sd == 1 && sa <= 1 && sb <= 1
+	cmp := op >= backend.Eq && op <= backend.Ge
 	it.run(func(_ int, off *[maxOps]int, n int) {
 		od, oa, ob := off[0], off[1], off[2]
 		if vecOK {
@@ -241,8 +242,48 @@ func (*Backend) Binary(op backend.BinaryOp, dst, a, b backend.Strided) {
 				return
 			}
 		}
+		if cmp && sd == 1 && sa == 1 && sb <= 1 {
+			compareRow(op, d[od:od+n], x[oa:oa+n], y[ob:], sb)
+			return
+		}
 		for i := 0; i < n; i++ {
 			d[od+i*sd] = f(x[oa+i*sa], y[ob+i*sb])
 		}
 	})
+}
+
+// compareRow sets d[i] = 1 where a[i] op b[i·sb] holds, else 0, for the
+// comparison ops, without a function call per element (sb is 0 or 1).
+func compareRow(op backend.BinaryOp, d, a, b []float32, sb int) {
+	if len(d) == 0 {
+		return
+	}
+	a = a[:len(d)]
+	_ = b[(len(d)-1)*sb]
+	switch op {
+	case backend.Eq:
+		for i, v := range a {
+			d[i] = mask(v == b[i*sb])
+		}
+	case backend.Ne:
+		for i, v := range a {
+			d[i] = mask(v != b[i*sb])
+		}
+	case backend.Lt:
+		for i, v := range a {
+			d[i] = mask(v < b[i*sb])
+		}
+	case backend.Le:
+		for i, v := range a {
+			d[i] = mask(v <= b[i*sb])
+		}
+	case backend.Gt:
+		for i, v := range a {
+			d[i] = mask(v > b[i*sb])
+		}
+	case backend.Ge:
+		for i, v := range a {
+			d[i] = mask(v >= b[i*sb])
+		}
+	}
 }

@@ -118,7 +118,7 @@ func reduce2(op backend.ReduceOp, s []float32, n0, s0, n1, s1 int) float32 {
 		var acc float64
 		for i := 0; i < n0; i++ {
 			row := s[i*s0:]
-			if s1 == 1 {
+			if s1 == 1 && n1 >= 16 {
 				acc += vec.Sum(row[:n1])
 				continue
 			}
@@ -131,18 +131,25 @@ func reduce2(op backend.ReduceOp, s []float32, n0, s0, n1, s1 int) float32 {
 		}
 		return float32(acc)
 	case backend.Max, backend.Min:
-		f := maximum
-		if op == backend.Min {
-			f = minimum
-		}
+		isMax := op == backend.Max
 		best := s[0]
 		for i := 0; i < n0; i++ {
-			if s1 == 1 && n1 >= 8 {
-				best = f(best, vec.Extreme(s[i*s0:i*s0+n1], op == backend.Max))
+			if s1 == 1 && n1 >= 16 {
+				v := vec.Extreme(s[i*s0:i*s0+n1], isMax)
+				if isMax {
+					best = maximum(best, v)
+				} else {
+					best = minimum(best, v)
+				}
 				continue
 			}
+			// Small blocks (pooling windows): the comparisons inline.
 			for j := 0; j < n1; j++ {
-				best = f(best, s[i*s0+j*s1])
+				v := s[i*s0+j*s1]
+				// maximum(best, v) and minimum(best, v), spelled out.
+				if best == best && (isMax && !(best > v) || !isMax && !(best < v)) {
+					best = v
+				}
 			}
 		}
 		return best

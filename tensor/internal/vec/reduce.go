@@ -26,9 +26,14 @@ func Accumulate(acc []float64, a []float32) {
 		sameLen("Accumulate", len(acc), len(a))
 	}
 	n := 0
-	if k := kernels.acc64; k != nil && len(a) >= kernels.lanes {
+	switch {
+	case kernels.acc64 != nil && len(a) >= 4*kernels.lanes:
 		n = len(a) &^ (kernels.lanes - 1)
-		k(&acc[0], &a[0], n)
+		kernels.acc64(&acc[0], &a[0], n)
+	case kernels.acc64x4 != nil && len(a) >= 4:
+		// Short runs (Col2Im's image rows) in four-lane steps.
+		n = len(a) &^ 3
+		kernels.acc64x4(&acc[0], &a[0], n)
 	}
 	acc = acc[n:]
 	for i, v := range a[n:] {

@@ -99,7 +99,7 @@ zsumdone:
 	RET
 
 // func acc64AVX2(acc *float64, a *float32, n int)
-// acc[i] += float64(a[i]); n is a multiple of 8.
+// acc[i] += float64(a[i]); n is a multiple of 4.
 TEXT ·acc64AVX2(SB), NOSPLIT, $0-24
 	MOVQ acc+0(FP), DI
 	MOVQ a+8(FP), SI

@@ -126,6 +126,8 @@ type kernelSet struct {
 	sv    [numOps]func(d *float32, s float32, a *float32, n int)
 	sum64 func(a *float32, n int) float64
 	acc64 func(acc *float64, a *float32, n int)
+	// acc64x4 is acc64 for n a multiple of 4.
+	acc64x4 func(acc *float64, a *float32, n int)
 	// extreme works on eight lanes whatever the set's width.
 	extreme func(a *float32, n int, lanes *[16]float32, isMax bool) bool
 
