@@ -75,15 +75,21 @@ func (x Matrix) at(i, j int) int { return x.Off + i*x.RS + j*x.CS }
 // ldc elements apart and whose columns are contiguous.
 type kernelFunc func(k int, a, b, c []float32, ldc int, accum bool)
 
-// microKernel is a kernel with its register tile.
+// directFunc is a kernelFunc that reads B in place: nr consecutive
+// elements per k step, rows ldb apart.
+type directFunc func(k int, a, b []float32, ldb int, c []float32, ldc int, accum bool)
+
+// microKernel is a kernel with its register tile, and optionally its
+// variant reading B in place.
 type microKernel struct {
 	fn     kernelFunc
 	mr, nr int
 	name   string
+	direct directFunc
 }
 
 // generic is the portable kernel.
-var generic = microKernel{kernelGeneric, mr, nr, "generic"}
+var generic = microKernel{kernelGeneric, mr, nr, "generic", nil}
 
 // kernel is the micro-kernel used by Sgemm. Tests swap it to cover every
 // kernel the machine can run.
@@ -234,6 +240,18 @@ func serial(kern microKernel, m, n, k int, a, b, c Matrix, accumulate bool) {
 	buf.a = grow(buf.a, roundUp(mc, mr)*kc)
 	buf.b = grow(buf.b, roundUp(nc, nr)*kc)
 
+	// With one block of A rows (m ≤ mcMax) each packed B sliver would be
+	// used by few A slivers, so packing B costs as much as the product:
+	// a kernel that can reads B's full-width slivers in place.
+	if kern.direct != nil && b.CS == 1 && m <= mcMax {
+		for pc := 0; pc < k; pc += kc {
+			kcb := min(kc, k-pc)
+			packA(buf.a, a, 0, pc, m, kcb, mr)
+			direct(kern, m, n, kcb, pc, buf.a, buf.b, buf.tile[:mr*nr], b, c, accumulate || pc > 0)
+		}
+		bufPool.Put(buf)
+		return
+	}
 	for jc := 0; jc < n; jc += nc {
 		ncb := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
@@ -253,6 +271,50 @@ func serial(kern microKernel, m, n, k int, a, b, c Matrix, accumulate bool) {
 
 func roundUp(x, to int) int { return (x + to - 1) / to * to }
 
+// direct multiplies the packed m×kc A block by rows p0..p0+kc of b read in
+// place, for all n columns; only the ragged last sliver of B is packed (into
+// pb). Full tiles of C are written by the kernel, edge tiles through tile.
+func direct(kern microKernel, m, n, kc, p0 int, pa, pb, tile []float32, b, c Matrix, accum bool) {
+	mr, nr := kern.mr, kern.nr
+	for jr := 0; jr < n; jr += nr {
+		cols := min(nr, n-jr)
+		if cols < nr {
+			packB(pb, b, p0, jr, kc, cols, nr)
+			macro(kern, m, cols, kc, pa, pb, tile, c, 0, jr, accum)
+			continue
+		}
+		bs := b.Data[b.at(p0, jr):]
+		for ir := 0; ir < m; ir += mr {
+			rows := min(mr, m-ir)
+			as := pa[ir*kc : (ir+mr)*kc]
+			if rows == mr && c.CS == 1 {
+				kern.direct(kc, as, bs, b.RS, c.Data[c.at(ir, jr):], c.RS, accum)
+				continue
+			}
+			kern.direct(kc, as, bs, b.RS, tile, nr, false)
+			scatter(tile, c, ir, jr, rows, cols, nr, accum)
+		}
+	}
+}
+
+// scatter writes (or adds) the rows×cols corner of an nr-wide tile into C at
+// (i0, j0).
+func scatter(tile []float32, c Matrix, i0, j0, rows, cols, nr int, accum bool) {
+	for i := 0; i < rows; i++ {
+		t := tile[i*nr : i*nr+cols]
+		base := c.at(i0+i, j0)
+		if accum {
+			for j, v := range t {
+				c.Data[base+j*c.CS] += v
+			}
+		} else {
+			for j, v := range t {
+				c.Data[base+j*c.CS] = v
+			}
+		}
+	}
+}
+
 // macro multiplies a packed mc×kc A block by a packed kc×nc B panel into
 // the C block at (i0, j0). The B sliver is the outer loop so it stays in
 // L1 while the A slivers stream from L2.
@@ -271,19 +333,7 @@ func macro(kern microKernel, mc, nc, kc int, pa, pb, tile []float32, c Matrix, i
 			}
 			// Edge tile or strided C: compute into a temporary, then scatter.
 			fn(kc, as, bs, tile, nr, false)
-			for i := 0; i < rows; i++ {
-				t := tile[i*nr : i*nr+cols]
-				base := c.at(i0+ir+i, j0+jr)
-				if accum {
-					for j, v := range t {
-						c.Data[base+j*c.CS] += v
-					}
-				} else {
-					for j, v := range t {
-						c.Data[base+j*c.CS] = v
-					}
-				}
-			}
+			scatter(tile, c, i0+ir, j0+jr, rows, cols, nr, accum)
 		}
 	}
 }

@@ -15,6 +15,7 @@
 #define ZSTEP \
 	VMOVUPS (DI), Z0               \
 	VMOVUPS 64(DI), Z1             \
+	ADDQ    R10, DI                \
 	ROW(0, Z2, Z4, Z5)             \
 	ROW(4, Z3, Z6, Z7)             \
 	ROW(8, Z2, Z8, Z9)             \
@@ -27,8 +28,7 @@
 	ROW(36, Z3, Z22, Z23)          \
 	ROW(40, Z2, Z24, Z25)          \
 	ROW(44, Z3, Z26, Z27)          \
-	ADDQ    $48, SI                \
-	ADDQ    $128, DI
+	ADDQ    $48, SI
 
 #define ZSTORE(L, H) \
 	VMOVUPS L, (R8)   \
@@ -42,13 +42,17 @@
 	VMOVUPS H, 64(R8)    \
 	ADDQ    R9, R8
 
-// func sgemmKernel12x32(k int, a, b, c *float32, ldc int, accum bool)
-TEXT ·sgemmKernel12x32(SB), NOSPLIT, $0-41
+// func sgemmKernel12x32(k int, a, b *float32, ldb int, c *float32, ldc int, accum bool)
+// The rows of B are ldb elements apart: 32 for a packed sliver, the
+// matrix's row stride when B is read in place.
+TEXT ·sgemmKernel12x32(SB), NOSPLIT, $0-49
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
-	MOVQ c+24(FP), R8
-	MOVQ ldc+32(FP), R9
+	MOVQ ldb+24(FP), R10
+	SHLQ $2, R10
+	MOVQ c+32(FP), R8
+	MOVQ ldc+40(FP), R9
 	SHLQ $2, R9
 
 	VPXORD Z4, Z4, Z4
@@ -81,7 +85,7 @@ loop:
 	DECQ CX
 	JNZ  loop
 
-	CMPB accum+40(FP), $0
+	CMPB accum+48(FP), $0
 	JEQ  store
 	ZADD(Z4, Z5)
 	ZADD(Z6, Z7)
