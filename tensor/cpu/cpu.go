@@ -2,11 +2,22 @@
 // without a GPU and the reference every Vulkan kernel is tested against.
 //
 // It uses no cgo. Matrix multiplication goes through package
-// internal/gemm (packed, cache-blocked, with an AVX2/FMA micro-kernel on
-// amd64); elementwise ops, reductions and softmax split large operands over
-// all cores and do not allocate in their inner loops. Sums accumulate in
-// float64, and transcendental functions are evaluated in float64 and rounded
-// once, so results are as close to exact as float32 storage allows.
+// internal/gemm (packed, cache-blocked, with AVX-512 or AVX2/FMA
+// micro-kernels on amd64). Elementwise ops on contiguous rows and on the
+// common broadcast layouts (a row vector over a matrix, a column vector, a
+// scalar), sums, extrema, softmax and the exp-based activations run through
+// package tensor/internal/vec's kernels (assembly on amd64, portable Go with
+// the purego tag); other layouts take a strided loop, and a transposed copy
+// a blocked one. Large operands are split over all cores (see parallelMin)
+// and inner loops do not allocate; large buffers are recycled (pool.go).
+//
+// Accuracy: arithmetic is IEEE float32 as Go computes it. Sums accumulate
+// in float64 (lanes in a different order from a sequential loop, within
+// n·2⁻⁵³·Σ|x| of the exact sum). exp, sigmoid, tanh and softmax evaluate in
+// float64 and round once to float32, within 0.5 + 2⁻²⁶ ulp of the exact
+// value (see package vec); the other transcendental functions call package
+// math in float64 and round once. So the backend stays a reference:
+// results are as close to exact as float32 storage allows.
 package cpu
 
 import (

@@ -3,6 +3,7 @@ package cpu
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vktensor/vktensor/tensor/backend"
 )
@@ -127,8 +128,13 @@ func (it *iter) run(body func(lin int, off *[maxOps]int, n int)) {
 	parallelFor(it.size, parallelMin, func(lo, hi int) { it.walk(lo, hi, body) })
 }
 
-// parallelFor splits [0, n) into one contiguous chunk per core when n is at
-// least minWork, and calls fn for each chunk; otherwise it calls fn(0, n).
+// parallelFor splits [0, n) into contiguous chunks when n is at least
+// minWork and runs fn on each, on GOMAXPROCS goroutines (the caller's
+// among them) that take the next chunk as they finish one; otherwise it
+// calls fn(0, n). There are up to four chunks per core, each at least
+// minWork/4 long: when the machine is shared and a core is taken away
+// mid-op, the others pick up its remaining chunks instead of waiting for
+// it.
 func parallelFor(n, minWork int, fn func(lo, hi int)) {
 	p := runtime.GOMAXPROCS(0)
 	if n < minWork || p == 1 {
@@ -137,18 +143,26 @@ func parallelFor(n, minWork int, fn func(lo, hi int)) {
 		}
 		return
 	}
-	p = min(p, n)
+	chunks := max(p, min(4*p, n/max(minWork/4, 1)))
+	chunks = min(chunks, n)
+	var next atomic.Int64
+	work := func() {
+		for {
+			c := int(next.Add(1)) - 1
+			if c >= chunks {
+				return
+			}
+			fn(n*c/chunks, n*(c+1)/chunks)
+		}
+	}
 	var wg sync.WaitGroup
-	for w := 1; w < p; w++ {
-		lo, hi := n*w/p, n*(w+1)/p
+	for w := 1; w < min(p, chunks); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fn(lo, hi)
+			work()
 		}()
 	}
-	// The calling goroutine takes the first chunk itself: one goroutine
-	// fewer to start and wake.
-	fn(0, n/p)
+	work()
 	wg.Wait()
 }

@@ -60,7 +60,14 @@ func reduceColumns(op backend.ReduceOp, d []float32, sd int, s []float32, nOut i
 			clear(acc)
 			first := true
 			red.walk(0, red.size, func(_ int, off *[maxOps]int, n int) {
-				for i := 0; i < n; i++ {
+				i := 0
+				if op == backend.Sum || op == backend.Mean {
+					// Four source rows per pass over the accumulators.
+					for ; i+4 <= n; i += 4 {
+						vec.AccumulateRows4(acc, s[off[0]+i*st+a:off[0]+(i+3)*st+b], st)
+					}
+				}
+				for ; i < n; i++ {
 					seg := s[off[0]+i*st+a : off[0]+i*st+b]
 					switch {
 					case op == backend.Sum || op == backend.Mean:

@@ -18,3 +18,6 @@ func acc64AVX512(acc *float64, a *float32, n int)
 
 //go:noescape
 func extremeAVX2(a *float32, n int, lanes *[16]float32, isMax bool) bool
+
+//go:noescape
+func acc4RowsAVX2(acc *float64, a *float32, stride, n int)

@@ -41,6 +41,28 @@ func Accumulate(acc []float64, a []float32) {
 	}
 }
 
+// AccumulateRows4 adds four rows into acc: acc[i] += (a[i] + a[s+i]) +
+// (a[2s+i] + a[3s+i]), in float64, for i < len(acc) and s = stride (the
+// rows may overlap). Column sums take the rows of a matrix four at a time
+// this way.
+func AccumulateRows4(acc []float64, a []float32, stride int) {
+	n := len(acc)
+	if n == 0 {
+		return
+	}
+	if stride < 0 || len(a) < 3*stride+n {
+		panic("vec: AccumulateRows4: a holds fewer than four rows of len(acc)")
+	}
+	done := 0
+	if k := kernels.acc4Rows; k != nil && n >= 4 {
+		done = n &^ 3
+		k(&acc[0], &a[0], stride, done)
+	}
+	for i := done; i < n; i++ {
+		acc[i] += (float64(a[i]) + float64(a[stride+i])) + (float64(a[2*stride+i]) + float64(a[3*stride+i]))
+	}
+}
+
 // Extreme returns the maximum (isMax) or minimum of a non-empty slice,
 // NaN if any element is NaN. Which of several equal values it returns (+0
 // or −0 when both occur) is unspecified.

@@ -183,46 +183,121 @@ zaccdone:
 // func extremeAVX2(a *float32, n int, lanes *[16]float32, isMax bool) (nan bool)
 // Stores the lane-wise maximum (or minimum) of a (n a positive multiple of
 // 8) into lanes[0:8] and reports whether any element is NaN; the caller
-// combines the lanes.
+// combines the lanes. Four accumulators (Y0, Y5, Y6, Y7, all starting from
+// the first vector) hide the latency of MAXPS; Y3 collects NaN lanes.
+#define EXT4(OP) \
+	VMOVUPS 0(SI)(AX*4), Y1    \
+	VMOVUPS 32(SI)(AX*4), Y2   \
+	VMOVUPS 64(SI)(AX*4), Y8   \
+	VMOVUPS 96(SI)(AX*4), Y9   \
+	OP      Y1, Y0, Y0         \
+	OP      Y2, Y5, Y5         \
+	OP      Y8, Y6, Y6         \
+	OP      Y9, Y7, Y7         \
+	VCMPPS  $3, Y2, Y1, Y4     \
+	VCMPPS  $3, Y9, Y8, Y10    \
+	VORPS   Y4, Y3, Y3         \
+	VORPS   Y10, Y3, Y3
+
+#define EXT1(OP) \
+	VMOVUPS 0(SI)(AX*4), Y1 \
+	OP      Y1, Y0, Y0      \
+	VCMPPS  $3, Y1, Y1, Y4  \
+	VORPS   Y4, Y3, Y3
+
 TEXT ·extremeAVX2(SB), NOSPLIT, $0-33
 	MOVQ    a+0(FP), SI
 	MOVQ    n+8(FP), CX
 	MOVQ    lanes+16(FP), DI
 	MOVBLZX isMax+24(FP), DX
 	VMOVUPS 0(SI), Y0
-	VMOVUPS Y0, Y1
-	VXORPS  Y3, Y3, Y3
+	VMOVUPS Y0, Y5
+	VMOVUPS Y0, Y6
+	VMOVUPS Y0, Y7
+	VCMPPS  $3, Y0, Y0, Y3
 	MOVQ    $8, AX
+	MOVQ    CX, BX
+	SUBQ    $32, BX
 	TESTQ   DX, DX
-	JZ      minloop
+	JZ      min4
 
-maxloop:
-	CMPQ    AX, CX
-	JGE     extdone
-	VMOVUPS 0(SI)(AX*4), Y2
-	VMAXPS  Y2, Y0, Y0
-	VCMPPS  $3, Y2, Y2, Y4
-	VORPS   Y4, Y3, Y3
-	ADDQ    $8, AX
-	JMP     maxloop
+max4:
+	CMPQ AX, BX
+	JGT  max1
+	EXT4(VMAXPS)
+	ADDQ $32, AX
+	JMP  max4
 
-minloop:
-	CMPQ    AX, CX
-	JGE     extdone
-	VMOVUPS 0(SI)(AX*4), Y2
-	VMINPS  Y2, Y0, Y0
-	VCMPPS  $3, Y2, Y2, Y4
-	VORPS   Y4, Y3, Y3
-	ADDQ    $8, AX
-	JMP     minloop
+max1:
+	CMPQ AX, CX
+	JGE  maxdone
+	EXT1(VMAXPS)
+	ADDQ $8, AX
+	JMP  max1
+
+maxdone:
+	VMAXPS Y5, Y0, Y0
+	VMAXPS Y7, Y6, Y6
+	VMAXPS Y6, Y0, Y0
+	JMP    extdone
+
+min4:
+	CMPQ AX, BX
+	JGT  min1
+	EXT4(VMINPS)
+	ADDQ $32, AX
+	JMP  min4
+
+min1:
+	CMPQ AX, CX
+	JGE  mindone
+	EXT1(VMINPS)
+	ADDQ $8, AX
+	JMP  min1
+
+mindone:
+	VMINPS Y5, Y0, Y0
+	VMINPS Y7, Y6, Y6
+	VMINPS Y6, Y0, Y0
 
 extdone:
-	// The first vector's NaNs, which the loops did not test.
-	VCMPPS    $3, Y1, Y1, Y4
-	VORPS     Y4, Y3, Y3
 	VMOVUPS   Y0, 0(DI)
 	VMOVMSKPS Y3, AX
 	TESTL     AX, AX
 	SETNE     ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func acc4RowsAVX2(acc *float64, a *float32, stride, n int)
+// acc[i] += (a[i] + a[s+i]) + (a[2s+i] + a[3s+i]) in float64, s = stride;
+// n is a multiple of 4. Four rows per pass halve the accumulator traffic
+// of a column sum.
+TEXT ·acc4RowsAVX2(SB), NOSPLIT, $0-32
+	MOVQ acc+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ stride+16(FP), R8
+	SHLQ $2, R8
+	MOVQ n+24(FP), CX
+	LEAQ (SI)(R8*1), DX
+	LEAQ (DX)(R8*1), R11
+	LEAQ (R11)(R8*1), R12
+	XORQ AX, AX
+
+rows4:
+	CMPQ      AX, CX
+	JGE       rows4done
+	VCVTPS2PD 0(SI)(AX*4), Y0
+	VCVTPS2PD 0(DX)(AX*4), Y1
+	VCVTPS2PD 0(R11)(AX*4), Y2
+	VCVTPS2PD 0(R12)(AX*4), Y3
+	VADDPD    Y1, Y0, Y0
+	VADDPD    Y3, Y2, Y2
+	VADDPD    Y2, Y0, Y0
+	VADDPD    0(DI)(AX*8), Y0, Y0
+	VMOVUPD   Y0, 0(DI)(AX*8)
+	ADDQ      $4, AX
+	JMP       rows4
+
+rows4done:
 	VZEROUPPER
 	RET

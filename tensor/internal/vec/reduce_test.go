@@ -67,6 +67,13 @@ func TestExtreme(t *testing.T) {
 		for _, n := range lengths[1:] {
 			for trial := 0; trial < 20; trial++ {
 				a := randSlice(rng, n)
+				if trial%2 == 0 { // half the trials without NaN, so the lanes decide
+					for i, v := range a {
+						if v != v {
+							a[i] = float32(i)
+						}
+					}
+				}
 				for _, isMax := range []bool{true, false} {
 					op := Min
 					if isMax {
@@ -81,6 +88,32 @@ func TestExtreme(t *testing.T) {
 						t.Fatalf("n=%d max=%v: Extreme = %v, want %v", n, isMax, got, want)
 					}
 				}
+			}
+		}
+	})
+}
+
+func TestAccumulateRows4(t *testing.T) {
+	eachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(13, 14))
+		for _, n := range lengths {
+			stride := n + 3
+			a := randSlice(rng, 3*stride+n)
+			acc := make([]float64, n+1)
+			want := make([]float64, n)
+			for i := range want {
+				acc[i] = rng.NormFloat64()
+				want[i] = acc[i] + ((float64(a[i]) + float64(a[stride+i])) + (float64(a[2*stride+i]) + float64(a[3*stride+i])))
+			}
+			acc[n] = 42
+			AccumulateRows4(acc[:n], a, stride)
+			for i, w := range want {
+				if g := acc[i]; g != w && !(g != g && w != w) {
+					t.Fatalf("n=%d: acc[%d] = %v, want %v", n, i, g, w)
+				}
+			}
+			if acc[n] != 42 {
+				t.Fatalf("n=%d: wrote past acc", n)
 			}
 		}
 	})

@@ -127,7 +127,8 @@ type kernelSet struct {
 	sum64 func(a *float32, n int) float64
 	acc64 func(acc *float64, a *float32, n int)
 	// acc64x4 is acc64 for n a multiple of 4.
-	acc64x4 func(acc *float64, a *float32, n int)
+	acc64x4  func(acc *float64, a *float32, n int)
+	acc4Rows func(acc *float64, a *float32, stride, n int)
 	// extreme works on eight lanes whatever the set's width.
 	extreme func(a *float32, n int, lanes *[16]float32, isMax bool) bool
 
