@@ -264,7 +264,7 @@ func (*Backend) Softmax(dst, src backend.Strided, log bool) {
 	lead := backend.Strided{Shape: src.Shape[:r-1]}
 	dOff := rowOffsets(dst, lead.Shape)
 	sOff := rowOffsets(src, lead.Shape)
-	parallelFor(rows, max(1, parallelMin/n), func(lo, hi int) {
+	parallelFor(rows, max(1, parallelMinHeavy/n), func(lo, hi int) {
 		// The exponentials of a row, kept in float64 so that each is
 		// computed once and rounded once.
 		e := make([]float64, n)

@@ -110,7 +110,12 @@ func (*Backend) Unary(op backend.UnaryOp, dst, src backend.Strided, alpha, beta 
 	it := newIter(dst.Shape, dst, src)
 	sd, sa := it.inner(0), it.inner(1)
 	f := unaryFunc(op, alpha, beta)
-	it.run(func(_ int, off *[maxOps]int, n int) {
+	minWork := parallelMin
+	switch op {
+	case backend.Exp, backend.Log, backend.Tanh, backend.Sigmoid, backend.Gelu, backend.PowS:
+		minWork = parallelMinHeavy
+	}
+	it.runMin(minWork, func(_ int, off *[maxOps]int, n int) {
 		od, oa := off[0], off[1]
 		if sd == 1 && sa == 1 {
 			dd, aa := d[od:od+n], a[oa:oa+n]

@@ -8,12 +8,18 @@ import (
 	"github.com/vktensor/vktensor/tensor/backend"
 )
 
-// parallelMin is the number of elements below which an op runs on the
-// calling goroutine: under it, starting goroutines costs more than it saves.
-// BenchmarkParallelThreshold measures it: on the 2-core development machine
-// a split contiguous add broke even between 2¹⁵ and 2¹⁶ elements and won
-// clearly from 2¹⁸. (A variable so that the benchmark can move it.)
-var parallelMin = 1 << 15
+// parallelMin is the number of elements below which a memory-bound op runs
+// on the calling goroutine: under it, starting and waking goroutines costs
+// more than it saves. BenchmarkParallelThreshold measures it: on the shared
+// 2-core development machine (best of three runs) a contiguous add split
+// over both cores was slower up to 2¹⁷ elements and faster from 2¹⁸.
+// Compute-bound ops (transcendental functions, softmax) split from
+// parallelMinHeavy elements. (Variables so that the benchmark can move
+// them.)
+var (
+	parallelMin      = 1 << 18
+	parallelMinHeavy = 1 << 14
+)
 
 // maxOps is the most operands one iteration walks together (Where: dst,
 // cond, a, b).
@@ -125,7 +131,12 @@ func (it *iter) walk(lo, hi int, body func(lin int, off *[maxOps]int, n int)) {
 // run walks the whole space, split over the available cores when it is
 // large. body must be safe to call concurrently for disjoint ranges.
 func (it *iter) run(body func(lin int, off *[maxOps]int, n int)) {
-	parallelFor(it.size, parallelMin, func(lo, hi int) { it.walk(lo, hi, body) })
+	it.runMin(parallelMin, body)
+}
+
+// runMin is run splitting from minWork elements.
+func (it *iter) runMin(minWork int, body func(lin int, off *[maxOps]int, n int)) {
+	parallelFor(it.size, minWork, func(lo, hi int) { it.walk(lo, hi, body) })
 }
 
 // parallelFor splits [0, n) into contiguous chunks when n is at least
