@@ -16,9 +16,12 @@
 // zero-padded in the packed buffers and written back through a small
 // temporary tile, as is any C whose column stride is not 1.
 //
-// On amd64 the micro-kernel is written in assembly with AVX2 and FMA and is
-// chosen at run time; elsewhere, or with the purego build tag, a portable
-// Go kernel is used. Large problems are split across GOMAXPROCS goroutines.
+// On amd64 the micro-kernel is written in assembly, a 12×32 tile with
+// AVX-512 or a 6×16 one with AVX2 and FMA, chosen at run time
+// (VKT_NO_AVX512=1 forces AVX2); elsewhere, or with the purego build tag, a
+// portable Go kernel is used. A skinny product (n below the tile width, as
+// the 10-class output layer) is computed transposed when that pads less.
+// Large problems are split across GOMAXPROCS goroutines.
 package gemm
 
 import (
@@ -27,12 +30,16 @@ import (
 	"sync"
 )
 
-// Register tile of the micro-kernel: mr rows of A by nr columns of B.
-// Both kernels share it, so the packed layout is the same for either.
+// Register tile of the AVX2 and portable micro-kernels: mr rows of A by
+// nr columns of B. The AVX-512 kernel's tile is twice that each way; the
+// packed layout follows the kernel in use (microKernel.mr, .nr).
 const (
 	mr = 6
 	nr = 16
 )
+
+// maxTile is the largest mr·nr of any kernel (AVX-512's 12×32).
+const maxTile = 12 * 32
 
 // Cache block sizes. A kc×nr B sliver is 16 KiB (fits L1), an mc×kc A block
 // is 144 KiB (fits a 512 KiB L2 with room for B slivers and C lines), and a
@@ -54,6 +61,12 @@ type Matrix struct {
 	Off, RS, CS int
 }
 
+// transposed views xᵀ.
+func (x Matrix) transposed() Matrix { return Matrix{Data: x.Data, Off: x.Off, RS: x.CS, CS: x.RS} }
+
+// padded is x rounded up to a whole number of tiles of size t.
+func padded(x, t int) int { return (x + t - 1) / t * t }
+
 // at returns the index of element (i, j).
 func (x Matrix) at(i, j int) int { return x.Off + i*x.RS + j*x.CS }
 
@@ -62,8 +75,24 @@ func (x Matrix) at(i, j int) int { return x.Off + i*x.RS + j*x.CS }
 // ldc elements apart and whose columns are contiguous.
 type kernelFunc func(k int, a, b, c []float32, ldc int, accum bool)
 
-// kernel is the micro-kernel used by Sgemm. Tests swap it to cover the
-// portable kernel on machines that have the assembly one.
+// directFunc is a kernelFunc that reads B in place: nr consecutive
+// elements per k step, rows ldb apart.
+type directFunc func(k int, a, b []float32, ldb int, c []float32, ldc int, accum bool)
+
+// microKernel is a kernel with its register tile, and optionally its
+// variant reading B in place.
+type microKernel struct {
+	fn     kernelFunc
+	mr, nr int
+	name   string
+	direct directFunc
+}
+
+// generic is the portable kernel.
+var generic = microKernel{kernelGeneric, mr, nr, "generic", nil}
+
+// kernel is the micro-kernel used by Sgemm. Tests swap it to cover every
+// kernel the machine can run.
 var kernel = pickKernel()
 
 // buffers holds the per-call packing space; pooled so that steady-state
@@ -73,7 +102,7 @@ type buffers struct {
 	// tile receives edge micro-tiles; it lives here rather than on the
 	// stack because the kernel is called through a func value, which
 	// would make a stack array escape.
-	tile [mr * nr]float32
+	tile [maxTile]float32
 }
 
 var bufPool = sync.Pool{New: func() any { return new(buffers) }}
@@ -112,6 +141,13 @@ func Sgemm(m, n, k int, a, b, c Matrix, accumulate bool) {
 	checkView("B", b, k, n)
 
 	kern := kernel
+	if n < kern.nr && m > n && padded(n, kern.nr)*padded(m, kern.mr) > padded(n, kern.mr)*padded(m, kern.nr) {
+		// A skinny C (the n = 10 output layer): computing Cᵀ = Bᵀ·Aᵀ
+		// wastes less of the register tile on padding.
+		a, b = b.transposed(), a.transposed()
+		c = c.transposed()
+		m, n = n, m
+	}
 	workers := runtime.GOMAXPROCS(0)
 	if m*n*k < parallelThreshold || workers <= 1 {
 		serial(kern, m, n, k, a, b, c, accumulate)
@@ -135,11 +171,11 @@ func checkView(name string, x Matrix, r, cols int) {
 // micro-tiles each, and runs one serial multiply per range. Each worker
 // packs its own operands, which duplicates some packing of the shared
 // operand but needs no synchronisation beyond the final wait.
-func parallel(kern kernelFunc, workers, m, n, k int, a, b, c Matrix, accumulate bool) {
+func parallel(kern microKernel, workers, m, n, k int, a, b, c Matrix, accumulate bool) {
 	splitM := m >= n
-	tile, dim := nr, n
+	tile, dim := kern.nr, n
 	if splitM {
-		tile, dim = mr, m
+		tile, dim = kern.mr, m
 	}
 	tiles := (dim + tile - 1) / tile
 	// Keep at least parallelThreshold/2 multiply-adds per worker.
@@ -194,7 +230,8 @@ func split(n, max, align int) int {
 }
 
 // serial runs the blocked multiply on the calling goroutine.
-func serial(kern kernelFunc, m, n, k int, a, b, c Matrix, accumulate bool) {
+func serial(kern microKernel, m, n, k int, a, b, c Matrix, accumulate bool) {
+	mr, nr := kern.mr, kern.nr
 	kc := split(k, kcMax, 1)
 	mc := split(m, mcMax, mr)
 	nc := split(n, ncMax, nr)
@@ -203,17 +240,29 @@ func serial(kern kernelFunc, m, n, k int, a, b, c Matrix, accumulate bool) {
 	buf.a = grow(buf.a, roundUp(mc, mr)*kc)
 	buf.b = grow(buf.b, roundUp(nc, nr)*kc)
 
+	// With one block of A rows (m ≤ mcMax) each packed B sliver would be
+	// used by few A slivers, so packing B costs as much as the product:
+	// a kernel that can reads B's full-width slivers in place.
+	if kern.direct != nil && b.CS == 1 && m <= mcMax {
+		for pc := 0; pc < k; pc += kc {
+			kcb := min(kc, k-pc)
+			packA(buf.a, a, 0, pc, m, kcb, mr)
+			direct(kern, m, n, kcb, pc, buf.a, buf.b, buf.tile[:mr*nr], b, c, accumulate || pc > 0)
+		}
+		bufPool.Put(buf)
+		return
+	}
 	for jc := 0; jc < n; jc += nc {
 		ncb := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
 			kcb := min(kc, k-pc)
-			packB(buf.b, b, pc, jc, kcb, ncb)
+			packB(buf.b, b, pc, jc, kcb, ncb, nr)
 			// Only the first k slab may overwrite C.
 			acc := accumulate || pc > 0
 			for ic := 0; ic < m; ic += mc {
 				mcb := min(mc, m-ic)
-				packA(buf.a, a, ic, pc, mcb, kcb)
-				macro(kern, mcb, ncb, kcb, buf.a, buf.b, buf.tile[:], c, ic, jc, acc)
+				packA(buf.a, a, ic, pc, mcb, kcb, mr)
+				macro(kern, mcb, ncb, kcb, buf.a, buf.b, buf.tile[:mr*nr], c, ic, jc, acc)
 			}
 		}
 	}
@@ -222,10 +271,55 @@ func serial(kern kernelFunc, m, n, k int, a, b, c Matrix, accumulate bool) {
 
 func roundUp(x, to int) int { return (x + to - 1) / to * to }
 
+// direct multiplies the packed m×kc A block by rows p0..p0+kc of b read in
+// place, for all n columns; only the ragged last sliver of B is packed (into
+// pb). Full tiles of C are written by the kernel, edge tiles through tile.
+func direct(kern microKernel, m, n, kc, p0 int, pa, pb, tile []float32, b, c Matrix, accum bool) {
+	mr, nr := kern.mr, kern.nr
+	for jr := 0; jr < n; jr += nr {
+		cols := min(nr, n-jr)
+		if cols < nr {
+			packB(pb, b, p0, jr, kc, cols, nr)
+			macro(kern, m, cols, kc, pa, pb, tile, c, 0, jr, accum)
+			continue
+		}
+		bs := b.Data[b.at(p0, jr):]
+		for ir := 0; ir < m; ir += mr {
+			rows := min(mr, m-ir)
+			as := pa[ir*kc : (ir+mr)*kc]
+			if rows == mr && c.CS == 1 {
+				kern.direct(kc, as, bs, b.RS, c.Data[c.at(ir, jr):], c.RS, accum)
+				continue
+			}
+			kern.direct(kc, as, bs, b.RS, tile, nr, false)
+			scatter(tile, c, ir, jr, rows, cols, nr, accum)
+		}
+	}
+}
+
+// scatter writes (or adds) the rows×cols corner of an nr-wide tile into C at
+// (i0, j0).
+func scatter(tile []float32, c Matrix, i0, j0, rows, cols, nr int, accum bool) {
+	for i := 0; i < rows; i++ {
+		t := tile[i*nr : i*nr+cols]
+		base := c.at(i0+i, j0)
+		if accum {
+			for j, v := range t {
+				c.Data[base+j*c.CS] += v
+			}
+		} else {
+			for j, v := range t {
+				c.Data[base+j*c.CS] = v
+			}
+		}
+	}
+}
+
 // macro multiplies a packed mc×kc A block by a packed kc×nc B panel into
 // the C block at (i0, j0). The B sliver is the outer loop so it stays in
 // L1 while the A slivers stream from L2.
-func macro(kern kernelFunc, mc, nc, kc int, pa, pb, tile []float32, c Matrix, i0, j0 int, accum bool) {
+func macro(kern microKernel, mc, nc, kc int, pa, pb, tile []float32, c Matrix, i0, j0 int, accum bool) {
+	mr, nr, fn := kern.mr, kern.nr, kern.fn
 	for jr := 0; jr < nc; jr += nr {
 		cols := min(nr, nc-jr)
 		bs := pb[jr*kc : (jr+nr)*kc]
@@ -234,24 +328,12 @@ func macro(kern kernelFunc, mc, nc, kc int, pa, pb, tile []float32, c Matrix, i0
 			as := pa[ir*kc : (ir+mr)*kc]
 			if rows == mr && cols == nr && c.CS == 1 {
 				off := c.at(i0+ir, j0+jr)
-				kern(kc, as, bs, c.Data[off:], c.RS, accum)
+				fn(kc, as, bs, c.Data[off:], c.RS, accum)
 				continue
 			}
 			// Edge tile or strided C: compute into a temporary, then scatter.
-			kern(kc, as, bs, tile, nr, false)
-			for i := 0; i < rows; i++ {
-				t := tile[i*nr : i*nr+cols]
-				base := c.at(i0+ir+i, j0+jr)
-				if accum {
-					for j, v := range t {
-						c.Data[base+j*c.CS] += v
-					}
-				} else {
-					for j, v := range t {
-						c.Data[base+j*c.CS] = v
-					}
-				}
-			}
+			fn(kc, as, bs, tile, nr, false)
+			scatter(tile, c, i0+ir, j0+jr, rows, cols, nr, accum)
 		}
 	}
 }
@@ -259,16 +341,17 @@ func macro(kern kernelFunc, mc, nc, kc int, pa, pb, tile []float32, c Matrix, i0
 // packA copies the mc×kc block of a at (i0, p0) into dst as mr-row slivers:
 // sliver s holds, for each p, the mr values a[i0+s*mr+r, p0+p] contiguously.
 // Rows past mc are zero so the kernel never reads stale values.
-func packA(dst []float32, a Matrix, i0, p0, mc, kc int) {
+func packA(dst []float32, a Matrix, i0, p0, mc, kc, mr int) {
 	for ir := 0; ir < mc; ir += mr {
 		rows := min(mr, mc-ir)
 		d := dst[ir*kc : (ir+mr)*kc]
 		switch {
 		case a.RS == 1 && rows == mr:
-			// Column-contiguous (transposed) A: each p is one short copy.
+			// Column-contiguous (transposed) A: each p is one short copy,
+			// as an array assignment (no memmove call per six floats).
 			for p := 0; p < kc; p++ {
 				base := a.at(i0+ir, p0+p)
-				copy(d[p*mr:p*mr+mr], a.Data[base:base+mr])
+				copySliver(d[p*mr:], a.Data[base:], mr)
 			}
 		case a.CS == 1:
 			for r := 0; r < rows; r++ {
@@ -296,11 +379,18 @@ func packA(dst []float32, a Matrix, i0, p0, mc, kc int) {
 // packB copies the kc×nc block of b at (p0, j0) into dst as nr-column
 // slivers: sliver s holds, for each p, the nr values b[p0+p, j0+s*nr+j]
 // contiguously. Columns past nc are zero.
-func packB(dst []float32, b Matrix, p0, j0, kc, nc int) {
+func packB(dst []float32, b Matrix, p0, j0, kc, nc, nr int) {
 	for jr := 0; jr < nc; jr += nr {
 		cols := min(nr, nc-jr)
 		d := dst[jr*kc : (jr+nr)*kc]
 		switch {
+		case b.CS == 1 && cols == nr:
+			// A whole sliver row per p, as an array assignment (no
+			// memmove call per sixteen floats).
+			for p := 0; p < kc; p++ {
+				base := b.at(p0+p, j0+jr)
+				copySliver(d[p*nr:], b.Data[base:], nr)
+			}
 		case b.CS == 1:
 			for p := 0; p < kc; p++ {
 				base := b.at(p0+p, j0+jr)
@@ -327,5 +417,22 @@ func packB(dst []float32, b Matrix, p0, j0, kc, nc int) {
 				clear(d[p*nr+cols : p*nr+nr])
 			}
 		}
+	}
+}
+
+// copySliver copies the first n (a tile dimension) elements of src to dst
+// as one array assignment, without a memmove call.
+func copySliver(dst, src []float32, n int) {
+	switch n {
+	case 6:
+		*(*[6]float32)(dst) = *(*[6]float32)(src)
+	case 12:
+		*(*[12]float32)(dst) = *(*[12]float32)(src)
+	case 16:
+		*(*[16]float32)(dst) = *(*[16]float32)(src)
+	case 32:
+		*(*[32]float32)(dst) = *(*[32]float32)(src)
+	default:
+		copy(dst[:n], src[:n])
 	}
 }

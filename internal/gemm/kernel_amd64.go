@@ -2,17 +2,62 @@
 
 package gemm
 
-import "golang.org/x/sys/cpu"
+import (
+	"os"
 
-// pickKernel returns the AVX2/FMA assembly kernel when the CPU has both
-// extensions (and the OS saves YMM state, which cpu checks), else the
-// portable one.
-func pickKernel() kernelFunc {
-	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		return kernelAVX2
-	}
-	return kernelGeneric
+	"golang.org/x/sys/cpu"
+)
+
+// pickKernel returns the AVX-512 assembly kernel when the CPU has
+// AVX-512F (and the OS saves ZMM state, which cpu checks) and VKT_NO_AVX512
+// is unset, else the AVX2/FMA one when the CPU has both extensions, else
+// the portable one.
+func pickKernel() microKernel {
+	ks := kernels()
+	return ks[len(ks)-1]
 }
+
+// kernels lists the kernels this machine can run, the portable one first
+// and the preferred one last.
+func kernels() []microKernel {
+	ks := []microKernel{generic}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		ks = append(ks, microKernel{kernelAVX2, mr, nr, "avx2", nil})
+	}
+	if cpu.X86.HasAVX512F && os.Getenv("VKT_NO_AVX512") == "" {
+		ks = append(ks, microKernel{kernelAVX512, 12, 32, "avx512", directAVX512})
+	}
+	return ks
+}
+
+// kernelAVX512 checks the slice bounds once, then runs the 12×32 assembly
+// kernel.
+func kernelAVX512(k int, a, b, c []float32, ldc int, accum bool) {
+	if k <= 0 {
+		panic("gemm: kernel called with k <= 0")
+	}
+	_ = a[k*12-1]
+	_ = b[k*32-1]
+	_ = c[11*ldc+31]
+	sgemmKernel12x32(k, &a[0], &b[0], 32, &c[0], ldc, accum)
+}
+
+// directAVX512 is kernelAVX512 reading B in place, rows ldb apart.
+func directAVX512(k int, a, b []float32, ldb int, c []float32, ldc int, accum bool) {
+	if k <= 0 {
+		panic("gemm: kernel called with k <= 0")
+	}
+	_ = a[k*12-1]
+	_ = b[(k-1)*ldb+31]
+	_ = c[11*ldc+31]
+	sgemmKernel12x32(k, &a[0], &b[0], ldb, &c[0], ldc, accum)
+}
+
+// sgemmKernel12x32 is sgemmKernel6x16 for a 12×32 tile, with B's row
+// stride ldb.
+//
+//go:noescape
+func sgemmKernel12x32(k int, a, b *float32, ldb int, c *float32, ldc int, accum bool)
 
 // kernelAVX2 checks the slice bounds once, then runs the assembly kernel,
 // which does no bounds checking of its own.

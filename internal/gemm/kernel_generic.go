@@ -4,4 +4,7 @@ package gemm
 
 // pickKernel returns the portable kernel: there is no assembly for this
 // architecture, or the purego build tag asked for none.
-func pickKernel() kernelFunc { return kernelGeneric }
+func pickKernel() microKernel { return generic }
+
+// kernels lists the kernels this build can run: the portable one.
+func kernels() []microKernel { return []microKernel{generic} }

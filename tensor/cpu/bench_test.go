@@ -1,11 +1,14 @@
 package cpu
 
 import (
+	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"testing"
 
 	"github.com/vktensor/vktensor/internal/backendbench"
+	"github.com/vktensor/vktensor/tensor/backend"
 )
 
 // Benchmarks (go test -run XXX -bench . ./tensor/cpu): the cases of
@@ -33,4 +36,33 @@ func benchN(def int) int {
 		return n
 	}
 	return def
+}
+
+// BenchmarkParallelThreshold times a contiguous add on one goroutine and
+// split over GOMAXPROCS at sizes around parallelMin, the measurement behind
+// its value: the split pays once the serial time exceeds the cost of
+// starting and waking the other goroutines.
+func BenchmarkParallelThreshold(b *testing.B) {
+	be := New()
+	for n := 1 << 12; n <= 1<<18; n *= 2 {
+		x, y, z := backendbench.Operand(b, be, n), backendbench.Operand(b, be, n), backendbench.Operand(b, be, n)
+		for _, split := range []bool{false, true} {
+			name := fmt.Sprintf("n=%d/serial", n)
+			if split {
+				name = fmt.Sprintf("n=%d/parallel", n)
+			}
+			b.Run(name, func(b *testing.B) {
+				saved := parallelMin
+				defer func() { parallelMin = saved }()
+				parallelMin = math.MaxInt
+				if split {
+					parallelMin = 0
+				}
+				b.SetBytes(int64(12 * n))
+				for b.Loop() {
+					be.Binary(backend.Add, z, x, y)
+				}
+			})
+		}
+	}
 }

@@ -1,6 +1,9 @@
 package cpu
 
-import "github.com/vktensor/vktensor/tensor/backend"
+import (
+	"github.com/vktensor/vktensor/tensor/backend"
+	"github.com/vktensor/vktensor/tensor/internal/vec"
+)
 
 // tapRange returns the output columns x in [x0, x1) whose input column
 // x·stride + j − pad falls inside [0, w).
@@ -72,6 +75,7 @@ func (*Backend) Col2Im(dst, src backend.Strided, k, stride, pad int) {
 	n, c, h, w := dst.Shape[0], dst.Shape[1], dst.Shape[2], dst.Shape[3]
 	ho, wo := src.Shape[3], src.Shape[4]
 	ss, ds := src.Strides, dst.Strides
+	run := stride == 1 && ss[4] == 1
 	parallelFor(n*c, max(1, parallelMin/max(k*k*ho*wo, 1)), func(lo, hi int) {
 		acc := make([]float64, h*w)
 		for p := lo; p < hi; p++ {
@@ -88,6 +92,10 @@ func (*Backend) Col2Im(dst, src backend.Strided, k, stride, pad int) {
 							continue
 						}
 						base, r := hh*w+j-pad, t+y*ss[3] // base+x·stride is inside row hh
+						if run && x1 > x0 {
+							vec.Accumulate(acc[base+x0:base+x1], s[r+x0:r+x1])
+							continue
+						}
 						for x := x0; x < x1; x++ {
 							acc[base+x*stride] += float64(s[r+x*ss[4]])
 						}

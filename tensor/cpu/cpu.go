@@ -2,11 +2,22 @@
 // without a GPU and the reference every Vulkan kernel is tested against.
 //
 // It uses no cgo. Matrix multiplication goes through package
-// internal/gemm (packed, cache-blocked, with an AVX2/FMA micro-kernel on
-// amd64); elementwise ops, reductions and softmax split large operands over
-// all cores and do not allocate in their inner loops. Sums accumulate in
-// float64, and transcendental functions are evaluated in float64 and rounded
-// once, so results are as close to exact as float32 storage allows.
+// internal/gemm (packed, cache-blocked, with AVX-512 or AVX2/FMA
+// micro-kernels on amd64). Elementwise ops on contiguous rows and on the
+// common broadcast layouts (a row vector over a matrix, a column vector, a
+// scalar), sums, extrema, softmax and the exp-based activations run through
+// package tensor/internal/vec's kernels (assembly on amd64, portable Go with
+// the purego tag); other layouts take a strided loop, and a transposed copy
+// a blocked one. Large operands are split over all cores (see parallelMin)
+// and inner loops do not allocate; large buffers are recycled (pool.go).
+//
+// Accuracy: arithmetic is IEEE float32 as Go computes it. Sums accumulate
+// in float64 (lanes in a different order from a sequential loop, within
+// n·2⁻⁵³·Σ|x| of the exact sum). exp, sigmoid, tanh and softmax evaluate in
+// float64 and round once to float32, within 0.5 + 2⁻²⁶ ulp of the exact
+// value (see package vec); the other transcendental functions call package
+// math in float64 and round once. So the backend stays a reference:
+// results are as close to exact as float32 storage allows.
 package cpu
 
 import (
@@ -15,6 +26,7 @@ import (
 
 	"github.com/vktensor/vktensor/internal/philox"
 	"github.com/vktensor/vktensor/tensor/backend"
+	"github.com/vktensor/vktensor/tensor/internal/vec"
 )
 
 // Backend is the pure-Go backend. The zero value is not usable; call New.
@@ -47,8 +59,10 @@ func data(b backend.Buffer) []float32 {
 // Name reports "cpu".
 func (*Backend) Name() string { return "cpu" }
 
-// Alloc returns a zeroed buffer of n elements. A buffer larger than
-// MemoryLimit fails with an error wrapping ErrOutOfMemory.
+// Alloc returns a buffer of n elements: zeroed when its memory is fresh,
+// holding stale values when a freed buffer's memory is recycled (see
+// pool.go; the backend contract leaves the contents unspecified). A buffer
+// larger than MemoryLimit fails with an error wrapping ErrOutOfMemory.
 func (*Backend) Alloc(n int) (backend.Buffer, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("cpu: Alloc of %d elements", n)
@@ -56,11 +70,17 @@ func (*Backend) Alloc(n int) (backend.Buffer, error) {
 	if lim := MemoryLimit(); int64(n) > lim/4 {
 		return nil, fmt.Errorf("%w: a buffer of %d float32 elements (%d bytes) is larger than the limit of %d bytes (cpu.SetMemoryLimit)", ErrOutOfMemory, n, 4*uint64(n), lim)
 	}
-	return &buffer{data: make([]float32, n)}, nil
+	return &buffer{data: allocData(n)}, nil
 }
 
-// Free drops the reference to b's memory; the garbage collector reclaims it.
-func (*Backend) Free(b backend.Buffer) { data(b); b.(*buffer).data = nil }
+// Free drops the reference to b's memory: a large buffer's memory goes back
+// to a pool for the next Alloc of its size class, a small one to the
+// garbage collector.
+func (*Backend) Free(b backend.Buffer) {
+	d := data(b)
+	b.(*buffer).data = nil
+	recycle(d)
+}
 
 // Write copies src into dst starting at element off.
 func (*Backend) Write(dst backend.Buffer, off int, src []float32) error {
@@ -132,24 +152,14 @@ func (*Backend) Copy(dst, src backend.Strided) {
 }
 
 // transposeCopy sets d[r*dr + c] = a[r + c*ac] for a rows×cols matrix: a
-// transpose into row-major order. It works in 32×32 blocks, so both the
-// reads down a's columns and the writes along d's rows stay in cache.
+// transpose into row-major order, by package vec's blocked transpose, the
+// rows split over the cores.
 func transposeCopy(d []float32, dr int, a []float32, ac, rows, cols int) {
-	const blk = 32
+	const blk = 64
 	minBlocks := max(1, parallelMin/(blk*max(cols, 1)))
 	parallelFor((rows+blk-1)/blk, minBlocks, func(lo, hi int) {
-		for r0 := lo * blk; r0 < min(hi*blk, rows); r0 += blk {
-			r1 := min(r0+blk, rows)
-			for c0 := 0; c0 < cols; c0 += blk {
-				c1 := min(c0+blk, cols)
-				for r := r0; r < r1; r++ {
-					row := d[r*dr : r*dr+c1]
-					for c := c0; c < c1; c++ {
-						row[c] = a[r+c*ac]
-					}
-				}
-			}
-		}
+		r0, r1 := lo*blk, min(hi*blk, rows)
+		vec.Transpose(d[r0*dr:], dr, a[r0:], ac, r1-r0, cols)
 	})
 }
 
@@ -263,15 +273,16 @@ func (*Backend) Softmax(dst, src backend.Strided, log bool) {
 	lead := backend.Strided{Shape: src.Shape[:r-1]}
 	dOff := rowOffsets(dst, lead.Shape)
 	sOff := rowOffsets(src, lead.Shape)
-	parallelFor(rows, max(1, parallelMin/n), func(lo, hi int) {
+	parallelFor(rows, max(1, parallelMinHeavy/n), func(lo, hi int) {
 		// The exponentials of a row, kept in float64 so that each is
 		// computed once and rounded once.
-		var e []float64
-		if !log {
-			e = make([]float64, n)
-		}
+		e := make([]float64, n)
 		for row := lo; row < hi; row++ {
 			od, os := dOff(row), sOff(row)
+			if ds == 1 && ss == 1 {
+				softmaxRow(d[od:od+n], s[os:os+n], e, log)
+				continue
+			}
 			m := float32(math.Inf(-1))
 			for i := 0; i < n; i++ {
 				v := s[os+i*ss]
@@ -300,6 +311,20 @@ func (*Backend) Softmax(dst, src backend.Strided, log bool) {
 			}
 		}
 	})
+}
+
+// softmaxRow is Softmax on one contiguous row through package vec's
+// kernels, with e as scratch: the same arithmetic as the strided loop
+// (differences to the maximum rounded to float32, exponentials and their
+// sum in float64, one rounding at the end).
+func softmaxRow(d, s []float32, e []float64, log bool) {
+	m := vec.Extreme(s, true)
+	sum := vec.ExpSum(e, s, m)
+	if log {
+		vec.ShiftConvert(d, s, m, math.Log(sum))
+		return
+	}
+	vec.ScaleConvert(d, e, 1/sum)
 }
 
 // rowOffsets returns a function giving the element offset of row r of x,

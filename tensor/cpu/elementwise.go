@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/vktensor/vktensor/tensor/backend"
+	"github.com/vktensor/vktensor/tensor/internal/vec"
 )
 
 // unaryFunc returns the scalar function of op; math runs in float64 and is
@@ -109,10 +110,18 @@ func (*Backend) Unary(op backend.UnaryOp, dst, src backend.Strided, alpha, beta 
 	it := newIter(dst.Shape, dst, src)
 	sd, sa := it.inner(0), it.inner(1)
 	f := unaryFunc(op, alpha, beta)
-	it.run(func(_ int, off *[maxOps]int, n int) {
+	minWork := parallelMin
+	switch op {
+	case backend.Exp, backend.Log, backend.Tanh, backend.Sigmoid, backend.Gelu, backend.PowS:
+		minWork = parallelMinHeavy
+	}
+	it.runMin(minWork, func(_ int, off *[maxOps]int, n int) {
 		od, oa := off[0], off[1]
 		if sd == 1 && sa == 1 {
 			dd, aa := d[od:od+n], a[oa:oa+n]
+			if unaryVec(op, dd, aa, alpha) {
+				return
+			}
 			switch op {
 			case backend.Relu:
 				for i, x := range aa {
@@ -136,6 +145,39 @@ func (*Backend) Unary(op backend.UnaryOp, dst, src backend.Strided, alpha, beta 
 			d[od+i*sd] = f(a[oa+i*sa])
 		}
 	})
+}
+
+// unaryVec runs op on a contiguous row through package vec's kernels,
+// with the same results as unaryFunc; it reports false for the ops it
+// does not cover.
+func unaryVec(op backend.UnaryOp, d, a []float32, alpha float32) bool {
+	switch op {
+	case backend.Exp:
+		vec.Exp(d, a)
+	case backend.Sigmoid:
+		vec.Sigmoid(d, a)
+	case backend.Tanh:
+		vec.Tanh(d, a)
+	case backend.Relu: // max(x, 0) is +0 for −0, as Relu
+		vec.BinaryScalar(vec.Max, d, a, 0)
+	case backend.Neg:
+		vec.BinaryScalar(vec.Mul, d, a, -1)
+	case backend.Square:
+		vec.Binary(vec.Mul, d, a, a)
+	case backend.Recip:
+		vec.ScalarBinary(vec.Div, d, 1, a)
+	case backend.RsubS:
+		vec.ScalarBinary(vec.Sub, d, alpha, a)
+	case backend.RdivS:
+		vec.ScalarBinary(vec.Div, d, alpha, a)
+	case backend.MaxS:
+		vec.BinaryScalar(vec.Max, d, a, alpha)
+	case backend.MinS:
+		vec.BinaryScalar(vec.Min, d, a, alpha)
+	default:
+		return false
+	}
+	return true
 }
 
 // binaryFunc returns the scalar function of op.
@@ -171,19 +213,43 @@ func binaryFunc(op backend.BinaryOp) func(a, b float32) float32 {
 	panic("cpu: unknown binary op")
 }
 
-// Binary sets dst = op(a, b).
+// vecOps maps the binary ops package vec has kernels for.
+var vecOps = map[backend.BinaryOp]vec.Op{
+	backend.Add: vec.Add, backend.Sub: vec.Sub, backend.Mul: vec.Mul,
+	backend.Div: vec.Div, backend.Maximum: vec.Max, backend.Minimum: vec.Min,
+}
+
+// Binary sets dst = op(a, b). Rows where dst is contiguous and each source
+// is contiguous or one broadcast value (a row vector over a matrix, a
+// column vector, a scalar) run through package vec's kernels; any other
+// layout takes the strided loop.
 func (*Backend) Binary(op backend.BinaryOp, dst, a, b backend.Strided) {
 	d := data(dst.Buf)[dst.Offset:]
 	x, y := data(a.Buf)[a.Offset:], data(b.Buf)[b.Offset:]
 	it := newIter(dst.Shape, dst, a, b)
 	sd, sa, sb := it.inner(0), it.inner(1), it.inner(2)
 	f := binaryFunc(op)
+	vop, vecOK := vecOps[op]
+	vecOK = vecOK && sd == 1 && sa <= 1 && sb <= 1
+	cmp := op >= backend.Eq && op <= backend.Ge
 	it.run(func(_ int, off *[maxOps]int, n int) {
 		od, oa, ob := off[0], off[1], off[2]
-		if sd == 1 && sa == 1 && (sb == 1 || sb == 0) {
-			if binaryFast(op, d[od:od+n], x[oa:oa+n], y[ob:], sb) {
+		if vecOK {
+			switch {
+			case sa == 1 && sb == 1:
+				vec.Binary(vop, d[od:od+n], x[oa:oa+n], y[ob:ob+n])
+				return
+			case sa == 1: // sb == 0
+				vec.BinaryScalar(vop, d[od:od+n], x[oa:oa+n], y[ob])
+				return
+			case sb == 1: // sa == 0
+				vec.ScalarBinary(vop, d[od:od+n], x[oa], y[ob:ob+n])
 				return
 			}
+		}
+		if cmp && sd == 1 && sa == 1 && sb <= 1 {
+			compareRow(op, d[od:od+n], x[oa:oa+n], y[ob:], sb)
+			return
 		}
 		for i := 0; i < n; i++ {
 			d[od+i*sd] = f(x[oa+i*sa], y[ob+i*sb])
@@ -191,54 +257,38 @@ func (*Backend) Binary(op backend.BinaryOp, dst, a, b backend.Strided) {
 	})
 }
 
-// binaryFast runs the common arithmetic ops on contiguous rows with b either
-// contiguous (sb == 1) or one broadcast value (sb == 0), without a function
-// call per element. It reports false for the ops it does not cover.
-func binaryFast(op backend.BinaryOp, d, a, b []float32, sb int) bool {
-	if sb == 0 {
-		v := b[0]
-		switch op {
-		case backend.Add:
-			for i, x := range a {
-				d[i] = x + v
-			}
-		case backend.Sub:
-			for i, x := range a {
-				d[i] = x - v
-			}
-		case backend.Mul:
-			for i, x := range a {
-				d[i] = x * v
-			}
-		case backend.Div:
-			for i, x := range a {
-				d[i] = x / v
-			}
-		default:
-			return false
-		}
-		return true
+// compareRow sets d[i] = 1 where a[i] op b[i·sb] holds, else 0, for the
+// comparison ops, without a function call per element (sb is 0 or 1).
+func compareRow(op backend.BinaryOp, d, a, b []float32, sb int) {
+	if len(d) == 0 {
+		return
 	}
-	b = b[:len(a)]
+	a = a[:len(d)]
+	_ = b[(len(d)-1)*sb]
 	switch op {
-	case backend.Add:
-		for i, x := range a {
-			d[i] = x + b[i]
+	case backend.Eq:
+		for i, v := range a {
+			d[i] = mask(v == b[i*sb])
 		}
-	case backend.Sub:
-		for i, x := range a {
-			d[i] = x - b[i]
+	case backend.Ne:
+		for i, v := range a {
+			d[i] = mask(v != b[i*sb])
 		}
-	case backend.Mul:
-		for i, x := range a {
-			d[i] = x * b[i]
+	case backend.Lt:
+		for i, v := range a {
+			d[i] = mask(v < b[i*sb])
 		}
-	case backend.Div:
-		for i, x := range a {
-			d[i] = x / b[i]
+	case backend.Le:
+		for i, v := range a {
+			d[i] = mask(v <= b[i*sb])
 		}
-	default:
-		return false
+	case backend.Gt:
+		for i, v := range a {
+			d[i] = mask(v > b[i*sb])
+		}
+	case backend.Ge:
+		for i, v := range a {
+			d[i] = mask(v >= b[i*sb])
+		}
 	}
-	return true
 }

@@ -83,7 +83,7 @@ func (*Backend) CrossEntropy(loss, logits, targets backend.Strided) {
 	}
 	d, l, tg := data(loss.Buf), data(logits.Buf), data(targets.Buf)
 	sr, sc := logits.Strides[0], logits.Strides[1]
-	parallelFor(rows, max(1, parallelMin/c), func(lo, hi int) {
+	parallelFor(rows, max(1, parallelMinHeavy/c), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			off := logits.Offset + i*sr
 			m, lse, t := xentRow(l, off, sc, c, tg[targets.Offset+i*targets.Strides[0]])
@@ -103,7 +103,7 @@ func (*Backend) CrossEntropyGrad(dst, logits, targets, grad backend.Strided, sca
 	d, l, tg, g := data(dst.Buf), data(logits.Buf), data(targets.Buf), data(grad.Buf)
 	sr, sc := logits.Strides[0], logits.Strides[1]
 	dr, dc := dst.Strides[0], dst.Strides[1]
-	parallelFor(rows, max(1, parallelMin/c), func(lo, hi int) {
+	parallelFor(rows, max(1, parallelMinHeavy/c), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			off := logits.Offset + i*sr
 			m, lse, t := xentRow(l, off, sc, c, tg[targets.Offset+i*targets.Strides[0]])

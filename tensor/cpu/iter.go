@@ -3,13 +3,23 @@ package cpu
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vktensor/vktensor/tensor/backend"
 )
 
-// parallelMin is the number of elements below which an op runs on the
-// calling goroutine: under it, starting goroutines costs more than it saves.
-const parallelMin = 1 << 15
+// parallelMin is the number of elements below which a memory-bound op runs
+// on the calling goroutine: under it, starting and waking goroutines costs
+// more than it saves. BenchmarkParallelThreshold measures it: on the shared
+// 2-core development machine (best of three runs) a contiguous add split
+// over both cores was slower up to 2¹⁷ elements and faster from 2¹⁸.
+// Compute-bound ops (transcendental functions, softmax) split from
+// parallelMinHeavy elements. (Variables so that the benchmark can move
+// them.)
+var (
+	parallelMin      = 1 << 18
+	parallelMinHeavy = 1 << 14
+)
 
 // maxOps is the most operands one iteration walks together (Where: dst,
 // cond, a, b).
@@ -121,11 +131,21 @@ func (it *iter) walk(lo, hi int, body func(lin int, off *[maxOps]int, n int)) {
 // run walks the whole space, split over the available cores when it is
 // large. body must be safe to call concurrently for disjoint ranges.
 func (it *iter) run(body func(lin int, off *[maxOps]int, n int)) {
-	parallelFor(it.size, parallelMin, func(lo, hi int) { it.walk(lo, hi, body) })
+	it.runMin(parallelMin, body)
 }
 
-// parallelFor splits [0, n) into one contiguous chunk per core when n is at
-// least minWork, and calls fn for each chunk; otherwise it calls fn(0, n).
+// runMin is run splitting from minWork elements.
+func (it *iter) runMin(minWork int, body func(lin int, off *[maxOps]int, n int)) {
+	parallelFor(it.size, minWork, func(lo, hi int) { it.walk(lo, hi, body) })
+}
+
+// parallelFor splits [0, n) into contiguous chunks when n is at least
+// minWork and runs fn on each, on GOMAXPROCS goroutines (the caller's
+// among them) that take the next chunk as they finish one; otherwise it
+// calls fn(0, n). There are up to four chunks per core, each at least
+// minWork/4 long: when the machine is shared and a core is taken away
+// mid-op, the others pick up its remaining chunks instead of waiting for
+// it.
 func parallelFor(n, minWork int, fn func(lo, hi int)) {
 	p := runtime.GOMAXPROCS(0)
 	if n < minWork || p == 1 {
@@ -134,15 +154,26 @@ func parallelFor(n, minWork int, fn func(lo, hi int)) {
 		}
 		return
 	}
-	p = min(p, n)
+	chunks := max(p, min(4*p, n/max(minWork/4, 1)))
+	chunks = min(chunks, n)
+	var next atomic.Int64
+	work := func() {
+		for {
+			c := int(next.Add(1)) - 1
+			if c >= chunks {
+				return
+			}
+			fn(n*c/chunks, n*(c+1)/chunks)
+		}
+	}
 	var wg sync.WaitGroup
-	for w := 0; w < p; w++ {
-		lo, hi := n*w/p, n*(w+1)/p
+	for w := 1; w < min(p, chunks); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fn(lo, hi)
+			work()
 		}()
 	}
+	work()
 	wg.Wait()
 }

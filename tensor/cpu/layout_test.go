@@ -14,7 +14,7 @@ import (
 func TestTransposeAndColumnPaths(t *testing.T) {
 	b := New()
 	r := rand.New(rand.NewPCG(7, 8))
-	for _, sz := range [][2]int{{1031, 777}, {33, 2049}, {1, 5000}, {70000, 3}} {
+	for _, sz := range [][2]int{{1031, 777}, {33, 8193}, {1, 5000}, {100000, 3}} {
 		rows, cols := sz[0], sz[1]
 		src := make([]float32, rows*cols)
 		for i := range src {

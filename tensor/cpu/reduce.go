@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/vktensor/vktensor/tensor/backend"
+	"github.com/vktensor/vktensor/tensor/internal/vec"
 )
 
 // Reduce reduces the trailing axes of src that dst does not have.
@@ -59,23 +60,24 @@ func reduceColumns(op backend.ReduceOp, d []float32, sd int, s []float32, nOut i
 			clear(acc)
 			first := true
 			red.walk(0, red.size, func(_ int, off *[maxOps]int, n int) {
-				for i := 0; i < n; i++ {
+				i := 0
+				if op == backend.Sum || op == backend.Mean {
+					// Four source rows per pass over the accumulators.
+					for ; i+4 <= n; i += 4 {
+						vec.AccumulateRows4(acc, s[off[0]+i*st+a:off[0]+(i+3)*st+b], st)
+					}
+				}
+				for ; i < n; i++ {
 					seg := s[off[0]+i*st+a : off[0]+i*st+b]
 					switch {
 					case op == backend.Sum || op == backend.Mean:
-						for j, v := range seg {
-							acc[j] += float64(v)
-						}
+						vec.Accumulate(acc, seg)
 					case first:
 						copy(best, seg)
 					case op == backend.Max:
-						for j, v := range seg {
-							best[j] = maximum(best[j], v)
-						}
+						vec.Binary(vec.Max, best, best, seg)
 					default:
-						for j, v := range seg {
-							best[j] = minimum(best[j], v)
-						}
+						vec.Binary(vec.Min, best, best, seg)
 					}
 					first = false
 				}
@@ -123,10 +125,8 @@ func reduce2(op backend.ReduceOp, s []float32, n0, s0, n1, s1 int) float32 {
 		var acc float64
 		for i := 0; i < n0; i++ {
 			row := s[i*s0:]
-			if s1 == 1 {
-				for _, v := range row[:n1] {
-					acc += float64(v)
-				}
+			if s1 == 1 && n1 >= 16 {
+				acc += vec.Sum(row[:n1])
 				continue
 			}
 			for j := 0; j < n1; j++ {
@@ -138,14 +138,25 @@ func reduce2(op backend.ReduceOp, s []float32, n0, s0, n1, s1 int) float32 {
 		}
 		return float32(acc)
 	case backend.Max, backend.Min:
-		f := maximum
-		if op == backend.Min {
-			f = minimum
-		}
+		isMax := op == backend.Max
 		best := s[0]
 		for i := 0; i < n0; i++ {
+			if s1 == 1 && n1 >= 16 {
+				v := vec.Extreme(s[i*s0:i*s0+n1], isMax)
+				if isMax {
+					best = maximum(best, v)
+				} else {
+					best = minimum(best, v)
+				}
+				continue
+			}
+			// Small blocks (pooling windows): the comparisons inline.
 			for j := 0; j < n1; j++ {
-				best = f(best, s[i*s0+j*s1])
+				v := s[i*s0+j*s1]
+				// maximum(best, v) and minimum(best, v), spelled out.
+				if best == best && (isMax && !(best > v) || !isMax && !(best < v)) {
+					best = v
+				}
 			}
 		}
 		return best
@@ -177,9 +188,7 @@ func reduceWalk(op backend.ReduceOp, s []float32, red *iter) float32 {
 		red.walk(0, red.size, func(_ int, off *[maxOps]int, n int) {
 			o := off[0]
 			if st == 1 {
-				for _, v := range s[o : o+n] {
-					acc += float64(v)
-				}
+				acc += vec.Sum(s[o : o+n])
 				return
 			}
 			for i := 0; i < n; i++ {

@@ -1,0 +1,76 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// func transpose8AVX2(d *float32, ld int, a *float32, la int)
+// d[i·ld + j] = a[j·la + i] for i, j < 8: eight rows of a loaded, the
+// 8×8 block transposed in registers (unpack pairs, shuffle quads, swap
+// 128-bit halves), eight rows of d stored.
+TEXT ·transpose8AVX2(SB), NOSPLIT, $0-32
+	MOVQ d+0(FP), DI
+	MOVQ ld+8(FP), DX
+	SHLQ $2, DX
+	MOVQ a+16(FP), SI
+	MOVQ la+24(FP), CX
+	SHLQ $2, CX
+
+	VMOVUPS (SI), Y0
+	ADDQ    CX, SI
+	VMOVUPS (SI), Y1
+	ADDQ    CX, SI
+	VMOVUPS (SI), Y2
+	ADDQ    CX, SI
+	VMOVUPS (SI), Y3
+	ADDQ    CX, SI
+	VMOVUPS (SI), Y4
+	ADDQ    CX, SI
+	VMOVUPS (SI), Y5
+	ADDQ    CX, SI
+	VMOVUPS (SI), Y6
+	ADDQ    CX, SI
+	VMOVUPS (SI), Y7
+
+	VUNPCKLPS Y1, Y0, Y8
+	VUNPCKHPS Y1, Y0, Y9
+	VUNPCKLPS Y3, Y2, Y10
+	VUNPCKHPS Y3, Y2, Y11
+	VUNPCKLPS Y5, Y4, Y12
+	VUNPCKHPS Y5, Y4, Y13
+	VUNPCKLPS Y7, Y6, Y14
+	VUNPCKHPS Y7, Y6, Y15
+
+	VSHUFPS $0x44, Y10, Y8, Y0
+	VSHUFPS $0xEE, Y10, Y8, Y1
+	VSHUFPS $0x44, Y11, Y9, Y2
+	VSHUFPS $0xEE, Y11, Y9, Y3
+	VSHUFPS $0x44, Y14, Y12, Y4
+	VSHUFPS $0xEE, Y14, Y12, Y5
+	VSHUFPS $0x44, Y15, Y13, Y6
+	VSHUFPS $0xEE, Y15, Y13, Y7
+
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x31, Y7, Y3, Y15
+
+	VMOVUPS Y8, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y9, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y10, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y11, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y12, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y13, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y14, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y15, (DI)
+	VZEROUPPER
+	RET
