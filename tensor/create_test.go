@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/vktensor/vktensor/internal/philox"
+	"github.com/vktensor/vktensor/tensor/internal/philox"
 )
 
 func TestCreation(t *testing.T) {

@@ -2,7 +2,7 @@
 // without a GPU and the reference every Vulkan kernel is tested against.
 //
 // It uses no cgo. Matrix multiplication goes through package
-// internal/gemm (packed, cache-blocked, with AVX-512 or AVX2/FMA
+// tensor/internal/gemm (packed, cache-blocked, with AVX-512 or AVX2/FMA
 // micro-kernels on amd64). Elementwise ops on contiguous rows and on the
 // common broadcast layouts (a row vector over a matrix, a column vector, a
 // scalar), sums, extrema, softmax and the exp-based activations run through
@@ -24,8 +24,8 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/vktensor/vktensor/internal/philox"
 	"github.com/vktensor/vktensor/tensor/backend"
+	"github.com/vktensor/vktensor/tensor/internal/philox"
 	"github.com/vktensor/vktensor/tensor/internal/vec"
 )
 

@@ -1,8 +1,8 @@
 package cpu
 
 import (
-	"github.com/vktensor/vktensor/internal/gemm"
 	"github.com/vktensor/vktensor/tensor/backend"
+	"github.com/vktensor/vktensor/tensor/internal/gemm"
 )
 
 // MatMul computes dst = a·b (or dst += a·b) for every batch index.

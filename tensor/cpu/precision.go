@@ -3,8 +3,8 @@ package cpu
 import (
 	"math"
 
-	"github.com/vktensor/vktensor/internal/gemm"
 	"github.com/vktensor/vktensor/tensor/backend"
+	"github.com/vktensor/vktensor/tensor/internal/gemm"
 )
 
 // The reduced matmul precisions (backend.Precision), computed the way a

@@ -159,7 +159,7 @@ func (b *Backend) arange(dst backend.Strided, start, step float64) {
 	b.elementwise(arangeCall(dst, start, step))
 }
 
-// Random fills dst from the Philox4x32-10 stream of internal/philox.
+// Random fills dst from the Philox4x32-10 stream of tensor/internal/philox.
 func (b *Backend) Random(dst backend.Strided, dist backend.Dist, seed, stream uint64, a, bb float32) {
 	defer b.exit()
 	if !b.enter("Random", 1, dst) {

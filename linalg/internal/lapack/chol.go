@@ -3,7 +3,7 @@ package lapack
 import (
 	"math"
 
-	"github.com/vktensor/vktensor/internal/gemm"
+	"github.com/vktensor/vktensor/tensor/cpu"
 )
 
 // Cholesky overwrites the lower triangle of the n×n row-major a with L,
@@ -50,8 +50,8 @@ func cholBlocked(n int, a []float32, nb int) int {
 		inv = grow32(inv, b*b)
 		invLower(b, d, inv)
 		pos, neg = grow32(pos, m*b), grow32(neg, m*b)
-		gemm.Sgemm(m, b, b, gemm.Matrix{Data: a, Off: (j+b)*n + j, RS: n, CS: 1},
-			gemm.Matrix{Data: inv, RS: 1, CS: b}, gemm.Matrix{Data: pos, RS: b, CS: 1}, false)
+		cpu.Sgemm(m, b, b, cpu.Matrix{Data: a, Off: (j+b)*n + j, RS: n, CS: 1},
+			cpu.Matrix{Data: inv, RS: 1, CS: b}, cpu.Matrix{Data: pos, RS: b, CS: 1}, false)
 		for r := range m {
 			copy(a[(j+b+r)*n+j:(j+b+r)*n+j+b], pos[r*b:(r+1)*b])
 		}
@@ -60,8 +60,8 @@ func cholBlocked(n int, a []float32, nb int) int {
 			ib := min(nb, m-i)
 			copy(neg[:ib*b], pos[i*b:(i+ib)*b])
 			mulSub(ib, i+ib, b, neg,
-				gemm.Matrix{Data: pos, RS: 1, CS: b},
-				gemm.Matrix{Data: a, Off: (j+b+i)*n + j + b, RS: n, CS: 1})
+				cpu.Matrix{Data: pos, RS: 1, CS: b},
+				cpu.Matrix{Data: a, Off: (j+b+i)*n + j + b, RS: n, CS: 1})
 		}
 	}
 	return -1

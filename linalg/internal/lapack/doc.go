@@ -7,8 +7,8 @@
 // Precision. The factorizations that are blocked (LU, Cholesky, QR) keep
 // the matrix in float32, the element type of the tensors: each panel is
 // factored in float64 on a copy, and the trailing update, where almost all
-// the work is, runs as a float32 matrix product through internal/gemm (its
-// packed AVX2 kernel). Their factors therefore carry float32 rounding
+// the work is, runs as a float32 matrix product through cpu.Sgemm (the
+// CPU backend's packed gemm). Their factors therefore carry float32 rounding
 // (backward error of order n·2⁻²⁴), which is the precision of the data;
 // Solve adds a float64 iterative refinement on top. The symmetric
 // eigensolver and the SVD run wholly in float64 (Householder reduction to

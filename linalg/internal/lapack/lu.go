@@ -3,7 +3,7 @@ package lapack
 import (
 	"math"
 
-	"github.com/vktensor/vktensor/internal/gemm"
+	"github.com/vktensor/vktensor/tensor/cpu"
 )
 
 // LU factors the n×n row-major matrix a in place as P·A = L·U, with L unit
@@ -79,8 +79,8 @@ func luBlocked(n int, a []float32, piv []int, nb int) int {
 			copy(negL[r*b:(r+1)*b], a[(j+b+r)*n+j:(j+b+r)*n+j+b])
 		}
 		mulSub(m-b, nc, b, negL,
-			gemm.Matrix{Data: a, Off: j*n + j + b, RS: n, CS: 1},
-			gemm.Matrix{Data: a, Off: (j+b)*n + j + b, RS: n, CS: 1})
+			cpu.Matrix{Data: a, Off: j*n + j + b, RS: n, CS: 1},
+			cpu.Matrix{Data: a, Off: (j+b)*n + j + b, RS: n, CS: 1})
 	}
 	return zero
 }

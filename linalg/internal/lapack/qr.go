@@ -1,6 +1,6 @@
 package lapack
 
-import "github.com/vktensor/vktensor/internal/gemm"
+import "github.com/vktensor/vktensor/tensor/cpu"
 
 // reflectors is one panel of Householder reflectors, H = I − V·T·Vᵀ, acting
 // on rows j: of the matrix.
@@ -82,7 +82,7 @@ func qrBlocked(m, n int, a []float32, nb int) (q, r []float32) {
 		}
 		panels = append(panels, rf)
 		if nc := n - j - b; nc > 0 {
-			applyReflectors(rf, mp, nc, gemm.Matrix{Data: a, Off: j*n + j + b, RS: n, CS: 1}, true)
+			applyReflectors(rf, mp, nc, cpu.Matrix{Data: a, Off: j*n + j + b, RS: n, CS: 1}, true)
 		}
 	}
 	r = make([]float32, k*n)
@@ -95,23 +95,23 @@ func qrBlocked(m, n int, a []float32, nb int) (q, r []float32) {
 	}
 	for pi := len(panels) - 1; pi >= 0; pi-- {
 		rf := panels[pi]
-		applyReflectors(rf, m-rf.j, k-rf.j, gemm.Matrix{Data: q, Off: rf.j*k + rf.j, RS: k, CS: 1}, false)
+		applyReflectors(rf, m-rf.j, k-rf.j, cpu.Matrix{Data: q, Off: rf.j*k + rf.j, RS: k, CS: 1}, false)
 	}
 	return q, r
 }
 
 // applyReflectors overwrites the mp×nc block c with Hᵀ·C (transpose) or
 // H·C, H = I − V·T·Vᵀ.
-func applyReflectors(rf reflectors, mp, nc int, c gemm.Matrix, transpose bool) {
+func applyReflectors(rf reflectors, mp, nc int, c cpu.Matrix, transpose bool) {
 	b := rf.b
 	w := make([]float32, b*nc)
-	gemm.Sgemm(b, nc, mp, gemm.Matrix{Data: rf.v, RS: 1, CS: b}, c, gemm.Matrix{Data: w, RS: nc, CS: 1}, false)
+	cpu.Sgemm(b, nc, mp, cpu.Matrix{Data: rf.v, RS: 1, CS: b}, c, cpu.Matrix{Data: w, RS: nc, CS: 1}, false)
 	// out = −T·w or −Tᵀ·w, negated for the update below.
 	out := make([]float32, b*nc)
-	t := gemm.Matrix{Data: rf.tneg, RS: b, CS: 1}
+	t := cpu.Matrix{Data: rf.tneg, RS: b, CS: 1}
 	if transpose {
 		t.RS, t.CS = 1, b
 	}
-	gemm.Sgemm(b, nc, b, t, gemm.Matrix{Data: w, RS: nc, CS: 1}, gemm.Matrix{Data: out, RS: nc, CS: 1}, false)
-	gemm.Sgemm(mp, nc, b, gemm.Matrix{Data: rf.v, RS: b, CS: 1}, gemm.Matrix{Data: out, RS: nc, CS: 1}, c, true)
+	cpu.Sgemm(b, nc, b, t, cpu.Matrix{Data: w, RS: nc, CS: 1}, cpu.Matrix{Data: out, RS: nc, CS: 1}, false)
+	cpu.Sgemm(mp, nc, b, cpu.Matrix{Data: rf.v, RS: b, CS: 1}, cpu.Matrix{Data: out, RS: nc, CS: 1}, c, true)
 }

@@ -5,7 +5,7 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/vktensor/vktensor/internal/gemm"
+	"github.com/vktensor/vktensor/tensor/cpu"
 )
 
 // panelWidth is the panel width of a blocked factorization of order n:
@@ -34,11 +34,11 @@ func to64(x []float32) []float64 {
 // mulSub computes C −= A·B through the float32 packed gemm, where A is a
 // scratch m×k row-major matrix that is negated in place (so callers pass a
 // copy they no longer need).
-func mulSub(m, n, k int, negA []float32, b, c gemm.Matrix) {
+func mulSub(m, n, k int, negA []float32, b, c cpu.Matrix) {
 	for i := range negA[:m*k] {
 		negA[i] = -negA[i]
 	}
-	gemm.Sgemm(m, n, k, gemm.Matrix{Data: negA, RS: k, CS: 1}, b, c, true)
+	cpu.Sgemm(m, n, k, cpu.Matrix{Data: negA, RS: k, CS: 1}, b, c, true)
 }
 
 // parallelRows calls f(lo, hi) on disjoint ranges covering [0, n), on up to
