@@ -562,7 +562,13 @@ type otherCPU struct{ backend.Backend }
 // model to another with To, trains two more, and compares with four steps
 // on the first device: the optimizer's momentum must have followed.
 func TestToMovesModelAndOptimizer(t *testing.T) {
-	a, b := tensor.CPU(), tensor.On(otherCPU{cpu.New()})
+	testMove(t, tensor.CPU(), tensor.On(otherCPU{cpu.New()}), 1e-6)
+}
+
+// testMove is TestToMovesModelAndOptimizer from device a to device b, the
+// parameters compared within tol.
+func testMove(t *testing.T, a, b *tensor.Device, tol float64) {
+	t.Helper()
 	xs := []float32{0, 0, 0, 1, 1, 0, 1, 1}
 	ys := []float32{0, 1, 1, 0}
 	run := func(moveAt int) [][]float32 {
@@ -600,7 +606,7 @@ func TestToMovesModelAndOptimizer(t *testing.T) {
 	want, got := run(4), run(2)
 	for i := range want {
 		for k := range want[i] {
-			if d := math.Abs(float64(got[i][k] - want[i][k])); d > 1e-6 {
+			if d := math.Abs(float64(got[i][k] - want[i][k])); d > tol {
 				t.Fatalf("parameter %d element %d: %v after moving, %v without", i, k, got[i][k], want[i][k])
 			}
 		}

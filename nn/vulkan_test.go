@@ -96,3 +96,20 @@ func TestTrainVulkan(t *testing.T) {
 		}
 	}
 }
+
+// TestToVulkan moves a model and its SGD momentum from the CPU to Vulkan
+// halfway through training (see TestToMovesModelAndOptimizer).
+func TestToVulkan(t *testing.T) {
+	vk, err := vulkan.New(vulkan.WithGPUOptions(gpu.Options{AllowCPU: true, Validate: os.Getenv("VKT_VALIDATE") != "0"}))
+	if errors.Is(err, gpu.ErrNoLoader) || errors.Is(err, gpu.ErrNoDevice) {
+		t.Skipf("no Vulkan device: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vk.Close()
+	testMove(t, tensor.CPU(), tensor.On(vk), 1e-4)
+	if msgs := vk.Device().ValidationMessages(); len(msgs) > 0 {
+		t.Errorf("%d validation messages, first: %s", len(msgs), msgs[0])
+	}
+}
