@@ -1,15 +1,12 @@
 package nn
 
 import (
-	"errors"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/vktensor/vktensor/gpu"
 	"github.com/vktensor/vktensor/tensor"
-	"github.com/vktensor/vktensor/tensor/vulkan"
 )
 
 // TestStepLoopMemoryVulkan trains a small MNIST MLP (784-16-16-10: the
@@ -22,19 +19,7 @@ import (
 // largest size, released while work that reads them is pending, are
 // allocated again at once.
 func TestStepLoopMemoryVulkan(t *testing.T) {
-	vk, err := vulkan.New(vulkan.WithGPUOptions(gpu.Options{AllowCPU: true, Validate: os.Getenv("VKT_VALIDATE") != "0"}))
-	if errors.Is(err, gpu.ErrNoLoader) || errors.Is(err, gpu.ErrNoDevice) {
-		t.Skipf("no Vulkan device: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer vk.Close()
-	defer func() {
-		if msgs := vk.Device().ValidationMessages(); len(msgs) > 0 {
-			t.Errorf("%d validation messages, first: %s", len(msgs), msgs[0])
-		}
-	}()
+	vk := openVulkan(t)
 	dev := vk.Device()
 	on := tensor.On(vk)
 	rng := tensor.NewRNG(5)

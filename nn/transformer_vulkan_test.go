@@ -1,14 +1,10 @@
 package nn
 
 import (
-	"errors"
 	"math"
-	"os"
 	"testing"
 
-	"github.com/vktensor/vktensor/gpu"
 	"github.com/vktensor/vktensor/tensor"
-	"github.com/vktensor/vktensor/tensor/vulkan"
 )
 
 // TestTransformerVulkan builds the same small transformer (Embedding,
@@ -17,19 +13,7 @@ import (
 // forward pass, every loss, the gradients, ClipGradNorm and an AdamW step
 // agree.
 func TestTransformerVulkan(t *testing.T) {
-	vk, err := vulkan.New(vulkan.WithGPUOptions(gpu.Options{AllowCPU: true, Validate: os.Getenv("VKT_VALIDATE") != "0"}))
-	if errors.Is(err, gpu.ErrNoLoader) || errors.Is(err, gpu.ErrNoDevice) {
-		t.Skipf("no Vulkan device: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer vk.Close()
-	defer func() {
-		if msgs := vk.Device().ValidationMessages(); len(msgs) > 0 {
-			t.Errorf("%d validation messages, first: %s", len(msgs), msgs[0])
-		}
-	}()
+	vk := openVulkan(t)
 	const vocab, seq, c, h, b = 11, 6, 8, 2, 2
 	build := func(d *tensor.Device) *tinyLM {
 		rng := tensor.NewRNG(31)

@@ -17,20 +17,7 @@ import (
 // gradients agree, then trains the Vulkan one: it must learn, keep its
 // buffers flat, and save weights the CPU model loads to the same outputs.
 func TestTrainVulkan(t *testing.T) {
-	// Validation is on unless VKT_VALIDATE=0 (machines without the layer).
-	vk, err := vulkan.New(vulkan.WithGPUOptions(gpu.Options{AllowCPU: true, Validate: os.Getenv("VKT_VALIDATE") != "0"}))
-	if errors.Is(err, gpu.ErrNoLoader) || errors.Is(err, gpu.ErrNoDevice) {
-		t.Skipf("no Vulkan device: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer vk.Close()
-	defer func() {
-		if msgs := vk.Device().ValidationMessages(); len(msgs) > 0 {
-			t.Errorf("%d validation messages, first: %s", len(msgs), msgs[0])
-		}
-	}()
+	vk := openVulkan(t)
 	t.Logf("device: %s", vk.Name())
 	build := func(d *tensor.Device) *Sequential {
 		rng := tensor.NewRNG(11)
@@ -100,6 +87,15 @@ func TestTrainVulkan(t *testing.T) {
 // TestToVulkan moves a model and its SGD momentum from the CPU to Vulkan
 // halfway through training (see TestToMovesModelAndOptimizer).
 func TestToVulkan(t *testing.T) {
+	testMove(t, tensor.CPU(), tensor.On(openVulkan(t)), 1e-4)
+}
+
+// openVulkan opens a Vulkan backend (lavapipe where there is no GPU) with
+// the validation layer on unless VKT_VALIDATE=0 (machines without the
+// layer), skipping the test when there is no device. At the end of the
+// test any validation message fails it, and the backend is closed.
+func openVulkan(t *testing.T) *vulkan.Backend {
+	t.Helper()
 	vk, err := vulkan.New(vulkan.WithGPUOptions(gpu.Options{AllowCPU: true, Validate: os.Getenv("VKT_VALIDATE") != "0"}))
 	if errors.Is(err, gpu.ErrNoLoader) || errors.Is(err, gpu.ErrNoDevice) {
 		t.Skipf("no Vulkan device: %v", err)
@@ -107,9 +103,11 @@ func TestToVulkan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer vk.Close()
-	testMove(t, tensor.CPU(), tensor.On(vk), 1e-4)
-	if msgs := vk.Device().ValidationMessages(); len(msgs) > 0 {
-		t.Errorf("%d validation messages, first: %s", len(msgs), msgs[0])
-	}
+	t.Cleanup(func() {
+		if msgs := vk.Device().ValidationMessages(); len(msgs) > 0 {
+			t.Errorf("%d validation messages, first: %s", len(msgs), msgs[0])
+		}
+		vk.Close()
+	})
+	return vk
 }
