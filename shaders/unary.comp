@@ -4,6 +4,7 @@
 // OP 255 is a plain copy (backend Copy). alpha/beta are the op's scalars.
 #include "strided.glsl"
 #include "vkmath.glsl"
+#include "trig.glsl"
 
 layout(binding = 0) writeonly buffer D { float d[]; };
 layout(binding = 0) writeonly buffer D4 { vec4 d4[]; };
@@ -43,6 +44,16 @@ float affine(float x, float a, float b) {
     return c == 0.0 ? s : r; // s + 0 would lose the sign of a zero s
 }
 
+// vfix returns r, the result of the exact rounding builtin (floor, ceil,
+// roundEven, trunc) for x, with the edge cases pinned down whatever the
+// driver does with them: |x| >= 2^23 (already an integer), ±Inf and NaN
+// come back as x, and the result takes the sign of x, which is its sign in
+// IEEE arithmetic anyway, so that zeros keep it (ceil(-0.5) = -0).
+float vfix(float x, float r) {
+    if (!(abs(x) < 8388608.0)) return x;
+    return uintBitsToFloat(floatBitsToUint(r) | (floatBitsToUint(x) & 0x80000000u));
+}
+
 float f(float x) {
     const float a = pc.alpha;
     switch (OP) {
@@ -71,6 +82,13 @@ float f(float x) {
     case 22: return x * x;
     case 23: return 1.0 / x;
     case 24: return x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : x);
+    case 25: return vfix(x, floor(x));
+    case 26: return vfix(x, ceil(x));
+    case 27: return vfix(x, roundEven(x));
+    case 28: return vfix(x, trunc(x));
+    case 29: return vsincos(x, false);
+    case 30: return vsincos(x, true);
+    case 31: return verf(x);
     }
     return x; // 255: copy
 }
