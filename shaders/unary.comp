@@ -4,6 +4,7 @@
 // OP 255 is a plain copy (backend Copy). alpha/beta are the op's scalars.
 #include "strided.glsl"
 #include "vkmath.glsl"
+#include "trig.glsl"
 
 layout(binding = 0) writeonly buffer D { float d[]; };
 layout(binding = 0) writeonly buffer D4 { vec4 d4[]; };
@@ -43,6 +44,32 @@ float affine(float x, float a, float b) {
     return c == 0.0 ? s : r; // s + 0 would lose the sign of a zero s
 }
 
+// vrounding is floor (MODE 0), ceil (1), roundEven (2) or trunc (3),
+// exact as the float64 reference whatever the driver does at the edges:
+// |x| >= 2^23 (already an integer), ±Inf and NaN come back as x, and
+// |x| < 1 is decided from the bits alone, so that zeros keep their sign
+// (ceil(-0.5) = -0) and subnormals are not flushed (floor(-1e-40) = -1).
+float vrounding(float x, int mode) {
+    uint b = floatBitsToUint(x);
+    uint sgn = b & 0x80000000u, mag = b & 0x7fffffffu;
+    if (mag >= 0x4b000000u) return x;
+    if (mag >= 0x3f800000u) {
+        switch (mode) {
+        case 0: return floor(x);
+        case 1: return ceil(x);
+        case 2: return roundEven(x);
+        }
+        return trunc(x);
+    }
+    float zero = uintBitsToFloat(sgn), one = uintBitsToFloat(sgn | 0x3f800000u);
+    switch (mode) {
+    case 0: return (sgn != 0u && mag != 0u) ? one : zero;
+    case 1: return (sgn == 0u && mag != 0u) ? one : zero;
+    case 2: return mag > 0x3f000000u ? one : zero; // |x| > 1/2
+    }
+    return zero;
+}
+
 float f(float x) {
     const float a = pc.alpha;
     switch (OP) {
@@ -71,6 +98,13 @@ float f(float x) {
     case 22: return x * x;
     case 23: return 1.0 / x;
     case 24: return x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : x);
+    case 25: return vrounding(x, 0);
+    case 26: return vrounding(x, 1);
+    case 27: return vrounding(x, 2);
+    case 28: return vrounding(x, 3);
+    case 29: return vsincos(x, false);
+    case 30: return vsincos(x, true);
+    case 31: return verf(x);
     }
     return x; // 255: copy
 }

@@ -279,7 +279,10 @@ func sumTo(g *Tensor, shape []int) *Tensor {
 func one(g *Tensor) []*Tensor { return []*Tensor{g} }
 
 // gradUnary records the elementwise op out = op(x). Comparisons and Sign are
-// piecewise constant: their results do not require gradients.
+// piecewise constant: their results do not require gradients. Floor, Ceil,
+// Round and Trunc are piecewise constant too but record a zero gradient, as
+// PyTorch does, so that code ported from it finds a gradient (of zeros) on
+// the inputs rather than none.
 func gradUnary(out, x *Tensor, name string, op backend.UnaryOp, alpha float32) *Tensor {
 	if !anyRequires(x) {
 		return out
@@ -326,6 +329,16 @@ func gradUnary(out, x *Tensor, name string, op backend.UnaryOp, alpha float32) *
 		f = func(g *Tensor) *Tensor { return g.Mul(x.MulScalar(2)) }
 	case backend.Recip: // d 1/x = -y²
 		f = func(g *Tensor) *Tensor { return g.Mul(out.Square()).Neg() }
+	case backend.Floor, backend.Ceil, backend.Round, backend.Trunc:
+		f = func(g *Tensor) *Tensor { return zerosFor(g, x) }
+	case backend.Sin:
+		f = func(g *Tensor) *Tensor { return g.Mul(x.Cos()) }
+	case backend.Cos:
+		f = func(g *Tensor) *Tensor { return g.Mul(x.Sin()).Neg() }
+	case backend.Erf: // 2/√π e^(−x²)
+		f = func(g *Tensor) *Tensor {
+			return g.Mul(x.Square().Neg().Exp().MulScalar(float32(2 / math.Sqrt(math.Pi))))
+		}
 	default:
 		return out
 	}

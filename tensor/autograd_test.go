@@ -47,6 +47,15 @@ func agAway(r *rand.Rand, _, _ int) float32 {
 // agPos is uniform on [0.5, 2], for Log, Sqrt, Pow bases.
 func agPos(r *rand.Rand, _, _ int) float32 { return 0.5 + 1.5*r.Float32() }
 
+// agWide is uniform on [-3, 3], for the periodic and saturating ops.
+func agWide(r *rand.Rand, _, _ int) float32 { return 6*r.Float32() - 3 }
+
+// agOffGrid is k + [0.15, 0.35] for integers k in [-3, 3]: more than h
+// from the integers and the halves where Floor, Ceil, Round and Trunc step.
+func agOffGrid(r *rand.Rand, _, _ int) float32 {
+	return float32(r.IntN(7)-3) + 0.15 + 0.2*r.Float32()
+}
+
 // agDistinct gives values on a grid of spacing 0.1, shuffled by a random
 // offset per element and shifted per input: no two elements of any
 // inputs are within 2h, so maxima are unique and comparisons stable.
@@ -221,6 +230,37 @@ func TestGradElementwise(t *testing.T) {
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) { agCheck(t, uint64(i), c) })
 	}
+}
+
+// TestGradRoundingTrig checks Sin, Cos and Erf, and the zero gradient that
+// Floor, Ceil, Round and Trunc record (apart from TestGradElementwise so
+// that its cases keep their seeds).
+func TestGradRoundingTrig(t *testing.T) {
+	un := func(name string, gen agGen, f func(x *Tensor) *Tensor) agCase {
+		return agCase{name: name, shapes: [][]int{{2, 3}}, gen: gen, f: func(x []*Tensor) *Tensor { return f(x[0]) }}
+	}
+	cases := []agCase{
+		un("Sin", agWide, (*Tensor).Sin),
+		un("Cos", agWide, (*Tensor).Cos),
+		un("Erf", agWide, (*Tensor).Erf),
+		// piecewise constant: zero gradient (as PyTorch), checked away from the steps
+		un("Floor", agOffGrid, (*Tensor).Floor),
+		un("Ceil", agOffGrid, (*Tensor).Ceil),
+		un("Round", agOffGrid, (*Tensor).Round),
+		un("Trunc", agOffGrid, (*Tensor).Trunc),
+		un("RoundTimes", agOffGrid, func(x *Tensor) *Tensor { return x.Round().Mul(x) }),
+		un("SinTransposed", agWide, func(x *Tensor) *Tensor { return x.T().Sin().Mul(x.T().Cos()) }),
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) { agCheck(t, uint64(100+i), c) })
+	}
+	// The rounding ops record a gradient of zeros (PyTorch's), so a loss
+	// built from them alone still runs Backward.
+	x := CPU().FromSlice([]float32{0.5, 1.7, -2.5}).SetRequiresGrad(true)
+	if err := x.Round().Add(x.Floor()).Add(x.Ceil()).Add(x.Trunc()).Sum().Backward(); err != nil {
+		t.Fatal(err)
+	}
+	agWant(t, "rounding", x.Grad(), 0, 0, 0)
 }
 
 func TestGradViews(t *testing.T) {

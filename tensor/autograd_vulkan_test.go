@@ -78,6 +78,11 @@ func TestAutogradVulkan(t *testing.T) {
 			r = r.Add(x[1].Reshape(3, 1).Expand(3, 2).Clone().Sum(0))
 			return r.Add(z.T().Contiguous().Square().Sum())
 		}},
+		{"rounding-trig", [][]int{{3, 5}}, func(d *tensor.Device, x []*tensor.Tensor) *tensor.Tensor {
+			a := x[0].MulScalar(3)
+			y := a.Sin().Mul(a.Cos()).Add(a.Erf())
+			return y.Add(a.Round().Mul(a)).Add(a.Floor()).Add(a.Ceil().Mul(a.Trunc()))
+		}},
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, gcase := range graphs {

@@ -120,6 +120,38 @@ func (t *Tensor) Square() *Tensor { return t.unary("Square", backend.Square, 0, 
 // Sign returns −1, 0 or 1 by the sign of t (NaN stays NaN).
 func (t *Tensor) Sign() *Tensor { return t.unary("Sign", backend.Sign, 0, 0) }
 
+// Floor returns the largest integer not above t, elementwise (exact; −0,
+// ±Inf and NaN stay as they are). Its gradient is zero, as PyTorch's.
+func (t *Tensor) Floor() *Tensor { return t.unary("Floor", backend.Floor, 0, 0) }
+
+// Ceil returns the smallest integer not below t, elementwise (exact; values
+// in (−1, 0) give −0). Its gradient is zero, as PyTorch's.
+func (t *Tensor) Ceil() *Tensor { return t.unary("Ceil", backend.Ceil, 0, 0) }
+
+// Round returns t rounded to the nearest integer, halves to even (as
+// torch.round and NumPy's round: Round(2.5) = 2, Round(-0.5) = −0). It is
+// exact. Its gradient is zero, as PyTorch's.
+func (t *Tensor) Round() *Tensor { return t.unary("Round", backend.Round, 0, 0) }
+
+// Trunc returns the integer part of t, rounding toward zero (exact). Its
+// gradient is zero, as PyTorch's.
+func (t *Tensor) Trunc() *Tensor { return t.unary("Trunc", backend.Trunc, 0, 0) }
+
+// Sin returns the sine of t (radians; NaN for ±Inf). Huge arguments are
+// reduced exactly, so the result is within 1 ulp over the whole float32
+// range on every backend (correctly rounded on the CPU; Vulkan measured at
+// 0.82 ulp, see shaders/trig.glsl).
+func (t *Tensor) Sin() *Tensor { return t.unary("Sin", backend.Sin, 0, 0) }
+
+// Cos returns the cosine of t (radians; NaN for ±Inf), within 1 ulp over
+// the whole float32 range, like Sin.
+func (t *Tensor) Cos() *Tensor { return t.unary("Cos", backend.Cos, 0, 0) }
+
+// Erf returns the error function 2/√π ∫₀ᵗ e^(−u²) du, elementwise, within
+// 2 ulp (correctly rounded on the CPU; Vulkan measured at 1.3 ulp). A
+// device that flushes subnormals returns 0 for subnormal t.
+func (t *Tensor) Erf() *Tensor { return t.unary("Erf", backend.Erf, 0, 0) }
+
 // AddScalar returns t + s.
 func (t *Tensor) AddScalar(s float32) *Tensor { return t.unary("AddScalar", backend.AffineS, 1, s) }
 

@@ -45,6 +45,50 @@ func unaryCases() []unaryCase {
 		{"Gelu", (*Tensor).Gelu, func(x float64) float64 { return x / 2 * (1 + math.Erf(x/math.Sqrt2)) }, vSpecial, 2},
 		{"Square", (*Tensor).Square, func(x float64) float64 { return x * x }, vSpecial, 0},
 		{"Sign", (*Tensor).Sign, sign, vSpecial, 0},
+		{"Floor", (*Tensor).Floor, math.Floor, vSpecial, 0},
+		{"Ceil", (*Tensor).Ceil, math.Ceil, vSpecial, 0},
+		{"Round", (*Tensor).Round, math.RoundToEven, vSpecial, 0},
+		{"Trunc", (*Tensor).Trunc, math.Trunc, vSpecial, 0},
+		{"RoundHalves", (*Tensor).Round, math.RoundToEven, vHalves, 0},
+		{"FloorHalves", (*Tensor).Floor, math.Floor, vHalves, 0},
+		{"Sin", (*Tensor).Sin, math.Sin, vSpecial, 1},
+		{"Cos", (*Tensor).Cos, math.Cos, vSpecial, 1},
+		{"SinHuge", (*Tensor).Sin, math.Sin, vHuge, 1},
+		{"CosHuge", (*Tensor).Cos, math.Cos, vHuge, 1},
+		{"Erf", (*Tensor).Erf, math.Erf, vSpecial, 1},
+	}
+}
+
+// TestRoundingEdges pins Floor, Ceil, Round and Trunc at ties, signed
+// zeros, subnormals, the edge of the integers (2^23) and the specials,
+// bit for bit (the ulp comparison ignores the sign of zero).
+func TestRoundingEdges(t *testing.T) {
+	in := []float32{0, negZ, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999997, -0.49999997, 1e-40, -1e-40,
+		0x1p23 - 0.5, -(0x1p23 - 0.5), 0x1p23, 0x1p23 + 1, 3e38, inf32, -inf32, 0.99999994, -0.99999994}
+	want := map[string][]float32{
+		"Floor": {0, negZ, 0, -1, 1, -2, 2, -3, 0, -1, 0, -1, 0x1p23 - 1, -0x1p23, 0x1p23, 0x1p23 + 1, 3e38, inf32, -inf32, 0, -1},
+		"Ceil":  {0, negZ, 1, negZ, 2, -1, 3, -2, 1, negZ, 1, negZ, 0x1p23, -(0x1p23 - 1), 0x1p23, 0x1p23 + 1, 3e38, inf32, -inf32, 1, negZ},
+		"Round": {0, negZ, 0, negZ, 2, -2, 2, -2, 0, negZ, 0, negZ, 0x1p23, -0x1p23, 0x1p23, 0x1p23 + 1, 3e38, inf32, -inf32, 1, -1},
+		"Trunc": {0, negZ, 0, negZ, 1, -1, 2, -2, 0, negZ, 0, negZ, 0x1p23 - 1, -(0x1p23 - 1), 0x1p23, 0x1p23 + 1, 3e38, inf32, -inf32, 0, negZ},
+	}
+	x := FromSlice(in, len(in))
+	for name, op := range map[string]func(*Tensor) *Tensor{"Floor": (*Tensor).Floor, "Ceil": (*Tensor).Ceil, "Round": (*Tensor).Round, "Trunc": (*Tensor).Trunc} {
+		d := readData(t, op(x))
+		for i, w := range want[name] {
+			if math.Float32bits(d[i]) != math.Float32bits(w) {
+				t.Errorf("%s(%v) = %v, want %v", name, in[i], d[i], w)
+			}
+		}
+		if n := readData(t, op(FromSlice([]float32{nan32}, 1)))[0]; n == n {
+			t.Errorf("%s(NaN) = %v", name, n)
+		}
+	}
+	// the sign of zero for the odd transcendental ops
+	for name, op := range map[string]func(*Tensor) *Tensor{"Sin": (*Tensor).Sin, "Erf": (*Tensor).Erf} {
+		d := readData(t, op(FromSlice([]float32{negZ, 0}, 2)))
+		if math.Float32bits(d[0]) != math.Float32bits(negZ) || math.Float32bits(d[1]) != 0 {
+			t.Errorf("%s(-0, 0) = %v", name, d)
+		}
 	}
 }
 

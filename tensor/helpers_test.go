@@ -43,6 +43,8 @@ const (
 	vPositive                // log-normal, for Log, Sqrt, Pow bases
 	vInts                    // small integers -3..3, for ties and equality
 	vSpecial                 // mostly normal, with ±0, ±Inf, NaN, subnormals, huge values
+	vHalves                  // k/2 and its neighbours for |k| < 2^25, for the ties of rounding
+	vHuge                    // magnitudes up to 2^127, for argument reduction
 )
 
 var (
@@ -53,6 +55,20 @@ var (
 
 func randVal(r *rand.Rand, k valKind) float32 {
 	switch k {
+	case vHalves:
+		v := float32(r.IntN(1<<25)-1<<24) / 2
+		if r.IntN(2) == 0 {
+			v = float32(r.IntN(41)-20) / 2
+		}
+		switch r.IntN(3) {
+		case 0:
+			v = math.Nextafter32(v, inf32)
+		case 1:
+			v = math.Nextafter32(v, -inf32)
+		}
+		return v
+	case vHuge:
+		return float32(math.Ldexp(r.Float64()*2-1, r.IntN(128)))
 	case vPositive:
 		return float32(math.Exp(r.NormFloat64() * 2))
 	case vInts:

@@ -167,6 +167,13 @@ const (
 	Square                 // x*x
 	Recip                  // 1/x
 	Sign                   // -1, 0 or 1 (NaN stays NaN)
+	Floor                  // largest integer <= x (exact; keeps -0, NaN, ±Inf)
+	Ceil                   // smallest integer >= x (exact; -0.5 gives -0)
+	Round                  // nearest integer, ties to even (exact; as torch.round, NumPy)
+	Trunc                  // integer part, toward zero (exact)
+	Sin                    // sine (NaN for ±Inf)
+	Cos                    // cosine (NaN for ±Inf)
+	Erf                    // error function
 	numUnary
 )
 

@@ -79,6 +79,9 @@ func unaryFunc(op backend.UnaryOp, alpha, beta float32) func(float32) float32 {
 			return x // ±0 and NaN
 		}
 	}
+	if f := moreUnaryFunc(op); f != nil {
+		return f
+	}
 	panic("cpu: unknown unary op")
 }
 
@@ -112,7 +115,8 @@ func (*Backend) Unary(op backend.UnaryOp, dst, src backend.Strided, alpha, beta 
 	f := unaryFunc(op, alpha, beta)
 	minWork := parallelMin
 	switch op {
-	case backend.Exp, backend.Log, backend.Tanh, backend.Sigmoid, backend.Gelu, backend.PowS:
+	case backend.Exp, backend.Log, backend.Tanh, backend.Sigmoid, backend.Gelu, backend.PowS,
+		backend.Sin, backend.Cos, backend.Erf:
 		minWork = parallelMinHeavy
 	}
 	it.runMin(minWork, func(_ int, off *[maxOps]int, n int) {

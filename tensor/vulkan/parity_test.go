@@ -135,6 +135,8 @@ type pcase struct {
 	// norm-scaled error bound below.
 	rel, abs, norm float64
 	bound          func(in [][]float32, o []backend.Strided) float64
+	// exact requires the same bits (the sign of zero included; NaNs alike)
+	exact bool
 }
 
 func TestParity(t *testing.T) {
@@ -238,6 +240,15 @@ func checkCase(t *testing.T, c pcase, ref backend.Backend, vk *Backend, r *rand.
 	bad := 0
 	for i := range want {
 		w, g := float64(want[i]), float64(got[i])
+		if c.exact {
+			if !sameBits(want[i], got[i]) {
+				bad++
+				if bad <= 5 {
+					t.Errorf("element %d: vulkan %v (%#x), cpu %v (%#x), want the same bits", i, g, math.Float32bits(got[i]), w, math.Float32bits(want[i]))
+				}
+			}
+			continue
+		}
 		if math.IsNaN(w) || math.IsNaN(g) {
 			if math.IsNaN(w) != math.IsNaN(g) {
 				bad++
@@ -306,8 +317,49 @@ func unaryCase(op backend.UnaryOp, shape []int, dl, sl int, gen func(*rand.Rand)
 			b.Unary(op, o[0], o[1], alpha, beta)
 		},
 		rel: rel, abs: abs,
+		exact: exactUnary(op),
 	}
 }
+
+// exactUnary reports the unary ops whose result is exact in float32, so
+// that both backends must give the same bits.
+func exactUnary(op backend.UnaryOp) bool {
+	switch op {
+	case backend.Neg, backend.Abs, backend.Floor, backend.Ceil, backend.Round, backend.Trunc:
+		return true
+	}
+	return false
+}
+
+// halves draws k/2 and k/2 ± one ulp for integers k of up to 2^24, and
+// values around ±2^23, ±2^24 and 0: the ties and near-ties of rounding.
+func halves(r *rand.Rand) float32 {
+	var v float32
+	switch r.Intn(4) {
+	case 0:
+		v = float32(r.Intn(64)-32) / 2
+	case 1:
+		v = float32(r.Intn(1<<25)) / 2
+	case 2:
+		v = []float32{0x1p23, 0x1p24, 0x1p23 - 0.5, 0x1p22 + 0.5, 0.5, 1e-40, 1e30}[r.Intn(7)]
+	default:
+		v = float32(r.NormFloat64() * 1e4)
+	}
+	switch r.Intn(3) {
+	case 0:
+		v = math.Nextafter32(v, float32(math.Inf(1)))
+	case 1:
+		v = math.Nextafter32(v, float32(math.Inf(-1)))
+	}
+	if r.Intn(2) == 0 {
+		v = -v
+	}
+	return v
+}
+
+// anyBits draws a float32 with random bits (all exponents; NaNs and
+// infinities included).
+func anyBits(r *rand.Rand) float32 { return math.Float32frombits(r.Uint32()) }
 
 func parityCases(r *rand.Rand) []pcase {
 	var cs []pcase
@@ -336,6 +388,17 @@ func parityCases(r *rand.Rand) []pcase {
 		}
 		if op == backend.Log || op == backend.Sqrt {
 			cs = append(cs, unaryCase(op, []int{64}, dense, dense, wide, 0, 0)) // negative inputs: NaN
+		}
+		switch op {
+		case backend.Floor, backend.Ceil, backend.Round, backend.Trunc:
+			cs = append(cs, unaryCase(op, []int{4099}, dense, dense, halves, 0, 0),
+				unaryCase(op, []int{33, 31}, shifted, transposed, anyBits, 0, 0))
+		case backend.Sin, backend.Cos:
+			// the Payne-Hanek range above 2^20, and the ~1 ulp of both ranges
+			cs = append(cs, pcase{name: fmt.Sprintf("unary/%d/anybits", op), ops: []opnd{{[]int{4099}, dense, nil}, {[]int{4099}, dense, anyBits}},
+				run: func(b backend.Backend, o []backend.Strided) { b.Unary(op, o[0], o[1], 0, 0) }, rel: 2 * eps32, abs: absEW})
+		case backend.Erf:
+			cs = append(cs, unaryCase(op, []int{1031}, dense, dense, normal, 0, 0))
 		}
 	}
 	for op := backend.BinaryOp(0); int(op) < backend.NumBinary; op++ {
