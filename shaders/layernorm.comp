@@ -9,13 +9,14 @@
 // and beta: any buffer when flags says there is none). Spec constants: 0 =
 // workgroup size (power of two), 1 = LANES, the invocations that share a
 // row (a power of two dividing the workgroup): a workgroup holds
-// size/LANES rows. The variance is taken about the mean in a second pass
-// over the row (no cancellation), and the sums over a row's lanes are
-// trees in shared memory, in a fixed order. Every loop runs at most
-// CHUNK iterations per entry (lavapipe stops loops at 65535), so rows of
-// any length work.
+// size/LANES rows; 2 = CHUNK. The variance is taken about the mean in a
+// second pass over the row (no cancellation), and the sums over a row's
+// lanes are trees in shared memory, in a fixed order. Inner loops run at
+// most CHUNK iterations per entry (lavapipe stops a loop at 65535), with
+// an outer loop over chunks, so rows of any length work.
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint LANES = 1;
+layout(constant_id = 2) const uint CHUNK = 32768; // iterations of an inner loop per entry
 
 layout(binding = 0) writeonly buffer D { float d[]; };
 layout(binding = 1) writeonly buffer M { float mo[]; };
@@ -44,8 +45,6 @@ layout(push_constant) uniform PC {
     float eps;
     uint flags; // bit 0: gamma, bit 1: beta
 } pc;
-
-const uint CHUNK = 32768u; // iterations of an inner loop per entry
 
 shared float red[gl_WorkGroupSize.x];
 

@@ -15,11 +15,12 @@
 // bits. Bindings: 0 = dx, 1 = p (the partials), 2 = g, 3 = x, 4 = mean,
 // 5 = rstd, 6 = gamma, 7 = dgamma, 8 = dbeta; a binding the mode or flags
 // leave unused is bound to any buffer. Spec constants: 0 = workgroup size
-// (power of two), 1 = LANES, 2 = MODE. Inner loops run at most CHUNK
+// (power of two), 1 = LANES, 2 = MODE, 3 = CHUNK. Inner loops run at most CHUNK
 // iterations per entry (lavapipe stops loops at 65535).
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint LANES = 1;
 layout(constant_id = 2) const uint MODE = 0;
+layout(constant_id = 3) const uint CHUNK = 32768;
 
 layout(binding = 0) writeonly buffer DX { float dx[]; };
 layout(binding = 1) buffer P { float p[]; };
@@ -58,8 +59,6 @@ layout(push_constant) uniform PC {
     uint nblk;      // blocks
     uint flags;     // bit 0: gamma, bit 1: dx, bit 2: dgamma, bit 3: dbeta
 } pc;
-
-const uint CHUNK = 32768u;
 
 shared float red[gl_WorkGroupSize.x];
 

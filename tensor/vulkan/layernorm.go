@@ -47,6 +47,7 @@ type layerNormGradPC struct {
 type layerNormSpec struct {
 	Workgroup uint32
 	Lanes     uint32 // invocations per row
+	Chunk     uint32 // iterations of an inner loop per entry (lnChunk)
 }
 
 // layerNormGradSpec specializes layernorm_grad.comp.
@@ -54,7 +55,13 @@ type layerNormGradSpec struct {
 	Workgroup uint32
 	Lanes     uint32
 	Mode      uint32 // 0 dx and partials, 1 the sum of the partials
+	Chunk     uint32
 }
+
+// lnChunk bounds the iterations of the kernels' inner loops per entry
+// (lavapipe stops a loop after 65535); longer rows take an outer loop. A
+// variable so that tests can make it small.
+var lnChunk uint32 = 32768
 
 func init() {
 	kernelABIs["layernorm"] = kernelABI{layerNormPC{}, layerNormSpec{}}
@@ -86,7 +93,7 @@ func (b *Backend) LayerNorm(dst, mean, rstd, x, gamma, beta backend.Strided, eps
 	rows, c := x.Shape[0], x.Shape[1]
 	lanes := lnLanes(c)
 	groups := ceilDiv(rows, lnGroup/lanes)
-	if !within(dst, mean, rstd, x, gamma, beta) || groups > maxElems/lnGroup {
+	if !within(dst, mean, rstd, x, gamma, beta) || groups > maxElems/lnGroup || !lnLoopsFit(rows, c, lanes) {
 		b.fail(fmt.Errorf("vulkan: LayerNorm of %d rows of %d: %w", rows, c, errTooLarge))
 		return
 	}
@@ -104,9 +111,15 @@ func (b *Backend) LayerNorm(dst, mean, rstd, x, gamma, beta backend.Strided, eps
 		pc.Flags |= 2
 		pc.OffB, pc.SB, br = uint32(beta.Offset), uint32(beta.Strides[0]), in(beta)
 	}
-	pipe := b.pipeline("layernorm", 6, specWords(&layerNormSpec{Workgroup: lnGroup, Lanes: uint32(lanes)}))
+	pipe := b.pipeline("layernorm", 6, specWords(&layerNormSpec{Workgroup: lnGroup, Lanes: uint32(lanes), Chunk: lnChunk}))
 	b.dispatch(pipe, "layernorm", pushBytes(&pc), b.grid(groups*lnGroup, lnGroup),
 		out(dst), out(mean), out(rstd), in(x), gr, br)
+}
+
+// lnLoopsFit reports whether the kernels' loop bounds (an index plus a
+// chunk of the row, or of the rows) stay 32-bit.
+func lnLoopsFit(rows, c, lanes int) bool {
+	return c+int(lnChunk)*lanes <= maxElems && rows+int(lnChunk) <= maxElems
 }
 
 // lnBlocks splits rows into the row blocks of the column sums of a row
@@ -138,7 +151,7 @@ func (b *Backend) LayerNormGrad(dx, dgamma, dbeta, g, x, mean, rstd, gamma backe
 		colGroups = ceilDiv(nblk*c, lnGroup)
 	}
 	if !within(dx, dgamma, dbeta, g, x, mean, rstd, gamma) || 2*nblk*c > maxElems ||
-		rowGroups+colGroups > maxElems/lnGroup {
+		rowGroups+colGroups > maxElems/lnGroup || !lnLoopsFit(rows, c, lanes) {
 		b.fail(fmt.Errorf("vulkan: LayerNormGrad of %d rows of %d: %w", rows, c, errTooLarge))
 		return
 	}
@@ -176,7 +189,7 @@ func (b *Backend) LayerNormGrad(dx, dgamma, dbeta, g, x, mean, rstd, gamma backe
 			dxr = part.Out()
 		}
 	}
-	pipe := b.pipeline("layernorm_grad", 9, specWords(&layerNormGradSpec{Workgroup: lnGroup, Lanes: uint32(lanes)}))
+	pipe := b.pipeline("layernorm_grad", 9, specWords(&layerNormGradSpec{Workgroup: lnGroup, Lanes: uint32(lanes), Chunk: lnChunk}))
 	b.dispatch(pipe, "layernorm_grad", pushBytes(&pc), b.grid((rowGroups+colGroups)*lnGroup, lnGroup),
 		dxr, pr, in(g), in(x), in(mean), in(rstd), gmr, pr, pr)
 	if !wantCols {
@@ -192,7 +205,7 @@ func (b *Backend) LayerNormGrad(dx, dgamma, dbeta, g, x, mean, rstd, gamma backe
 		pc.OffDb, pc.SDb, dbr = uint32(dbeta.Offset), uint32(dbeta.Strides[0]), out(dbeta)
 	}
 	pin := part.In()
-	pipe = b.pipeline("layernorm_grad", 9, specWords(&layerNormGradSpec{Workgroup: lnGroup, Lanes: 1, Mode: 1}))
+	pipe = b.pipeline("layernorm_grad", 9, specWords(&layerNormGradSpec{Workgroup: lnGroup, Lanes: 1, Mode: 1, Chunk: lnChunk}))
 	b.dispatch(pipe, "layernorm_grad", pushBytes(&pc), b.grid(c, lnGroup),
 		dxr, pin, pin, pin, pin, pin, pin, dgr, dbr)
 }
