@@ -69,19 +69,38 @@ func init() {
 }
 
 const (
-	lnGroup   = 256     // workgroup size of both kernels
-	lnMaxBlks = 1024    // row blocks of the column sums, at most
-	lnMinRows = 32      // rows per block, at least (below that, fewer blocks)
-	lnPartCap = 1 << 23 // partial sums held at most (elements), unless C alone exceeds it
+	lnGroup     = 256     // workgroup size of both kernels
+	lnMaxBlks   = 1024    // row blocks of the column sums, at most
+	lnMinRows   = 32      // rows per block, at least (below that, fewer blocks)
+	lnPartCap   = 1 << 23 // partial sums held at most (elements), unless C alone exceeds it
+	lnCPUGroups = 8       // workgroups a CPU device should get at least
 )
 
-// lnLanes is the number of invocations sharing a row of c elements: c
-// rounded up to a power of two, at most a workgroup.
-func lnLanes(c int) int {
-	if c >= lnGroup {
-		return lnGroup
+// lnForceLanes, when not 0, overrides lnLanes, for measurements.
+var lnForceLanes int
+
+// lnLanes is the number of invocations sharing a row of c elements (of
+// rows rows): on a GPU about 8 elements per lane, a power of two up to a
+// workgroup, so that rows of a transformer's width take a fraction of a
+// workgroup and long rows a whole one. On a CPU device (lavapipe), which
+// runs a workgroup on one thread with its invocations in SIMD lanes and
+// pays for every barrier, one lane per row is fastest (at [512 384] a
+// third of the time of 64 lanes), as long as the rows still give the
+// device's threads workgroups enough (lnCPUGroups); fewer rows get more
+// lanes each.
+func (b *Backend) lnLanes(rows, c int) int {
+	if lnForceLanes > 0 {
+		return lnForceLanes
 	}
-	return 1 << bits.Len(uint(c-1))
+	gpuLanes := min(lnGroup, 1<<bits.Len(uint(max(c-1, 0)/8)))
+	if b.info.Type != gpu.DeviceCPU {
+		return gpuLanes
+	}
+	lanes := 1
+	for lanes < gpuLanes && ceilDiv(rows, lnGroup/lanes) < lnCPUGroups {
+		lanes *= 2
+	}
+	return lanes
 }
 
 // LayerNorm normalizes the rows of x into dst, saving mean and rstd.
@@ -91,7 +110,7 @@ func (b *Backend) LayerNorm(dst, mean, rstd, x, gamma, beta backend.Strided, eps
 		return
 	}
 	rows, c := x.Shape[0], x.Shape[1]
-	lanes := lnLanes(c)
+	lanes := b.lnLanes(rows, c)
 	groups := ceilDiv(rows, lnGroup/lanes)
 	if !within(dst, mean, rstd, x, gamma, beta) || groups > maxElems/lnGroup || !lnLoopsFit(rows, c, lanes) {
 		b.fail(fmt.Errorf("vulkan: LayerNorm of %d rows of %d: %w", rows, c, errTooLarge))
@@ -141,7 +160,7 @@ func (b *Backend) LayerNormGrad(dx, dgamma, dbeta, g, x, mean, rstd, gamma backe
 	if !wantDx && !wantCols {
 		return
 	}
-	lanes := lnLanes(c)
+	lanes := b.lnLanes(rows, c)
 	rb, nblk := lnBlocks(rows, c)
 	rowGroups, colGroups := 0, 0
 	if wantDx {

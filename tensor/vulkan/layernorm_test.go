@@ -64,15 +64,21 @@ func lnWhole(t *testing.T, be backend.Backend, s backend.Strided) []float32 {
 // operands at offsets with gaps between rows and elements, with the inner
 // loops cut to one iteration per entry (so that the outer loops over
 // chunks of a row and of the rows run as they do for rows longer than
-// 2^23), and compares every element of every buffer, gaps included, with
+// 2^23) and with several lane counts per row (lavapipe's choice is not a
+// GPU's), and compares every element of every buffer, gaps included, with
 // the CPU backend's.
 func TestLayerNormBackend(t *testing.T) {
 	vk := vkBackend(t)
 	cb := cpu.New()
 	nv := len(vk.Device().ValidationMessages())
-	for _, chunk := range []uint32{1, lnChunk} {
-		saved := lnChunk
-		lnChunk = chunk
+	savedChunk := lnChunk
+	defer func() { lnChunk, lnForceLanes = savedChunk, 0 }()
+	for _, cfg := range []struct {
+		chunk uint32
+		lanes int // 0: lnLanes's choice
+	}{{1, 0}, {1, 256}, {savedChunk, 0}, {savedChunk, 1}, {savedChunk, 32}} {
+		chunk := cfg.chunk
+		lnChunk, lnForceLanes = chunk, cfg.lanes
 		r := rand.New(rand.NewPCG(61, uint64(chunk)))
 		for _, k := range []struct{ rows, c int }{{1, 1}, {3, 600}, {70, 5}, {5, 257}, {2, 31}} {
 			rows, c := k.rows, k.c
@@ -109,13 +115,12 @@ func TestLayerNormBackend(t *testing.T) {
 				tol := 2e-5 * math.Sqrt(float64(max(rows, c)))
 				for j := range b {
 					if d := math.Abs(float64(a[j] - b[j])); !(d <= tol*max(1, math.Abs(float64(b[j])))) {
-						t.Errorf("chunk %d [%d %d]: output %d element %d of its buffer: %v, want %v", chunk, rows, c, i, j, a[j], b[j])
+						t.Errorf("chunk %d lanes %d [%d %d]: output %d element %d of its buffer: %v, want %v", chunk, cfg.lanes, rows, c, i, j, a[j], b[j])
 						break
 					}
 				}
 			}
 		}
-		lnChunk = saved
 	}
 	if msgs := vk.Device().ValidationMessages(); len(msgs) > nv {
 		t.Errorf("validation: %s", msgs[nv])
