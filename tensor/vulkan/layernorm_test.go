@@ -3,6 +3,7 @@ package vulkan
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/vktensor/vktensor/tensor/backend"
@@ -124,5 +125,47 @@ func TestLayerNormBackend(t *testing.T) {
 	}
 	if msgs := vk.Device().ValidationMessages(); len(msgs) > nv {
 		t.Errorf("validation: %s", msgs[nv])
+	}
+}
+
+// TestLayerNormErrors checks that a failed LayerNormGrad (its scratch for
+// the partial sums cannot be had) is carried by all its destinations and
+// that a source carrying an error passes it on, with the backend staying
+// usable.
+func TestLayerNormErrors(t *testing.T) {
+	vk := vkBackend(t)
+	const rows, c = 4, 6
+	x := fresh(t, vk, rows, c)
+	vk.Fill(x, 1)
+	y, m, s := fresh(t, vk, rows, c), fresh(t, vk, rows), fresh(t, vk, rows)
+	vk.LayerNorm(y, m, s, x, backend.Strided{}, backend.Strided{}, 1e-5)
+	dx, dg, db := fresh(t, vk, rows, c), fresh(t, vk, c), fresh(t, vk, c)
+	vk.failScratch = true
+	vk.LayerNormGrad(dx, dg, db, y, x, m, s, backend.Strided{})
+	vk.failScratch = false
+	for i, d := range []backend.Strided{dx, dg, db} {
+		if err := d.Buf.Err(); err == nil || !strings.Contains(err.Error(), "out of device memory") {
+			t.Errorf("destination %d: Err() = %v, want the scratch failure", i, err)
+		}
+	}
+	// a source with an error: the forward's results take it
+	y2, m2, s2 := fresh(t, vk, rows, c), fresh(t, vk, rows), fresh(t, vk, rows)
+	vk.LayerNorm(y2, m2, s2, dx, backend.Strided{}, backend.Strided{}, 1e-5)
+	for i, d := range []backend.Strided{y2, m2, s2} {
+		if d.Buf.Err() != dx.Buf.Err() {
+			t.Errorf("result %d of a failed source: Err() = %v, want %v", i, d.Buf.Err(), dx.Buf.Err())
+		}
+	}
+	if err := vk.Sync(); err != nil {
+		t.Errorf("Sync = %v: the backend should stay usable", err)
+	}
+	got, err := readAll(vk, y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range got { // constant rows normalize to 0
+		if v != 0 {
+			t.Errorf("LayerNorm of a constant row: element %d is %v, want 0", i, v)
+		}
 	}
 }
