@@ -38,9 +38,7 @@ func (l *LayerNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
 	if x.Rank() == 0 || x.Dim(-1) != l.Weight.Dim(0) {
 		panic(&tensor.ShapeError{Op: "LayerNorm", Shapes: [][]int{x.Shape(), l.Weight.Shape()}, Reason: "last axis is not the layer's feature count"})
 	}
-	xc := x.Sub(x.MeanKeepDims(-1))
-	inv := xc.Square().MeanKeepDims(-1).AddScalar(l.Eps).Rsqrt()
-	return xc.Mul(inv).Mul(l.Weight).Add(l.Bias)
+	return tensor.LayerNorm(x, l.Weight, l.Bias, l.Eps)
 }
 
 // Parameters returns the weight and the bias.

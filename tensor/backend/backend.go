@@ -337,6 +337,41 @@ type Fused interface {
 	AdamStep(param, grad, m, v Strided, p AdamParams)
 }
 
+// LayerNormer is implemented by backends with fused layer normalization
+// over the last axis: one launch for the forward pass and one (or a fixed
+// few) for the backward, instead of a dozen elementwise ops and their
+// temporaries. The tensor package uses it when a backend has it and falls
+// back to composed ops otherwise, with the same results to float32
+// rounding.
+//
+// Operands: x, dst, g and dx are [R, C] (any strides), mean and rstd are
+// [R], gamma, beta, dgamma and dbeta are [C]; R ≥ 1 and C ≥ 1 (the tensor
+// package handles empty operands itself).
+type LayerNormer interface {
+	// LayerNorm sets, for each row r of x,
+	//
+	//	mean[r] = Σⱼ x[r, j] / C
+	//	rstd[r] = 1 / √(Σⱼ (x[r, j] − mean[r])² / C + eps)
+	//	dst[r, j] = (x[r, j] − mean[r]) · rstd[r] · gamma[j] + beta[j]
+	//
+	// (the biased variance, as torch.nn.LayerNorm). gamma.Buf nil means
+	// gamma 1 and beta.Buf nil means beta 0. A row holding a NaN or an
+	// infinity gives NaN throughout.
+	LayerNorm(dst, mean, rstd, x, gamma, beta Strided, eps float32)
+	// LayerNormGrad computes the gradients of LayerNorm given the
+	// gradient g of its result and the mean and rstd it saved: with
+	// x̂ = (x − mean)·rstd and dy = g·gamma,
+	//
+	//	dx[r, j] = rstd[r] · (dy[r, j] − mean_j(dy[r, :]) − x̂[r, j]·mean_j(dy[r, :]·x̂[r, :]))
+	//	dgamma[j] = Σᵣ g[r, j]·x̂[r, j]
+	//	dbeta[j] = Σᵣ g[r, j]
+	//
+	// A destination whose Buf is nil is not computed. The sums over rows
+	// are taken in a fixed order (no atomics), so that the same inputs give
+	// the same bits on every run.
+	LayerNormGrad(dx, dgamma, dbeta, g, x, mean, rstd, gamma Strided)
+}
+
 // SGDParams are the hyper-parameters of one SGD update, torch.optim.SGD's:
 // with g the gradient and p the parameter, each rounded to float32 after
 // every operation as separate ops would,
