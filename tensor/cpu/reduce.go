@@ -50,6 +50,10 @@ func (*Backend) Reduce(op backend.ReduceOp, dst, src backend.Strided) {
 // sequential. Runs are short enough for their accumulators to stay in L1.
 func reduceColumns(op backend.ReduceOp, d []float32, sd int, s []float32, nOut int, red *iter) {
 	const run = 1024
+	if (op == backend.Sum || op == backend.Mean) && nOut <= 4*run && red.size >= 2*sumBlockRows && nOut*red.size >= 2*parallelMin {
+		sumColumns(op == backend.Mean, d, sd, s, nOut, red)
+		return
+	}
 	st := red.inner(0)
 	parallelFor(nOut, max(1, parallelMin/max(red.size, 1)), func(lo, hi int) {
 		acc := make([]float64, min(run, hi-lo))
@@ -232,4 +236,49 @@ func reduceWalk(op backend.ReduceOp, s []float32, red *iter) float32 {
 		return float32(at)
 	}
 	panic("cpu: unknown reduce op")
+}
+
+// sumBlockRows is the fewest source rows per block of sumColumns.
+const sumBlockRows = 64
+
+// sumColumns is reduceColumns for a sum or mean of a block of at least
+// 2·parallelMin elements (below, splitting the outputs costs less) into at
+// most 4096 outputs: the rows are cut into at most eight blocks, each summed
+// into its own float64 accumulator row, and the blocks' rows then added in
+// block order. Splitting the rows rather than the outputs between cores
+// keeps every core reading whole source rows in sequence (where the
+// hardware prefetchers follow it) instead of part of each row. The cut
+// depends only on the shape, not on the number of cores, so results do not
+// either; the float64 bound of the package doc holds (the order differs
+// from a sequential loop).
+func sumColumns(mean bool, d []float32, sd int, s []float32, nOut int, red *iter) {
+	st := red.inner(0)
+	blocks := min(8, red.size/sumBlockRows)
+	acc := make([]float64, blocks*nOut)
+	parallelFor(blocks, 1, func(lo, hi int) {
+		for blk := lo; blk < hi; blk++ {
+			a := acc[blk*nOut : (blk+1)*nOut]
+			red.walk(red.size*blk/blocks, red.size*(blk+1)/blocks, func(_ int, off *[maxOps]int, n int) {
+				i := 0
+				for ; i+4 <= n; i += 4 {
+					vec.AccumulateRows4(a, s[off[0]+i*st:off[0]+(i+3)*st+nOut], st)
+				}
+				for ; i < n; i++ {
+					vec.Accumulate(a, s[off[0]+i*st:off[0]+i*st+nOut])
+				}
+			})
+		}
+	})
+	total := acc[:nOut]
+	for blk := 1; blk < blocks; blk++ {
+		for j, v := range acc[blk*nOut : (blk+1)*nOut] {
+			total[j] += v
+		}
+	}
+	for j, v := range total {
+		if mean {
+			v /= float64(red.size)
+		}
+		d[j*sd] = float32(v)
+	}
 }

@@ -45,3 +45,11 @@ func shiftCvtAVX512(d, x *float32, m float32, ls float64, n int)
 
 //go:noescape
 func transpose8AVX2(d *float32, ld int, a *float32, la int)
+
+// Assembly in exp32_amd64.s.
+
+//go:noescape
+func expSum32AVX2(d, x *float32, m float32, n int) float64
+
+//go:noescape
+func expSum32AVX512(d, x *float32, m float32, n int) float64

@@ -21,3 +21,6 @@ func extremeAVX2(a *float32, n int, lanes *[16]float32, isMax bool) bool
 
 //go:noescape
 func acc4RowsAVX2(acc *float64, a *float32, stride, n int)
+
+//go:noescape
+func acc4RowsAVX512(acc *float64, a *float32, stride, n int)

@@ -30,7 +30,7 @@ func avx2Set() *kernelSet {
 		sv:    [numOps]func(d *float32, s float32, a *float32, n int){addSVAVX2, subSVAVX2, mulSVAVX2, divSVAVX2, maxSVAVX2, minSVAVX2},
 		sum64: sum64AVX2, acc64: acc64AVX2, acc64x4: acc64AVX2, acc4Rows: acc4RowsAVX2, extreme: extremeAVX2,
 		exp: expAVX2, sigmoid: sigmoidAVX2, tanh: tanhAVX2,
-		expSum: expSumAVX2, scaleCvt: scaleCvtAVX2, shiftCvt: shiftCvtAVX2,
+		expSum: expSumAVX2, scaleCvt: scaleCvtAVX2, shiftCvt: shiftCvtAVX2, expSum32: expSum32AVX2,
 		transpose8: transpose8AVX2,
 	}
 }
@@ -40,9 +40,9 @@ func avx512Set() *kernelSet {
 		vv:    [numOps]func(d, a, b *float32, n int){addVVAVX512, subVVAVX512, mulVVAVX512, divVVAVX512, maxVVAVX512, minVVAVX512},
 		vs:    [numOps]func(d, a *float32, s float32, n int){addVSAVX512, subVSAVX512, mulVSAVX512, divVSAVX512, maxVSAVX512, minVSAVX512},
 		sv:    [numOps]func(d *float32, s float32, a *float32, n int){addSVAVX512, subSVAVX512, mulSVAVX512, divSVAVX512, maxSVAVX512, minSVAVX512},
-		sum64: sum64AVX512, acc64: acc64AVX512, acc64x4: acc64AVX2, acc4Rows: acc4RowsAVX2, extreme: extremeAVX2,
+		sum64: sum64AVX512, acc64: acc64AVX512, acc64x4: acc64AVX2, acc4Rows: acc4RowsAVX512, extreme: extremeAVX2,
 		exp: expAVX512, sigmoid: sigmoidAVX512, tanh: tanhAVX512,
-		expSum: expSumAVX512, scaleCvt: scaleCvtAVX512, shiftCvt: shiftCvtAVX512,
+		expSum: expSumAVX512, scaleCvt: scaleCvtAVX512, shiftCvt: shiftCvtAVX512, expSum32: expSum32AVX512,
 		transpose8: transpose8AVX2,
 	}
 }

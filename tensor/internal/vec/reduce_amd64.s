@@ -301,3 +301,76 @@ rows4:
 rows4done:
 	VZEROUPPER
 	RET
+
+// func acc4RowsAVX512(acc *float64, a *float32, stride, n int)
+// acc4RowsAVX2 in eight float64 lanes (same additions in the same order,
+// so the same results); n is a multiple of 4, a last four in Y registers.
+TEXT ·acc4RowsAVX512(SB), NOSPLIT, $0-32
+	MOVQ acc+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ stride+16(FP), R8
+	SHLQ $2, R8
+	MOVQ n+24(FP), CX
+	LEAQ (SI)(R8*1), DX
+	LEAQ (DX)(R8*1), R11
+	LEAQ (R11)(R8*1), R12
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $16, BX
+
+rows4z16:
+	CMPQ      AX, BX
+	JGT       rows4z8
+	VCVTPS2PD 0(SI)(AX*4), Z0
+	VCVTPS2PD 0(DX)(AX*4), Z1
+	VCVTPS2PD 0(R11)(AX*4), Z2
+	VCVTPS2PD 0(R12)(AX*4), Z3
+	VCVTPS2PD 32(SI)(AX*4), Z4
+	VCVTPS2PD 32(DX)(AX*4), Z5
+	VCVTPS2PD 32(R11)(AX*4), Z6
+	VCVTPS2PD 32(R12)(AX*4), Z7
+	VADDPD    Z1, Z0, Z0
+	VADDPD    Z3, Z2, Z2
+	VADDPD    Z5, Z4, Z4
+	VADDPD    Z7, Z6, Z6
+	VADDPD    Z2, Z0, Z0
+	VADDPD    Z6, Z4, Z4
+	VADDPD    0(DI)(AX*8), Z0, Z0
+	VADDPD    64(DI)(AX*8), Z4, Z4
+	VMOVUPD   Z0, 0(DI)(AX*8)
+	VMOVUPD   Z4, 64(DI)(AX*8)
+	ADDQ      $16, AX
+	JMP       rows4z16
+
+rows4z8:
+	MOVQ CX, BX
+	SUBQ $8, BX
+	CMPQ AX, BX
+	JGT  rows4z4
+	VCVTPS2PD 0(SI)(AX*4), Z0
+	VCVTPS2PD 0(DX)(AX*4), Z1
+	VCVTPS2PD 0(R11)(AX*4), Z2
+	VCVTPS2PD 0(R12)(AX*4), Z3
+	VADDPD    Z1, Z0, Z0
+	VADDPD    Z3, Z2, Z2
+	VADDPD    Z2, Z0, Z0
+	VADDPD    0(DI)(AX*8), Z0, Z0
+	VMOVUPD   Z0, 0(DI)(AX*8)
+	ADDQ      $8, AX
+
+rows4z4:
+	CMPQ      AX, CX
+	JGE       rows4zdone
+	VCVTPS2PD 0(SI)(AX*4), Y0
+	VCVTPS2PD 0(DX)(AX*4), Y1
+	VCVTPS2PD 0(R11)(AX*4), Y2
+	VCVTPS2PD 0(R12)(AX*4), Y3
+	VADDPD    Y1, Y0, Y0
+	VADDPD    Y3, Y2, Y2
+	VADDPD    Y2, Y0, Y0
+	VADDPD    0(DI)(AX*8), Y0, Y0
+	VMOVUPD   Y0, 0(DI)(AX*8)
+
+rows4zdone:
+	VZEROUPPER
+	RET

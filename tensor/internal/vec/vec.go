@@ -18,7 +18,8 @@
 // Accuracy. Arithmetic (+ − × ÷, max, min) is IEEE float32, exactly as Go
 // computes it. Sums accumulate float64 lanes (see Sum). The functions of
 // exp, sigmoid and tanh evaluate in float64 lanes with a polynomial whose
-// relative error is below 2⁻⁵⁰ and round once to float32; see Exp.
+// relative error is below 2⁻⁵⁰ and round once to float32; see Exp. The
+// one exception is ExpSum32, a float32-lane exponential within 2 ulp.
 package vec
 
 import "fmt"
@@ -136,6 +137,7 @@ type kernelSet struct {
 	expSum             func(e *float64, x *float32, m float32, n int) float64
 	scaleCvt           func(d *float32, e *float64, s float64, n int)
 	shiftCvt           func(d, x *float32, m float32, ls float64, n int)
+	expSum32           func(d, x *float32, m float32, n int) float64
 
 	// transpose8 transposes one 8×8 tile (see Transpose).
 	transpose8 func(d *float32, ld int, a *float32, la int)
