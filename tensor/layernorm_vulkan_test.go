@@ -1,6 +1,7 @@
 package tensor_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -165,24 +166,10 @@ func TestLayerNormVulkan(t *testing.T) {
 }
 
 func lnName(rows, c int, tr bool) string {
-	s := "[" + itoa(rows) + " " + itoa(c) + "]"
 	if tr {
-		s += "ᵀ"
+		return fmt.Sprintf("[%d %d]ᵀ", rows, c)
 	}
-	return s
-}
-
-func itoa(i int) string { return fmtInt(i) }
-
-func fmtInt(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; i > 0; i /= 10 {
-		b = append([]byte{byte('0' + i%10)}, b...)
-	}
-	return string(b)
+	return fmt.Sprintf("[%d %d]", rows, c)
 }
 
 // TestLayerNormVulkanDeterministic runs forward and backward twice on a

@@ -34,10 +34,7 @@ func (*Backend) LayerNorm(dst, mean, rstd, x, gamma, beta backend.Strided, eps f
 			sd[rstd.Offset+r*rstd.Strides[0]] = float32(rs)
 			do := dst.Offset + r*dst.Strides[0]
 			if ds == 1 {
-				d, g, b := dd[do:do+c], gm[:c], bt[:c] // one bounds check each
-				for j, v := range xr[:c] {
-					d[j] = float32((float64(v)-m)*rs*g[j] + b[j])
-				}
+				normRow(dd[do:do+c], xr[:c], gm[:c], bt[:c], m, rs)
 				continue
 			}
 			for j, v := range xr {
@@ -45,6 +42,23 @@ func (*Backend) LayerNorm(dst, mean, rstd, x, gamma, beta backend.Strided, eps f
 			}
 		}
 	})
+}
+
+// normRow sets d[j] = (x[j] − m)·rs·g[j] + b[j] in float64, rounded once;
+// all four have one length. Four elements a step keep the bounds checks
+// out of the loop.
+func normRow(d, x []float32, g, b []float64, m, rs float64) {
+	j := 0
+	for ; j+4 <= len(x); j += 4 {
+		xs, gs, bs, ds := x[j:j+4:j+4], g[j:j+4:j+4], b[j:j+4:j+4], d[j:j+4:j+4]
+		ds[0] = float32((float64(xs[0])-m)*rs*gs[0] + bs[0])
+		ds[1] = float32((float64(xs[1])-m)*rs*gs[1] + bs[1])
+		ds[2] = float32((float64(xs[2])-m)*rs*gs[2] + bs[2])
+		ds[3] = float32((float64(xs[3])-m)*rs*gs[3] + bs[3])
+	}
+	for ; j < len(x); j++ {
+		d[j] = float32((float64(x[j])-m)*rs*g[j] + b[j])
+	}
 }
 
 // affine64 returns the c elements of an optional gain or shift in
@@ -67,18 +81,21 @@ func affine64(s backend.Strided, c int, def float64) []float64 {
 // rowStats returns the mean of x and 1/√(variance + eps), in float64.
 func rowStats(x []float32, eps float32) (mean, rstd float64) {
 	mean = vec.Sum(x) / float64(len(x))
-	var s0, s1 float64
+	var s0, s1, s2, s3 float64
 	i := 0
-	for ; i+1 < len(x); i += 2 {
-		d0, d1 := float64(x[i])-mean, float64(x[i+1])-mean
+	for ; i+4 <= len(x); i += 4 {
+		q := x[i : i+4 : i+4]
+		d0, d1, d2, d3 := float64(q[0])-mean, float64(q[1])-mean, float64(q[2])-mean, float64(q[3])-mean
 		s0 += d0 * d0
 		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
 	}
-	if i < len(x) {
+	for ; i < len(x); i++ {
 		d := float64(x[i]) - mean
 		s0 += d * d
 	}
-	return mean, 1 / math.Sqrt((s0+s1)/float64(len(x))+float64(eps))
+	return mean, 1 / math.Sqrt(((s0+s1)+(s2+s3))/float64(len(x))+float64(eps))
 }
 
 // LayerNormGrad computes dx row by row in parallel and dgamma, dbeta

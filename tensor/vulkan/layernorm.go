@@ -76,7 +76,7 @@ const (
 	lnCPUGroups = 8       // workgroups a CPU device should get at least
 )
 
-// lnForceLanes, when not 0, overrides lnLanes, for measurements.
+// lnForceLanes, when not 0, overrides lnLanes, for tests and measurements.
 var lnForceLanes int
 
 // lnLanes is the number of invocations sharing a row of c elements (of
@@ -84,8 +84,8 @@ var lnForceLanes int
 // workgroup, so that rows of a transformer's width take a fraction of a
 // workgroup and long rows a whole one. On a CPU device (lavapipe), which
 // runs a workgroup on one thread with its invocations in SIMD lanes and
-// pays for every barrier, one lane per row is fastest (at [512 384] a
-// third of the time of 64 lanes), as long as the rows still give the
+// pays for every barrier, one lane per row is fastest (at [512 384] about
+// half the time of 64 lanes, a sixth of 256), as long as the rows still give the
 // device's threads workgroups enough (lnCPUGroups); fewer rows get more
 // lanes each.
 func (b *Backend) lnLanes(rows, c int) int {
