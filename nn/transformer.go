@@ -8,9 +8,10 @@ import (
 	"github.com/vktensor/vktensor/tensor"
 )
 
-// The layers of a transformer, composed from tensor ops (so autograd
-// differentiates them and they run on any backend; fused kernels for
-// LayerNorm and attention are a later step). Parameter names follow
+// The layers of a transformer, written with tensor ops (so autograd
+// differentiates them and they run on any backend); LayerNorm is one fused
+// op (tensor.LayerNorm), attention still composed (a fused kernel is a
+// later step). Parameter names follow
 // nanoGPT's GPT-2 modules (ln_1, attn.c_attn, mlp.c_fc, ...), so weights
 // map one to one onto a PyTorch state dict.
 

@@ -111,7 +111,8 @@
 // results come back to the host only when Data, Item or String read them.
 // Backends that implement backend.Fused also run Linear, LinearReLU,
 // CrossEntropy and the optimizer updates SGDUpdate and AdamUpdate as single
-// fused kernels.
+// fused kernels, and those that implement backend.LayerNormer run
+// LayerNorm and its gradient so.
 //
 // # Scopes, gradient mode and goroutines
 //
