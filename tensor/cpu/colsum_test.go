@@ -77,3 +77,66 @@ func TestColumnSumsLarge(t *testing.T) {
 		}
 	}
 }
+
+// TestReduceSmallMatchesReduce2 checks the small-window path of Reduce
+// (pooling windows) bit for bit against reduce2, the general block
+// reduction, on windows of one and two axes, strided (pooling-style)
+// views, NaNs and signed zeros.
+func TestReduceSmallMatchesReduce2(t *testing.T) {
+	b := New()
+	rng := rand.New(rand.NewSource(5))
+	x := make([]float32, 4*6*5*3)
+	for i := range x {
+		switch rng.Intn(10) {
+		case 0:
+			x[i] = float32(math.NaN())
+		case 1:
+			x[i] = float32(math.Copysign(0, rng.NormFloat64()))
+		default:
+			x[i] = float32(rng.Intn(5) - 2) // ties
+		}
+	}
+	buf := rowMajor(x, len(x)).Buf
+	for _, c := range []struct {
+		name          string
+		shape, stride []int // the source view; the last two axes reduced
+	}{
+		{"rows", []int{24, 5, 3}, []int{15, 3, 1}},
+		{"pool", []int{4, 3, 5, 2, 3}, []int{90, 2, 18, 1, 6}},
+		{"transposed", []int{12, 10, 3}, []int{1, 12, 120}},
+		{"one-axis", []int{120, 3}, []int{3, 1}},
+		{"pool2x2", []int{4, 3, 3, 2, 2}, []int{90, 30, 4, 15, 1}},
+		{"pool2x2-strided", []int{2, 5, 7, 2, 2}, []int{180, 2, 24, 1, 12}},
+	} {
+		for _, op := range []backend.ReduceOp{backend.Sum, backend.Mean, backend.Max, backend.Min} {
+			kept := c.shape[:len(c.shape)-2]
+			if c.name == "one-axis" {
+				kept = c.shape[:1]
+			}
+			nOut := 1
+			for _, n := range kept {
+				nOut *= n
+			}
+			src := backend.Strided{Buf: buf, Shape: c.shape, Strides: c.stride}
+			dst := rowMajor(make([]float32, nOut), kept...)
+			b.Reduce(op, dst, src)
+			got := data(dst.Buf)
+			k := len(kept)
+			for o := range nOut {
+				off, rem := 0, o
+				for ax := k - 1; ax >= 0; ax-- {
+					off += (rem % kept[ax]) * c.stride[ax]
+					rem /= kept[ax]
+				}
+				n0, s0 := 1, 0
+				if len(c.shape)-k == 2 {
+					n0, s0 = c.shape[k], c.stride[k]
+				}
+				want := reduce2(op, x[off:], n0, s0, c.shape[len(c.shape)-1], c.stride[len(c.shape)-1])
+				if math.Float32bits(got[o]) != math.Float32bits(want) {
+					t.Fatalf("%s %v: output %d = %v, reduce2 gives %v", c.name, op, o, got[o], want)
+				}
+			}
+		}
+	}
+}
