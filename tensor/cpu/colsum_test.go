@@ -140,3 +140,50 @@ func TestReduceSmallMatchesReduce2(t *testing.T) {
 		}
 	}
 }
+
+// TestIm2ColRuns checks Im2Col at stride 1 (copied runs) against the definition
+// (the patch entry or 0 in the padding), padding wider than the image
+// included, and that it writes nothing outside dst's elements.
+func TestIm2ColRuns(t *testing.T) {
+	b := New()
+	for _, c := range []struct{ n, ch, h, w, k, pad int }{
+		{2, 3, 7, 9, 3, 1}, {1, 1, 1, 1, 7, 3}, {1, 2, 2, 5, 5, 4}, {3, 1, 28, 28, 5, 2}, {1, 1, 4, 3, 3, 0},
+	} {
+		ho, wo := c.h+2*c.pad-c.k+1, c.w+2*c.pad-c.k+1
+		x := make([]float32, c.n*c.ch*c.h*c.w)
+		for i := range x {
+			x[i] = float32(i + 1)
+		}
+		// dst as the tensor package lays it out: [C·k², N·H'·W'] seen as
+		// [N, C, k², H', W'], with a guard element on each side.
+		size := c.ch * c.k * c.k * c.n * ho * wo
+		buf := make([]float32, size+2)
+		buf[0], buf[size+1] = 42, 42
+		np := c.n * ho * wo
+		dst := backend.Strided{Buf: rowMajor(buf, len(buf)).Buf, Offset: 1, Shape: []int{c.n, c.ch, c.k * c.k, ho, wo},
+			Strides: []int{ho * wo, c.k * c.k * np, np, wo, 1}}
+		b.Im2Col(dst, rowMajor(x, c.n, c.ch, c.h, c.w), c.k, 1, c.pad)
+		if buf[0] != 42 || buf[size+1] != 42 {
+			t.Fatalf("%+v: wrote outside dst", c)
+		}
+		for im := range c.n {
+			for ch := range c.ch {
+				for tap := range c.k * c.k {
+					for y := range ho {
+						for xo := range wo {
+							hh, ww := y+tap/c.k-c.pad, xo+tap%c.k-c.pad
+							var want float32
+							if hh >= 0 && hh < c.h && ww >= 0 && ww < c.w {
+								want = x[((im*c.ch+ch)*c.h+hh)*c.w+ww]
+							}
+							got := buf[1+im*ho*wo+ch*c.k*c.k*np+tap*np+y*wo+xo]
+							if got != want {
+								t.Fatalf("%+v: image %d channel %d tap %d (%d,%d) = %v, want %v", c, im, ch, tap, y, xo, got, want)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
