@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math"
+	"sync"
 
 	"github.com/vktensor/vktensor/tensor/backend"
 	"github.com/vktensor/vktensor/tensor/internal/vec"
@@ -245,6 +246,11 @@ func reduceWalk(op backend.ReduceOp, s []float32, red *iter) float32 {
 // sumBlockRows is the fewest source rows per block of sumColumns.
 const sumBlockRows = 64
 
+// sumScratch recycles sumColumns' accumulators (up to 256 KiB): a fresh
+// large allocation per call costs page faults and garbage collections
+// that took more time than the sum in a benchmark loop.
+var sumScratch sync.Pool
+
 // sumColumns is reduceColumns for a sum or mean of a block of at least
 // 2·parallelMin elements (below, splitting the outputs costs less) into at
 // most 4096 outputs: the rows are cut into at most eight blocks, each summed
@@ -258,7 +264,13 @@ const sumBlockRows = 64
 func sumColumns(mean bool, d []float32, sd int, s []float32, nOut int, red *iter) {
 	st := red.inner(0)
 	blocks := min(8, red.size/sumBlockRows)
-	acc := make([]float64, blocks*nOut)
+	scratch, _ := sumScratch.Get().(*[]float64)
+	if scratch == nil || cap(*scratch) < blocks*nOut {
+		scratch = new(make([]float64, blocks*nOut))
+	}
+	defer sumScratch.Put(scratch)
+	acc := (*scratch)[:blocks*nOut]
+	clear(acc)
 	parallelFor(blocks, 1, func(lo, hi int) {
 		for blk := lo; blk < hi; blk++ {
 			a := acc[blk*nOut : (blk+1)*nOut]
