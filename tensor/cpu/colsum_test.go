@@ -187,3 +187,48 @@ func TestIm2ColRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestSumAllLarge checks the sum and mean of a whole large block (cut into
+// pieces summed in parallel) against a float64 sequential sum, within the
+// package doc's bound plus the final rounding, and that GOMAXPROCS does not
+// change the result; also through a rank-1 destination of one element.
+func TestSumAllLarge(t *testing.T) {
+	b := New()
+	rng := rand.New(rand.NewSource(11))
+	for _, n := range []int{2 * parallelMin, 1<<20 + 13} {
+		x := make([]float32, n)
+		var want, abs float64
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() + 0.25)
+			want += float64(x[i])
+			abs += math.Abs(float64(x[i]))
+		}
+		for _, op := range []backend.ReduceOp{backend.Sum, backend.Mean} {
+			w, a := want, abs
+			if op == backend.Mean {
+				w, a = want/float64(n), abs/float64(n)
+			}
+			var first float32
+			for _, procs := range []int{1, 4} {
+				prev := runtime.GOMAXPROCS(procs)
+				for _, dst := range []backend.Strided{rowMajor(make([]float32, 1)), rowMajor(make([]float32, 1), 1)} {
+					src := rowMajor(x, n)
+					if len(dst.Shape) == 1 {
+						src = rowMajor(x, 1, n)
+					}
+					b.Reduce(op, dst, src)
+					got := data(dst.Buf)[0]
+					if err := math.Abs(float64(got) - w); err > 0x1p-24*math.Abs(w)+float64(n)*0x1p-52*a {
+						t.Fatalf("n=%d %v: %v, want %v", n, op, got, w)
+					}
+					if procs == 1 && len(dst.Shape) == 0 {
+						first = got
+					} else if math.Float32bits(got) != math.Float32bits(first) {
+						t.Fatalf("n=%d %v: %v with %d procs (rank %d), %v with 1", n, op, got, procs, len(dst.Shape), first)
+					}
+				}
+				runtime.GOMAXPROCS(prev)
+			}
+		}
+	}
+}

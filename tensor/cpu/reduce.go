@@ -35,6 +35,10 @@ func (*Backend) Reduce(op backend.ReduceOp, dst, src backend.Strided) {
 		return
 	}
 	perOut := red.size
+	if out.size == 1 && (op == backend.Sum || op == backend.Mean) && len(red.shape) == 1 && red.inner(0) == 1 && perOut >= 2*parallelMin {
+		d[0] = sumContiguous(op == backend.Mean, s[:perOut])
+		return
+	}
 	if len(red.shape) <= 2 && perOut <= 64 && red.shape[len(red.shape)-1] < 16 && op <= backend.Min {
 		reduceSmall(op, d, sd, s, sk, &out, &red)
 		return
@@ -386,4 +390,30 @@ func maxThen(best, v float32) float32 {
 		return best
 	}
 	return v
+}
+
+// sumChunks is the number of pieces sumContiguous cuts a block into.
+const sumChunks = 16
+
+// sumContiguous is the sum (or mean) of one large contiguous block, as
+// vec.Sum of sumChunks pieces summed over all cores and then added in
+// order: a reduction to one value would otherwise run on one core. The cut
+// depends only on the length, so the result does not depend on the number
+// of cores; the float64 bound of the package doc holds.
+func sumContiguous(mean bool, s []float32) float32 {
+	var part [sumChunks]float64
+	n := len(s)
+	parallelFor(sumChunks, 1, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			part[c] = vec.Sum(s[n*c/sumChunks : n*(c+1)/sumChunks])
+		}
+	})
+	var acc float64
+	for _, v := range part {
+		acc += v
+	}
+	if mean {
+		acc /= float64(n)
+	}
+	return float32(acc)
 }
