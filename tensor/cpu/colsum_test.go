@@ -77,3 +77,158 @@ func TestColumnSumsLarge(t *testing.T) {
 		}
 	}
 }
+
+// TestReduceSmallMatchesReduce2 checks the small-window path of Reduce
+// (pooling windows) bit for bit against reduce2, the general block
+// reduction, on windows of one and two axes, strided (pooling-style)
+// views, NaNs and signed zeros.
+func TestReduceSmallMatchesReduce2(t *testing.T) {
+	b := New()
+	rng := rand.New(rand.NewSource(5))
+	x := make([]float32, 4*6*5*3)
+	for i := range x {
+		switch rng.Intn(10) {
+		case 0:
+			x[i] = float32(math.NaN())
+		case 1:
+			x[i] = float32(math.Copysign(0, rng.NormFloat64()))
+		default:
+			x[i] = float32(rng.Intn(5) - 2) // ties
+		}
+	}
+	buf := rowMajor(x, len(x)).Buf
+	for _, c := range []struct {
+		name          string
+		shape, stride []int // the source view; the last two axes reduced
+	}{
+		{"rows", []int{24, 5, 3}, []int{15, 3, 1}},
+		{"pool", []int{4, 3, 5, 2, 3}, []int{90, 2, 18, 1, 6}},
+		{"transposed", []int{12, 10, 3}, []int{1, 12, 120}},
+		{"one-axis", []int{120, 3}, []int{3, 1}},
+		{"pool2x2", []int{4, 3, 3, 2, 2}, []int{90, 30, 4, 15, 1}},
+		{"pool2x2-strided", []int{2, 5, 7, 2, 2}, []int{180, 2, 24, 1, 12}},
+	} {
+		for _, op := range []backend.ReduceOp{backend.Sum, backend.Mean, backend.Max, backend.Min} {
+			kept := c.shape[:len(c.shape)-2]
+			if c.name == "one-axis" {
+				kept = c.shape[:1]
+			}
+			nOut := 1
+			for _, n := range kept {
+				nOut *= n
+			}
+			src := backend.Strided{Buf: buf, Shape: c.shape, Strides: c.stride}
+			dst := rowMajor(make([]float32, nOut), kept...)
+			b.Reduce(op, dst, src)
+			got := data(dst.Buf)
+			k := len(kept)
+			for o := range nOut {
+				off, rem := 0, o
+				for ax := k - 1; ax >= 0; ax-- {
+					off += (rem % kept[ax]) * c.stride[ax]
+					rem /= kept[ax]
+				}
+				n0, s0 := 1, 0
+				if len(c.shape)-k == 2 {
+					n0, s0 = c.shape[k], c.stride[k]
+				}
+				want := reduce2(op, x[off:], n0, s0, c.shape[len(c.shape)-1], c.stride[len(c.shape)-1])
+				if math.Float32bits(got[o]) != math.Float32bits(want) {
+					t.Fatalf("%s %v: output %d = %v, reduce2 gives %v", c.name, op, o, got[o], want)
+				}
+			}
+		}
+	}
+}
+
+// TestIm2ColRuns checks Im2Col at stride 1 (copied runs) against the definition
+// (the patch entry or 0 in the padding), padding wider than the image
+// included, and that it writes nothing outside dst's elements.
+func TestIm2ColRuns(t *testing.T) {
+	b := New()
+	for _, c := range []struct{ n, ch, h, w, k, pad int }{
+		{2, 3, 7, 9, 3, 1}, {1, 1, 1, 1, 7, 3}, {1, 2, 2, 5, 5, 4}, {3, 1, 28, 28, 5, 2}, {1, 1, 4, 3, 3, 0},
+	} {
+		ho, wo := c.h+2*c.pad-c.k+1, c.w+2*c.pad-c.k+1
+		x := make([]float32, c.n*c.ch*c.h*c.w)
+		for i := range x {
+			x[i] = float32(i + 1)
+		}
+		// dst as the tensor package lays it out: [C·k², N·H'·W'] seen as
+		// [N, C, k², H', W'], with a guard element on each side.
+		size := c.ch * c.k * c.k * c.n * ho * wo
+		buf := make([]float32, size+2)
+		buf[0], buf[size+1] = 42, 42
+		np := c.n * ho * wo
+		dst := backend.Strided{Buf: rowMajor(buf, len(buf)).Buf, Offset: 1, Shape: []int{c.n, c.ch, c.k * c.k, ho, wo},
+			Strides: []int{ho * wo, c.k * c.k * np, np, wo, 1}}
+		b.Im2Col(dst, rowMajor(x, c.n, c.ch, c.h, c.w), c.k, 1, c.pad)
+		if buf[0] != 42 || buf[size+1] != 42 {
+			t.Fatalf("%+v: wrote outside dst", c)
+		}
+		for im := range c.n {
+			for ch := range c.ch {
+				for tap := range c.k * c.k {
+					for y := range ho {
+						for xo := range wo {
+							hh, ww := y+tap/c.k-c.pad, xo+tap%c.k-c.pad
+							var want float32
+							if hh >= 0 && hh < c.h && ww >= 0 && ww < c.w {
+								want = x[((im*c.ch+ch)*c.h+hh)*c.w+ww]
+							}
+							got := buf[1+im*ho*wo+ch*c.k*c.k*np+tap*np+y*wo+xo]
+							if got != want {
+								t.Fatalf("%+v: image %d channel %d tap %d (%d,%d) = %v, want %v", c, im, ch, tap, y, xo, got, want)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestSumAllLarge checks the sum and mean of a whole large block (cut into
+// pieces summed in parallel) against a float64 sequential sum, within the
+// package doc's bound plus the final rounding, and that GOMAXPROCS does not
+// change the result; also through a rank-1 destination of one element.
+func TestSumAllLarge(t *testing.T) {
+	b := New()
+	rng := rand.New(rand.NewSource(11))
+	for _, n := range []int{2 * parallelMin, 1<<20 + 13} {
+		x := make([]float32, n)
+		var want, abs float64
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() + 0.25)
+			want += float64(x[i])
+			abs += math.Abs(float64(x[i]))
+		}
+		for _, op := range []backend.ReduceOp{backend.Sum, backend.Mean} {
+			w, a := want, abs
+			if op == backend.Mean {
+				w, a = want/float64(n), abs/float64(n)
+			}
+			var first float32
+			for _, procs := range []int{1, 4} {
+				prev := runtime.GOMAXPROCS(procs)
+				for _, dst := range []backend.Strided{rowMajor(make([]float32, 1)), rowMajor(make([]float32, 1), 1)} {
+					src := rowMajor(x, n)
+					if len(dst.Shape) == 1 {
+						src = rowMajor(x, 1, n)
+					}
+					b.Reduce(op, dst, src)
+					got := data(dst.Buf)[0]
+					if err := math.Abs(float64(got) - w); err > 0x1p-24*math.Abs(w)+float64(n)*0x1p-52*a {
+						t.Fatalf("n=%d %v: %v, want %v", n, op, got, w)
+					}
+					if procs == 1 && len(dst.Shape) == 0 {
+						first = got
+					} else if math.Float32bits(got) != math.Float32bits(first) {
+						t.Fatalf("n=%d %v: %v with %d procs (rank %d), %v with 1", n, op, got, procs, len(dst.Shape), first)
+					}
+				}
+				runtime.GOMAXPROCS(prev)
+			}
+		}
+	}
+}

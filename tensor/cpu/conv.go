@@ -6,10 +6,12 @@ import (
 )
 
 // tapRange returns the output columns x in [x0, x1) whose input column
-// x·stride + j − pad falls inside [0, w).
+// x·stride + j − pad falls inside [0, w); x0 ≤ x1 ≤ wo, so that [0, x0)
+// and [x1, wo) are the padding (all of the row when padding is wider than
+// the image).
 func tapRange(j, stride, pad, w, wo int) (x0, x1 int) {
 	if pad > j {
-		x0 = (pad - j + stride - 1) / stride
+		x0 = min(wo, (pad-j+stride-1)/stride)
 	}
 	x1 = min(wo, (w-1-j+pad)/stride+1)
 	if w-1-j+pad < 0 {
@@ -50,7 +52,9 @@ func (*Backend) Im2Col(dst, src backend.Strided, k, stride, pad int) {
 						}
 						ir := in + hh*ss[2] + (j-pad)*ss[3]
 						if run {
-							copy(d[row+x0:row+x1], s[ir+x0:ir+x1])
+							if x1 > x0 {
+								copy(d[row+x0:row+x1], s[ir+x0:ir+x1])
+							}
 						} else {
 							for x := x0; x < x1; x++ {
 								d[row+x*ds[4]] = s[ir+x*stride*ss[3]]

@@ -281,8 +281,12 @@ func (*Backend) Softmax(dst, src backend.Strided, log bool) {
 	sOff := rowOffsets(src, lead.Shape)
 	parallelFor(rows, max(1, parallelMinHeavy/n), func(lo, hi int) {
 		// The exponentials of a row, kept in float64 so that each is
-		// computed once and rounded once.
-		e := make([]float64, n)
+		// computed once and rounded once (not needed by the float32
+		// softmax of contiguous rows).
+		var e []float64
+		if log || ds != 1 || ss != 1 {
+			e = make([]float64, n)
+		}
 		for row := lo; row < hi; row++ {
 			od, os := dOff(row), sOff(row)
 			if ds == 1 && ss == 1 {

@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math"
+	"sync"
 
 	"github.com/vktensor/vktensor/tensor/backend"
 	"github.com/vktensor/vktensor/tensor/internal/vec"
@@ -34,6 +35,14 @@ func (*Backend) Reduce(op backend.ReduceOp, dst, src backend.Strided) {
 		return
 	}
 	perOut := red.size
+	if out.size == 1 && (op == backend.Sum || op == backend.Mean) && len(red.shape) == 1 && red.inner(0) == 1 && perOut >= 2*parallelMin {
+		d[0] = sumContiguous(op == backend.Mean, s[:perOut])
+		return
+	}
+	if len(red.shape) <= 2 && perOut <= 64 && red.shape[len(red.shape)-1] < 16 && op <= backend.Min {
+		reduceSmall(op, d, sd, s, sk, &out, &red)
+		return
+	}
 	parallelFor(out.size, max(1, parallelMin/max(perOut, 1)), func(lo, hi int) {
 		out.walk(lo, hi, func(_ int, off *[maxOps]int, n int) {
 			for i := 0; i < n; i++ {
@@ -241,6 +250,11 @@ func reduceWalk(op backend.ReduceOp, s []float32, red *iter) float32 {
 // sumBlockRows is the fewest source rows per block of sumColumns.
 const sumBlockRows = 64
 
+// sumScratch recycles sumColumns' accumulators (up to 256 KiB): a fresh
+// large allocation per call costs page faults and garbage collections
+// that took more time than the sum in a benchmark loop.
+var sumScratch sync.Pool
+
 // sumColumns is reduceColumns for a sum or mean of a block of at least
 // 2·parallelMin elements (below, splitting the outputs costs less) into at
 // most 4096 outputs: the rows are cut into at most eight blocks, each summed
@@ -254,7 +268,13 @@ const sumBlockRows = 64
 func sumColumns(mean bool, d []float32, sd int, s []float32, nOut int, red *iter) {
 	st := red.inner(0)
 	blocks := min(8, red.size/sumBlockRows)
-	acc := make([]float64, blocks*nOut)
+	scratch, _ := sumScratch.Get().(*[]float64)
+	if scratch == nil || cap(*scratch) < blocks*nOut {
+		scratch = new(make([]float64, blocks*nOut))
+	}
+	defer sumScratch.Put(scratch)
+	acc := (*scratch)[:blocks*nOut]
+	clear(acc)
 	parallelFor(blocks, 1, func(lo, hi int) {
 		for blk := lo; blk < hi; blk++ {
 			a := acc[blk*nOut : (blk+1)*nOut]
@@ -281,4 +301,119 @@ func sumColumns(mean bool, d []float32, sd int, s []float32, nOut int, red *iter
 		}
 		d[j*sd] = float32(v)
 	}
+}
+
+// reduceSmall is Reduce for a sum, mean, maximum or minimum over small
+// blocks of one or two coalesced axes (pooling windows, their gradients'
+// tie counts): reduce2's arithmetic in the same order, so the same
+// results, with the per-output calls and the op switch hoisted out of the
+// loop over outputs.
+func reduceSmall(op backend.ReduceOp, d []float32, sd int, s []float32, sk int, out, red *iter) {
+	r := len(red.shape)
+	n1, s1 := red.shape[r-1], red.strides[0][r-1]
+	n0, s0 := 1, 0
+	if r == 2 {
+		n0, s0 = red.shape[0], red.strides[0][0]
+	}
+	parallelFor(out.size, max(1, parallelMin/red.size), func(lo, hi int) {
+		out.walk(lo, hi, func(_ int, off *[maxOps]int, n int) {
+			od, os := off[0], off[1]
+			switch op {
+			case backend.Sum, backend.Mean:
+				scale := 1.0
+				if op == backend.Mean {
+					scale = float64(n0 * n1)
+				}
+				if n0 == 2 && n1 == 2 && op == backend.Sum {
+					for o := 0; o < n; o++ {
+						b := os + o*sk
+						acc := float64(s[b]) + float64(s[b+s1]) + float64(s[b+s0]) + float64(s[b+s0+s1])
+						d[od+o*sd] = float32(acc)
+					}
+					return
+				}
+				for o := 0; o < n; o++ {
+					b := os + o*sk
+					var acc float64
+					for i := 0; i < n0; i++ {
+						for j := 0; j < n1; j++ {
+							acc += float64(s[b+i*s0+j*s1])
+						}
+					}
+					if op == backend.Mean {
+						acc /= scale
+					}
+					d[od+o*sd] = float32(acc)
+				}
+			case backend.Max:
+				if n0 == 2 && n1 == 2 { // 2×2 pooling, unrolled
+					for o := 0; o < n; o++ {
+						b := os + o*sk
+						d[od+o*sd] = maxThen(maxThen(maxThen(s[b], s[b+s1]), s[b+s0]), s[b+s0+s1])
+					}
+					return
+				}
+				for o := 0; o < n; o++ {
+					b := os + o*sk
+					best := s[b]
+					for i := 0; i < n0; i++ {
+						for j := 0; j < n1; j++ {
+							if v := s[b+i*s0+j*s1]; best == best && !(best > v) {
+								best = v
+							}
+						}
+					}
+					d[od+o*sd] = best
+				}
+			default: // Min
+				for o := 0; o < n; o++ {
+					b := os + o*sk
+					best := s[b]
+					for i := 0; i < n0; i++ {
+						for j := 0; j < n1; j++ {
+							if v := s[b+i*s0+j*s1]; best == best && !(best < v) {
+								best = v
+							}
+						}
+					}
+					d[od+o*sd] = best
+				}
+			}
+		})
+	})
+}
+
+// maxThen is one step of reduce2's maximum: best unless best is not NaN
+// and not greater than v (so a NaN v wins, and so does v at a tie).
+func maxThen(best, v float32) float32 {
+	if best != best || best > v {
+		return best
+	}
+	return v
+}
+
+// sumChunks is the number of pieces sumContiguous cuts a block into.
+const sumChunks = 16
+
+// sumContiguous is the sum (or mean) of one large contiguous block, as
+// vec.Sum of sumChunks pieces summed over all cores and then added in
+// order: a reduction to one value would otherwise run on one core. The cut
+// depends only on the length, so the result does not depend on the number
+// of cores; the float64 bound of the package doc holds.
+func sumContiguous(mean bool, s []float32) float32 {
+	var part [sumChunks]float64
+	n := len(s)
+	parallelFor(sumChunks, 1, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			part[c] = vec.Sum(s[n*c/sumChunks : n*(c+1)/sumChunks])
+		}
+	})
+	var acc float64
+	for _, v := range part {
+		acc += v
+	}
+	if mean {
+		acc /= float64(n)
+	}
+	return float32(acc)
 }
