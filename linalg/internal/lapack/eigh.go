@@ -122,13 +122,7 @@ func tridiagQR(n int, d, e, zt []float64) bool {
 	if n < 2 {
 		return true
 	}
-	var norm float64
-	for i := range d {
-		norm = max(norm, math.Abs(d[i]))
-	}
-	for i := range e {
-		norm = max(norm, math.Abs(e[i]))
-	}
+	norm := maxAbs(d, e)
 	tiny := eps * norm * 1e-3
 	var sw sweep
 	iters := 0

@@ -128,13 +128,7 @@ func bidiagQR(n int, d, e, u, v []float64) bool {
 	if n < 2 {
 		return true
 	}
-	var norm float64
-	for i := range d {
-		norm = max(norm, math.Abs(d[i]))
-	}
-	for i := range e {
-		norm = max(norm, math.Abs(e[i]))
-	}
+	norm := maxAbs(d, e)
 	tol := eps * norm
 	rotU := func(i, j int, c, s float64) {
 		if u != nil {

@@ -208,3 +208,16 @@ func reflectBack(x []float64, rows, n, off int, refl []reflector) {
 		}
 	})
 }
+
+// maxAbs is the largest magnitude in the diagonals of a tridiagonal or
+// bidiagonal matrix, the scale of the QR iterations' tolerances.
+func maxAbs(d, e []float64) float64 {
+	var m float64
+	for _, v := range d {
+		m = max(m, math.Abs(v))
+	}
+	for _, v := range e {
+		m = max(m, math.Abs(v))
+	}
+	return m
+}
