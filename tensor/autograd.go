@@ -44,6 +44,9 @@ func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
 	if t.node != nil {
 		panic(&BackendError{Op: "SetRequiresGrad", Reason: "tensor was computed by a recorded " + t.node.op + "; call Detach first"})
 	}
+	if on {
+		checkGradDType("SetRequiresGrad", t)
+	}
 	t.leaf = on
 	if on {
 		Keep(t)
@@ -169,9 +172,9 @@ func (t *Tensor) backwardFrom(grad *Tensor) error {
 	}
 	defer s.Release()
 	if grad == nil {
-		grad = s.Ones(t.shape...)
+		grad = s.OnesOf(t.DType(), t.shape...)
 	} else {
-		grad = s.Use(grad)
+		grad = s.Use(grad).as(t.DType())
 	}
 	return backward(t, grad)
 }
@@ -228,6 +231,7 @@ func backward(t, seed *Tensor) error {
 			if !slices.Equal(gj.shape, in.shape) {
 				panic(fmt.Sprintf("tensor: internal error: %s backward gave a gradient of shape %v for an input of shape %v", u.node.op, gj.shape, in.shape))
 			}
+			gj = gj.as(in.DType()) // gradients flow in each tensor's dtype
 			if prev := grads[in]; prev != nil {
 				gj = prev.Add(gj)
 			}

@@ -44,6 +44,7 @@ func (t *Tensor) patches(name string, kernel, stride, padding int, matrix bool) 
 		shapePanic(name, fmt.Sprintf("with kernel %d, stride %d, padding %d would have more than %d elements", kernel, stride, padding, maxSize), t.shape)
 	}
 	kk := kernel * kernel
+	t = t.as(floatOf(t.DType()))
 	b := t.Backend()
 	// storage holds the patches in the result's row-major order; cols views
 	// it as [N, C, k², Ho, Wo], the backend's layout.
@@ -53,14 +54,14 @@ func (t *Tensor) patches(name string, kernel, stride, padding int, matrix bool) 
 		storage = []int{c, kk, n, ho, wo}
 		toCols = []int{2, 0, 1, 3, 4}
 	}
-	out := alloc(b, storage, t)
+	out := alloc(b, t.DType(), storage, t)
 	cols := out.Permute(toCols...)
 	if out.ok() && out.Size() > 0 {
 		b.Im2Col(cols.strided(name), t.strided(name), kernel, stride, padding)
 	}
 	out = record(out, name, []*Tensor{t}, func(g *Tensor) []*Tensor {
-		g = g.Contiguous()
-		dx := alloc(b, t.shape, g)
+		g = g.as(t.DType()).Contiguous()
+		dx := alloc(b, t.DType(), t.shape, g)
 		if dx.ok() && dx.Size() > 0 {
 			b.Col2Im(dx.strided(name), g.Permute(toCols...).strided(name), kernel, stride, padding)
 		}

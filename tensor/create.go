@@ -8,6 +8,7 @@ import (
 
 	"github.com/vktensor/vktensor/tensor/backend"
 	"github.com/vktensor/vktensor/tensor/cpu"
+	"github.com/vktensor/vktensor/tensor/internal/raw"
 )
 
 // Device is one backend as the tensor package sees it: it creates tensors
@@ -118,13 +119,7 @@ func (d *Device) fromSlice(sc *Scope, data []float32, shape []int) *Tensor {
 	if prod(shape) != len(data) {
 		shapePanic("FromSlice", fmt.Sprintf("holds %d elements, not the %d given", prod(shape), len(data)), shape)
 	}
-	t := allocIn(d, sc, shape)
-	if t.ok() && len(data) > 0 {
-		if err := d.b.Write(t.st.ref.buf, 0, data); err != nil {
-			t.err = err
-		}
-	}
-	return t
+	return d.fromBytes(sc, "FromSlice", Float32, raw.Bytes(data), shape)
 }
 
 // Scalar returns a 0-dimensional tensor holding v.
@@ -134,12 +129,7 @@ func (d *Device) Scalar(v float32) *Tensor { return d.fromSlice(nil, []float32{v
 func (d *Device) Full(v float32, shape ...int) *Tensor { return d.full(nil, v, shape) }
 
 func (d *Device) full(sc *Scope, v float32, shape []int) *Tensor {
-	checkShape("Full", shape)
-	t := allocIn(d, sc, shape)
-	if t.ok() {
-		d.b.Fill(t.strided("Full"), v)
-	}
-	return t
+	return d.fullOf(sc, Float32, float64(v), shape)
 }
 
 // Zeros returns a tensor of the given shape filled with 0.
@@ -156,6 +146,13 @@ func (d *Device) Ones(shape ...int) *Tensor { return d.full(nil, 1, shape) }
 func (d *Device) Arange(start, stop, step float64) *Tensor { return d.arange(nil, start, stop, step) }
 
 func (d *Device) arange(sc *Scope, start, stop, step float64) *Tensor {
+	return d.arangeOf(sc, Float32, start, stop, step)
+}
+
+func (d *Device) arangeOf(sc *Scope, dt DType, start, stop, step float64) *Tensor {
+	if !dt.Valid() {
+		panic(&DTypeError{Op: "Arange", DType: dt, Reason: "not a dtype"})
+	}
 	if !finite(start) || !finite(stop) || !finite(step) {
 		shapePanic("Arange", fmt.Sprintf("start %v, stop %v, step %v: every bound and the step must be finite", start, stop, step))
 	}
@@ -170,7 +167,7 @@ func (d *Device) arange(sc *Scope, start, stop, step float64) *Tensor {
 	if f > 0 { // converting -Inf to int is not defined
 		n = int(f)
 	}
-	t := allocIn(d, sc, []int{n})
+	t := allocIn(d, sc, dt, []int{n})
 	if t.ok() {
 		d.b.Arange(t.strided("Arange"), start, step)
 	}
@@ -217,7 +214,7 @@ func (d *Device) Normal(r *RNG, mean, std float32, shape ...int) *Tensor {
 
 func (d *Device) random(sc *Scope, op string, r *RNG, dist backend.Dist, a, b float32, shape []int) *Tensor {
 	checkShape(op, shape)
-	t := allocIn(d, sc, shape)
+	t := allocIn(d, sc, Float32, shape)
 	stream := r.next
 	r.next++
 	if t.ok() {
@@ -300,9 +297,16 @@ func (s *Scope) Normal(r *RNG, mean, std float32, shape ...int) *Tensor {
 
 // zerosFor returns zeros of x's shape on g's device, in the innermost
 // scope of g and x: a gradient for x in the backward pass of g.
-func zerosFor(g, x *Tensor) *Tensor { return g.st.dev.full(resultScope(g, x), 0, x.shape) }
+func zerosFor(g, x *Tensor) *Tensor {
+	return g.st.dev.fullOf(resultScope(g, x), x.DType(), 0, x.shape)
+}
 
-// scalarLike returns the scalar v on t's device, in t's scope.
+// scalarLike returns the scalar v on t's device, in t's scope, of t's
+// dtype (Float32 for an Int32 t and a v that is not an integer).
 func scalarLike(t *Tensor, v float32) *Tensor {
-	return t.st.dev.fromSlice(t.sc.open(), []float32{v}, []int{})
+	dt := t.DType()
+	if dt == Int32 && !isInteger(v) {
+		dt = Float32
+	}
+	return t.st.dev.fullOf(t.sc.open(), dt, float64(v), []int{})
 }

@@ -6,21 +6,42 @@ import (
 	"github.com/vktensor/vktensor/tensor/backend"
 )
 
-// unary applies op elementwise.
+// unary applies op elementwise, in t's dtype: an Int32 t is converted to
+// Float32 first for the ops whose results are not integers, and for a
+// scalar that is not one.
 func (t *Tensor) unary(name string, op backend.UnaryOp, alpha, beta float32) *Tensor {
+	if t.DType() == Int32 {
+		switch op {
+		case backend.Floor, backend.Ceil, backend.Round, backend.Trunc:
+			return t.Clone() // integers already
+		case backend.Exp, backend.Log, backend.Sqrt, backend.Rsqrt, backend.Tanh, backend.Sigmoid,
+			backend.Gelu, backend.RdivS, backend.PowS, backend.Recip, backend.Sin, backend.Cos, backend.Erf:
+			t = t.as(Float32)
+		default:
+			if !isInteger(alpha) || !isInteger(beta) {
+				t = t.as(Float32)
+			}
+		}
+	}
 	b := t.Backend()
-	out := alloc(b, t.shape, t)
+	out := alloc(b, t.DType(), t.shape, t)
 	if out.ok() {
-		b.Unary(op, out.strided(name), t.strided(name), alpha, beta)
+		b.Unary(op, out.strided(name), t.strided(name), float64(alpha), float64(beta))
 	}
 	return gradUnary(out, t, name, op, alpha)
 }
 
-// binary applies op elementwise to t and u broadcast together.
+// binary applies op elementwise to t and u broadcast together, in their
+// promoted dtype (Float32 for Div and Pow of two Int32 tensors).
 func (t *Tensor) binary(name string, op backend.BinaryOp, u *Tensor) *Tensor {
 	b := sameBackend(name, t, u)
 	shape := mustBroadcast(name, t, u)
-	out := alloc(b, shape, t, u)
+	dt := Promote(t.DType(), u.DType())
+	if op == backend.Div || op == backend.Pow {
+		dt = floatOf(dt)
+	}
+	t, u = t.as(dt), u.as(dt)
+	out := alloc(b, dt, shape, t, u)
 	if out.ok() {
 		b.Binary(op, out.strided(name), t.broadcastView(name, shape).strided(name), u.broadcastView(name, shape).strided(name))
 	}
@@ -75,7 +96,9 @@ func Where(cond, a, b *Tensor) *Tensor {
 	const name = "Where"
 	be := sameBackend(name, cond, a, b)
 	shape := mustBroadcast(name, cond, a, b)
-	out := alloc(be, shape, cond, a, b)
+	dt := Promote(a.DType(), b.DType())
+	a, b = a.as(dt), b.as(dt)
+	out := alloc(be, dt, shape, cond, a, b)
 	if out.ok() {
 		be.Where(out.strided(name), cond.broadcastView(name, shape).strided(name),
 			a.broadcastView(name, shape).strided(name), b.broadcastView(name, shape).strided(name))
@@ -167,6 +190,7 @@ func (t *Tensor) MulScalar(s float32) *Tensor {
 // DivScalar returns t / s.
 func (t *Tensor) DivScalar(s float32) *Tensor {
 	// x·(1/s) can differ from x/s in the last bit, so divide for real.
+	t = t.as(floatOf(t.DType()))
 	return t.Div(scalarLike(t, s))
 }
 

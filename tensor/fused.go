@@ -35,9 +35,15 @@ func linear(name string, x, w, b *Tensor, relu bool) *Tensor {
 		shapePanic(name, fmt.Sprintf("is not a bias [%d]", nout), b.shape)
 	}
 	be := sameBackend(name, x, w)
-	inputs := []*Tensor{nil, w}
+	dt := floatOf(Promote(x.DType(), w.DType()))
 	if b != nil {
 		sameBackend(name, x, b)
+		dt = floatOf(Promote(dt, b.DType()))
+		b = b.as(dt)
+	}
+	x, w = x.as(dt), w.as(dt)
+	inputs := []*Tensor{nil, w}
+	if b != nil {
 		inputs = append(inputs, b)
 	}
 	// The backends multiply matrices: flatten the leading axes (a view for
@@ -49,7 +55,7 @@ func linear(name string, x, w, b *Tensor, relu bool) *Tensor {
 	inputs[0] = x2
 	m := x2.shape[0]
 	checkShape(name, []int{m, nout})
-	out := alloc(be, []int{m, nout}, inputs...)
+	out := alloc(be, dt, []int{m, nout}, inputs...)
 	if out.ok() && out.Size() > 0 {
 		os, xs := out.strided(name), x2.strided(name)
 		// wᵀ as a view: no copy, and no autograd node of its own.
@@ -59,7 +65,7 @@ func linear(name string, x, w, b *Tensor, relu bool) *Tensor {
 		if b != nil {
 			bs = b.strided(name)
 		}
-		if f, ok := be.(backend.Fused); ok && x.st.dev.MatMulPrecision() == PrecisionHighest {
+		if f, ok := be.(backend.Fused); ok && dt == Float32 && x.st.dev.MatMulPrecision() == PrecisionHighest {
 			f.MatMulBias(os, xs, ws, bs, relu)
 		} else {
 			x.st.dev.matmul(os, xs, ws, false)
@@ -146,11 +152,14 @@ func CrossEntropy(logits, targets *Tensor) *Tensor {
 	}
 	be := sameBackend(name, logits, targets)
 	checkIndices(name, targets, 1, c, logits.shape, targets.shape)
+	targets = indexOperand(targets)
 	f, ok := be.(backend.Fused)
-	if !ok {
+	if ok {
+		logits = logits.as(Float32) // the fused kernels take float32; the gradient converts back
+	} else {
 		return logits.LogSoftmax(1).Gather(1, targets.Reshape(-1, 1)).Mean().Neg()
 	}
-	rows := alloc(be, []int{n}, logits, targets)
+	rows := alloc(be, Float32, []int{n}, logits, targets)
 	if rows.ok() && n > 0 {
 		f.CrossEntropy(rows.strided(name), logits.strided(name), targets.strided(name))
 	}
@@ -159,7 +168,7 @@ func CrossEntropy(logits, targets *Tensor) *Tensor {
 		return loss
 	}
 	return record(loss, name, []*Tensor{logits, targets}, func(g *Tensor) []*Tensor {
-		dx := alloc(be, logits.shape, g, logits)
+		dx := alloc(be, Float32, logits.shape, g, logits)
 		if dx.ok() && n > 0 {
 			// g is a scalar: every row gets it, through a zero stride.
 			gs := backend.Strided{Buf: g.st.ref.buf, Offset: g.offset, Shape: []int{n}, Strides: []int{0}}
@@ -236,7 +245,7 @@ func fusedUpdate(name string, ops []*Tensor) (backend.Fused, error) {
 		return nil, nil
 	}
 	for _, t := range ops {
-		if !t.IsContiguous() {
+		if !t.IsContiguous() || t.DType() != Float32 {
 			return nil, nil
 		}
 	}

@@ -35,7 +35,12 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 	}
 	checkShape(name, shape)
 	b := sameBackend(name, ts...)
-	out := alloc(b, shape, ts...)
+	dt := promoteAll(ts...)
+	ts = slices.Clone(ts)
+	for i, t := range ts {
+		ts[i] = t.as(dt)
+	}
+	out := alloc(b, dt, shape, ts...)
 	if !out.ok() {
 		return out
 	}
@@ -80,15 +85,36 @@ func checkIndices(op string, idx *Tensor, axis, n int, shapes ...[]int) {
 	if idx.err != nil || idx.Backend().Name() != "cpu" {
 		return
 	}
+	if idx.DType() == Int32 {
+		vals, err := idx.Int32s()
+		if err != nil {
+			return
+		}
+		for i, v := range vals {
+			if p := backend.IndexProblem(float64(v), n); p != "" {
+				shapePanic(op, fmt.Sprintf("index %s for axis %d of size %d (element %d)", p, axis, n, i))
+			}
+		}
+		return
+	}
 	vals, err := idx.Data()
 	if err != nil {
 		return
 	}
 	for i, v := range vals {
-		if p := backend.IndexProblem(v, n); p != "" {
+		if p := backend.IndexProblem(float64(v), n); p != "" {
 			shapePanic(op, fmt.Sprintf("index %s for axis %d of size %d (element %d)", p, axis, n, i))
 		}
 	}
+}
+
+// indexOperand returns idx as the backends take indices: Int32 and
+// Float32 as they are, a 16-bit float widened to Float32 (exactly).
+func indexOperand(idx *Tensor) *Tensor {
+	if idx.DType() == Int32 {
+		return idx
+	}
+	return idx.as(Float32)
 }
 
 // Gather returns out with out[..., i, ...] = t[..., idx[..., i, ...], ...]
@@ -120,7 +146,8 @@ func (t *Tensor) gather(name string, axis int, idx *Tensor, check bool) *Tensor 
 		checkIndices(name, idx, ax, t.shape[ax], t.shape, idx.shape)
 	}
 	b := sameBackend(name, t, idx)
-	out := alloc(b, idx.shape, t, idx)
+	idx = indexOperand(idx)
+	out := alloc(b, t.DType(), idx.shape, t, idx)
 	if out.ok() && out.Size() > 0 {
 		b.Gather(out.strided(name), src.strided(name), idx.strided(name), ax)
 	}
@@ -164,12 +191,13 @@ func (t *Tensor) OneHot(n int) *Tensor {
 	ax := len(shape) - 1
 	checkIndices(name, t, ax, n, t.shape)
 	b := t.Backend()
-	out := alloc(b, shape, t)
+	t = indexOperand(t)
+	out := alloc(b, Float32, shape, t)
 	if !out.ok() || out.Size() == 0 {
 		return out
 	}
 	b.Fill(out.strided(name), 0)
-	one := alloc(b, nil, t)
+	one := alloc(b, Float32, nil, t)
 	if !one.ok() {
 		out.err = one.err
 		return out

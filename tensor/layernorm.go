@@ -41,15 +41,20 @@ func LayerNorm(x, gamma, beta *Tensor, eps float32) *Tensor {
 	if !ok {
 		return layerNormComposed(x, gamma, beta, eps)
 	}
+	if dt := promoteAll(ops...); dt != Float32 {
+		// The fused kernels take float32: normalize the widened input and
+		// round the result once (the gradients convert back).
+		return LayerNorm(x.as(Float32), optAs(gamma, Float32), optAs(beta, Float32), eps).as(floatOf(dt))
+	}
 	x2 := x
 	if len(x.shape) != 2 {
 		x2 = x.Reshape(-1, c)
 	}
 	ops[0] = x2
 	rows := x2.shape[0]
-	out := alloc(be, x2.shape, ops...)
-	mean := alloc(be, []int{rows}, ops...)
-	rstd := alloc(be, []int{rows}, ops...)
+	out := alloc(be, Float32, x2.shape, ops...)
+	mean := alloc(be, Float32, []int{rows}, ops...)
+	rstd := alloc(be, Float32, []int{rows}, ops...)
 	if out.ok() && mean.ok() && rstd.ok() && rows > 0 && c > 0 {
 		ln.LayerNorm(out.strided(name), mean.strided(name), rstd.strided(name), x2.strided(name),
 			optStrided(name, gamma), optStrided(name, beta), eps)
@@ -101,15 +106,15 @@ func gradLayerNorm(ln backend.LayerNormer, out, x, gamma, beta, mean, rstd *Tens
 		var dx, dgamma, dbeta *Tensor
 		var sdx, sdg, sdb backend.Strided
 		if x.RequiresGrad() {
-			dx = alloc(be, x.shape, deps...)
+			dx = alloc(be, Float32, x.shape, deps...)
 			sdx = dx.strided(name)
 		}
 		if gamma != nil && gamma.RequiresGrad() {
-			dgamma = alloc(be, []int{c}, deps...)
+			dgamma = alloc(be, Float32, []int{c}, deps...)
 			sdg = dgamma.strided(name)
 		}
 		if beta != nil && beta.RequiresGrad() {
-			dbeta = alloc(be, []int{c}, deps...)
+			dbeta = alloc(be, Float32, []int{c}, deps...)
 			sdb = dbeta.strided(name)
 		}
 		ok := true
@@ -136,4 +141,12 @@ func gradLayerNorm(ln backend.LayerNormer, out, x, gamma, beta, mean, rstd *Tens
 		}
 		return gs
 	})
+}
+
+// optAs is t.as(dt), or nil for a nil t.
+func optAs(t *Tensor, dt DType) *Tensor {
+	if t == nil {
+		return nil
+	}
+	return t.as(dt)
 }

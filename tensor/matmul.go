@@ -45,7 +45,10 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor {
 	be := sameBackend(name, t, u)
 	full := append(slices.Clone(batch), m, n)
 	checkShape(name, full)
-	out := alloc(be, full, t, u)
+	if dt := floatOf(Promote(t.DType(), u.DType())); t.DType() != dt || u.DType() != dt {
+		return t.as(dt).MatMul(u.as(dt))
+	}
+	out := alloc(be, t.DType(), full, t, u)
 	if out.ok() && out.Size() > 0 {
 		av := a.broadcastView(name, append(slices.Clone(batch), m, k))
 		bv := b.broadcastView(name, append(slices.Clone(batch), k, n))

@@ -36,20 +36,21 @@ import (
 // must not be released while another goroutine still uses its tensors.
 
 // Live storage counters, for MemStats.
-var liveBuffers, liveElements atomic.Int64
+var liveBuffers, liveElements, liveBytes atomic.Int64
 
 // MemStats describes the backend storage held by tensors: every buffer the
 // tensor package allocated and that Release, a Scope or the garbage
 // collector has not freed yet, on all backends together.
 type MemStats struct {
 	LiveBuffers  int64 // number of live buffers
-	LiveElements int64 // float32 elements in them (×4 for bytes)
+	LiveElements int64 // elements in them, of any dtype
+	LiveBytes    int64 // bytes of those elements
 }
 
 // ReadMemStats returns the current counts. Buffers of unreachable tensors
 // stay live until the garbage collector runs their cleanup.
 func ReadMemStats() MemStats {
-	return MemStats{LiveBuffers: liveBuffers.Load(), LiveElements: liveElements.Load()}
+	return MemStats{LiveBuffers: liveBuffers.Load(), LiveElements: liveElements.Load(), LiveBytes: liveBytes.Load()}
 }
 
 // Scope owns the tensors created through it and the results computed from

@@ -18,8 +18,8 @@ type CountingBackend struct {
 	live, reads atomic.Int64
 }
 
-func (c *CountingBackend) Alloc(n int) (backend.Buffer, error) {
-	b, err := c.Backend.Alloc(n)
+func (c *CountingBackend) Alloc(dt backend.DType, n int) (backend.Buffer, error) {
+	b, err := c.Backend.Alloc(dt, n)
 	if err == nil {
 		c.live.Add(1)
 	}
@@ -31,7 +31,7 @@ func (c *CountingBackend) Free(b backend.Buffer) {
 	c.Backend.Free(b)
 }
 
-func (c *CountingBackend) Read(dst []float32, src backend.Strided) error {
+func (c *CountingBackend) Read(dst []byte, src backend.Strided) error {
 	c.reads.Add(1)
 	return c.Backend.Read(dst, src)
 }

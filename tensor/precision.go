@@ -55,7 +55,7 @@ func (d *Device) MatMulPrecision() Precision { return Precision(d.precision.Load
 
 // matmul runs dst = a·b (+= with accumulate) on d at its precision.
 func (d *Device) matmul(dst, a, b backend.Strided, accumulate bool) {
-	if p := d.MatMulPrecision(); p != PrecisionHighest {
+	if p := d.MatMulPrecision(); p != PrecisionHighest && dst.DType() == Float32 {
 		d.b.(backend.PreciseMatMul).MatMulAt(dst, a, b, accumulate, p)
 		return
 	}

@@ -56,7 +56,15 @@ func (t *Tensor) reduce(name string, op backend.ReduceOp, keep bool, axes []int)
 		shapePanic(name, fmt.Sprintf("reduces zero elements over axes %v, and has no identity", axes), t.shape)
 	}
 	b := t.Backend()
-	out := alloc(b, outShape, t)
+	dt := t.DType()
+	switch op {
+	case backend.Mean:
+		dt = floatOf(dt)
+		t = t.as(dt)
+	case backend.ArgMax, backend.ArgMin:
+		dt = Int32
+	}
+	out := alloc(b, dt, outShape, t)
 	if out.ok() && out.Size() > 0 {
 		b.Reduce(op, out.strided(name), t.Permute(order...).strided(name))
 	}
@@ -131,8 +139,9 @@ func (t *Tensor) variance(keep bool, axes []int) *Tensor {
 // softmax runs the backend's row softmax along axis.
 func (t *Tensor) softmax(name string, axis int, log bool) *Tensor {
 	ax := t.axis(name, axis)
+	t = t.as(floatOf(t.DType()))
 	b := t.Backend()
-	out := alloc(b, t.shape, t)
+	out := alloc(b, t.DType(), t.shape, t)
 	if out.ok() && out.Size() > 0 {
 		// Move axis last in both source and destination (views).
 		order := make([]int, 0, len(t.shape))

@@ -9,26 +9,11 @@ import (
 	"time"
 
 	"github.com/vktensor/vktensor/tensor/backend"
+	"github.com/vktensor/vktensor/tensor/internal/raw"
 )
 
-// DType is the element type of a tensor. Float32 is the only one today; the
-// type exists so that float16, bfloat16 and int32 tensors can be added
-// without changing the API.
-type DType uint8
-
-// Float32 is IEEE 754 single precision, the element type of every tensor.
-const Float32 DType = 0
-
-// String names the type, e.g. "float32".
-func (d DType) String() string {
-	if d == Float32 {
-		return "float32"
-	}
-	return fmt.Sprintf("DType(%d)", uint8(d))
-}
-
-// Tensor is an n-dimensional array of float32: a shape and strides over a
-// storage buffer owned by a backend. Views (Reshape, Transpose, Slice,
+// Tensor is an n-dimensional array of one element type (see DType): a
+// shape and strides over a storage buffer owned by a backend. Views (Reshape, Transpose, Slice,
 // BroadcastTo, ...) share their source's storage.
 //
 // A Tensor is immutable: ops return new tensors (Assign, which optimizers
@@ -54,6 +39,7 @@ type Tensor struct {
 // storage is a backend buffer shared by a tensor and its views.
 type storage struct {
 	dev  *Device
+	dt   DType
 	ref  *bufRef
 	kept atomic.Bool // exempt from release by its scope (see Keep)
 }
@@ -71,15 +57,17 @@ func (r *bufRef) free() {
 	if r.freed.CompareAndSwap(false, true) {
 		liveBuffers.Add(-1)
 		liveElements.Add(-int64(r.buf.Len()))
+		liveBytes.Add(-int64(r.buf.Len() * r.buf.DType().Size()))
 		r.b.Free(r.buf)
 	}
 }
 
-func newStorage(d *Device, sc *Scope, buf backend.Buffer) *storage {
+func newStorage(d *Device, sc *Scope, dt DType, buf backend.Buffer) *storage {
 	ref := &bufRef{b: d.b, buf: buf}
-	st := &storage{dev: d, ref: ref}
+	st := &storage{dev: d, dt: dt, ref: ref}
 	liveBuffers.Add(1)
 	liveElements.Add(int64(buf.Len()))
+	liveBytes.Add(int64(buf.Len() * dt.Size()))
 	runtime.AddCleanup(st, (*bufRef).free, ref)
 	if sc != nil {
 		sc.add(st)
@@ -103,8 +91,8 @@ func (t *Tensor) Dim(axis int) int { return t.shape[t.axis("Dim", axis)] }
 // Size is the number of elements: the product of the shape (1 for a scalar).
 func (t *Tensor) Size() int { return prod(t.shape) }
 
-// DType is the element type, Float32.
-func (t *Tensor) DType() DType { return Float32 }
+// DType is the element type.
+func (t *Tensor) DType() DType { return t.st.dt }
 
 // Backend is the backend that holds the tensor's storage.
 func (t *Tensor) Backend() backend.Backend { return t.st.dev.b }
@@ -132,20 +120,80 @@ func (t *Tensor) Err() error {
 // gaps, so that its storage can be used as a flat array.
 func (t *Tensor) IsContiguous() bool { return t.strided("IsContiguous").Contiguous() }
 
-// Data returns a copy of the elements in row-major order. It waits for the
-// ops that compute t, and returns their runtime failure if any.
+// Data returns a copy of the elements in row-major order, as float32 (an
+// exact conversion from Float16 and BFloat16; an Int32 element of more
+// than 2^24 in magnitude is rounded: read those with Int32s). It waits for
+// the ops that compute t, and returns their runtime failure if any.
 func (t *Tensor) Data() ([]float32, error) {
 	if t.err != nil {
 		return nil, t.err
 	}
-	out := make([]float32, t.Size())
-	if err := t.Backend().Read(out, t.strided("Data")); err != nil {
-		return nil, err
+	if t.DType() == Float32 {
+		out := make([]float32, t.Size())
+		if err := t.read(raw.Bytes(out)); err != nil {
+			return nil, err
+		}
+		return out, nil
 	}
-	if err := t.Err(); err != nil {
+	return readAs[float32](t, Float32)
+}
+
+// Int32s returns a copy of the elements in row-major order as int32: exact
+// for an Int32 tensor; float elements are converted toward zero,
+// saturating, NaN giving 0, as AsType(Int32) does.
+func (t *Tensor) Int32s() ([]int32, error) {
+	if t.err != nil {
+		return nil, t.err
+	}
+	if t.DType() == Int32 {
+		out := make([]int32, t.Size())
+		if err := t.read(raw.Bytes(out)); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	return readAs[int32](t, Int32)
+}
+
+// Bytes returns a copy of the elements in row-major order, encoded in t's
+// dtype in the host's byte order (little-endian on amd64 and arm64): the
+// bits of Float16 and BFloat16 elements as they are stored.
+func (t *Tensor) Bytes() ([]byte, error) {
+	if t.err != nil {
+		return nil, t.err
+	}
+	out := make([]byte, t.Size()*t.DType().Size())
+	if err := t.read(out); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// readAs reads t converted to dt (by the backend, as AsType does).
+func readAs[T raw.Elem](t *Tensor, dt DType) ([]T, error) {
+	if t.err != nil {
+		return nil, t.err
+	}
+	c := t.Detach().AsType(dt)
+	out := make([]T, t.Size())
+	err := c.read(raw.Bytes(out))
+	c.Release()
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// read copies t's elements into out (Size × dtype size bytes), returning
+// the runtime failure of t, if any.
+func (t *Tensor) read(out []byte) error {
+	if t.err != nil {
+		return t.err
+	}
+	if err := t.Backend().Read(out, t.strided("Data")); err != nil {
+		return err
+	}
+	return t.Err()
 }
 
 // Item returns the single element of a tensor of size 1.
@@ -170,11 +218,11 @@ func (t *Tensor) To(d *Device) (*Tensor, error) {
 	if t.st.dev == d {
 		return t, nil
 	}
-	host, err := t.Data()
+	host, err := t.Bytes()
 	if err != nil {
 		return nil, err
 	}
-	out := d.fromSlice(t.sc.open(), host, slices.Clone(t.shape))
+	out := d.fromBytes(t.sc.open(), "To", t.DType(), host, slices.Clone(t.shape))
 	return out, out.err
 }
 
@@ -255,18 +303,18 @@ const gcRetryGap = 100 * time.Millisecond
 // op on inputs: it belongs to their innermost scope (see resultScope). Its
 // contents are unspecified. When inputs carry an error, or allocation
 // fails, the result carries the error and holds no storage worth using.
-func alloc(b backend.Backend, shape []int, inputs ...*Tensor) *Tensor {
+func alloc(b backend.Backend, dt DType, shape []int, inputs ...*Tensor) *Tensor {
 	var d *Device
 	if len(inputs) > 0 && inputs[0].st.dev.b == b {
 		d = inputs[0].st.dev
 	} else {
 		d = On(b)
 	}
-	return allocIn(d, resultScope(inputs...), shape, inputs...)
+	return allocIn(d, resultScope(inputs...), dt, shape, inputs...)
 }
 
 // allocIn is alloc on device d into scope sc (nil for none).
-func allocIn(d *Device, sc *Scope, shape []int, inputs ...*Tensor) *Tensor {
+func allocIn(d *Device, sc *Scope, dt DType, shape []int, inputs ...*Tensor) *Tensor {
 	shape = slices.Clone(shape)
 	t := &Tensor{shape: shape, strides: contiguousStrides(shape), sc: sc}
 	for _, in := range inputs {
@@ -276,7 +324,7 @@ func allocIn(d *Device, sc *Scope, shape []int, inputs ...*Tensor) *Tensor {
 		}
 	}
 	if t.err == nil {
-		buf, err := d.b.Alloc(max(prod(shape), 1))
+		buf, err := d.b.Alloc(dt, max(prod(shape), 1))
 		// Tensors outside any scope are freed by the garbage collector,
 		// which does not see device memory: collect, give the cleanups a
 		// moment to run, and try again before giving up. At most one such
@@ -287,7 +335,7 @@ func allocIn(d *Device, sc *Scope, shape []int, inputs ...*Tensor) *Tensor {
 				for _, wait := range []time.Duration{time.Millisecond, 8 * time.Millisecond} {
 					runtime.GC()
 					time.Sleep(wait)
-					if buf, err = d.b.Alloc(max(prod(shape), 1)); err == nil {
+					if buf, err = d.b.Alloc(dt, max(prod(shape), 1)); err == nil {
 						break
 					}
 				}
@@ -296,13 +344,13 @@ func allocIn(d *Device, sc *Scope, shape []int, inputs ...*Tensor) *Tensor {
 			gcRetry.Unlock()
 		}
 		if err == nil {
-			t.st = newStorage(d, sc, buf)
+			t.st = newStorage(d, sc, dt, buf)
 			return t
 		}
 		t.err = err
 	}
 	// No storage: ops see the error and never touch the buffer.
-	t.st = &storage{dev: d, ref: &bufRef{b: d.b}}
+	t.st = &storage{dev: d, dt: dt, ref: &bufRef{b: d.b}}
 	t.st.ref.freed.Store(true)
 	return t
 }

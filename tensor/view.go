@@ -320,7 +320,7 @@ func (t *Tensor) Contiguous() *Tensor {
 
 // Clone returns a contiguous copy of t with storage of its own.
 func (t *Tensor) Clone() *Tensor {
-	out := alloc(t.Backend(), t.shape, t)
+	out := alloc(t.Backend(), t.DType(), t.shape, t)
 	if out.ok() {
 		t.Backend().Copy(out.strided("Clone"), t.strided("Clone"))
 	}

@@ -46,7 +46,7 @@ func Operand(b *testing.B, be backend.Backend, shape ...int) backend.Strided {
 	for _, s := range shape {
 		n *= s
 	}
-	buf, err := be.Alloc(n)
+	buf, err := be.Alloc(backend.Float32, n)
 	if err != nil {
 		b.Skipf("alloc %v: %v", shape, err)
 	}

@@ -17,7 +17,8 @@
 //   - Destinations are written, never read, except by MatMul with accumulate
 //     and by ScatterAdd, which add into them.
 //   - Index operands (Gather, ScatterAdd, the targets of the Fused
-//     cross-entropy) hold float32 values under one rule: for an axis of size
+//     cross-entropy) are Int32, or Float32 holding integer values (the
+//     older form, still accepted), under one rule: for an axis of size
 //     n, an integer i with −n ≤ i < n names position i, or n+i when i is
 //     negative (NumPy's rule); any other value (out of range, not an
 //     integer, NaN, ±Inf) is an error of the op, an *IndexError that names
@@ -28,6 +29,40 @@
 //     carries the *IndexError (see Errors). The tensor package checks
 //     indices before the op where they are on the host already (the CPU
 //     backend) and panics there, so a CPU backend never sees a bad one.
+//
+// Element types. Every buffer holds elements of one DType, fixed at Alloc;
+// a Strided's dtype is its buffer's. Which dtypes each op receives:
+//
+//	op                          operands
+//	Copy                        any dtype to any dtype (the conversion below)
+//	Fill, Arange                any dtype
+//	Random                      Float32, Float16, BFloat16
+//	Unary, Binary               one dtype for all operands: any float dtype;
+//	                            Int32 for the ops marked "int" below
+//	Where                       dst, a, b of one dtype (any); cond of any dtype
+//	Reduce Sum, Max, Min        src and dst of one dtype (any)
+//	Reduce Mean                 src and dst of one float dtype
+//	Reduce ArgMax, ArgMin       src of any dtype, dst Int32
+//	Softmax, MatMul,            all operands of one float dtype
+//	Im2Col, Col2Im
+//	Gather, ScatterAdd          dst and src of one dtype (any), idx Int32 or Float32
+//	Fused, LayerNormer,         Float32 (index operands Int32 or Float32); the
+//	PreciseMatMul               tensor package converts around them, or composes
+//	                            the op, for other dtypes
+//
+// Arithmetic on Float16 and BFloat16 operands happens in float32 (or
+// wider) registers, and each result is rounded once to the destination's
+// dtype when stored: a 16-bit op gives the float32 op's result on the
+// widened inputs, rounded (reductions and matrix products accumulate in at
+// least float32 and round once at the end). Int32 arithmetic is exact and
+// wraps modulo 2³² on overflow, as Go's int32 does (a Sum too).
+//
+// Conversions (Copy between dtypes, Fill, Arange): to a float dtype, round to nearest, ties to even, NaN staying
+// NaN and values beyond the largest finite float16 becoming ±Inf; to
+// Int32, toward zero, saturating at the int32 range, NaN giving 0; from
+// Int32 or a 16-bit float to a wider type, exactly. Package
+// tensor/internal/half implements them, and every backend produces the
+// same bits.
 //
 // Errors. Ops do not return errors. A failure that belongs to one op (an
 // operand too large for the kernel, out of memory for a scratch buffer, a
@@ -69,7 +104,7 @@ import (
 // GPU the result tensor of the op carries it once the device has checked.
 type IndexError struct {
 	Op    string  // the backend op, e.g. "Gather"
-	Index float32 // the bad index (one of them when there are several)
+	Index float64 // the bad index (one of them when there are several)
 	Axis  int     // the indexed axis of the operand
 	Size  int     // the size of that axis
 }
@@ -83,8 +118,8 @@ func (e *IndexError) Error() string {
 // IndexProblem describes what is wrong with index v for an axis of size n
 // ("7 is out of range", "1.5 is not an integer"), or returns "" when v is
 // a valid index. The tensor package's panics use the same words.
-func IndexProblem(v float32, n int) string {
-	f := float64(v)
+func IndexProblem(v float64, n int) string {
+	f := v
 	switch {
 	case math.IsNaN(f) || math.IsInf(f, 0) || f != math.Trunc(f):
 		return fmt.Sprint(v, " is not an integer")
@@ -94,9 +129,57 @@ func IndexProblem(v float32, n int) string {
 	return ""
 }
 
-// Buffer is storage for a number of float32 elements owned by one backend.
+// DType is the element type of a buffer.
+type DType uint8
+
+const (
+	Float32  DType = iota // IEEE 754 binary32
+	Float16               // IEEE 754 binary16: 5 exponent bits, 10 significand bits
+	BFloat16              // bfloat16: the upper 16 bits of a float32 (8 exponent bits, 7 significand bits)
+	Int32                 // two's complement 32-bit integer
+	numDType
+)
+
+// NumDType is the number of DType values, for tables indexed by dtype.
+const NumDType = int(numDType)
+
+// Size is the number of bytes of one element.
+func (d DType) Size() int {
+	switch d {
+	case Float16, BFloat16:
+		return 2
+	}
+	return 4
+}
+
+// IsFloat reports whether d is a floating-point type.
+func (d DType) IsFloat() bool { return d != Int32 }
+
+// Valid reports whether d is one of the DType constants.
+func (d DType) Valid() bool { return d < numDType }
+
+// String names the type as PyTorch does: "float32", "float16", "bfloat16",
+// "int32".
+func (d DType) String() string {
+	switch d {
+	case Float32:
+		return "float32"
+	case Float16:
+		return "float16"
+	case BFloat16:
+		return "bfloat16"
+	case Int32:
+		return "int32"
+	}
+	return "DType(" + strconv.Itoa(int(d)) + ")"
+}
+
+// Buffer is storage for a number of elements of one DType, owned by one
+// backend.
 type Buffer interface {
-	// Len is the number of float32 elements the buffer holds.
+	// DType is the type of the buffer's elements.
+	DType() DType
+	// Len is the number of elements the buffer holds.
 	Len() int
 	// Err returns the failure of an op that wrote the buffer, or of an op
 	// whose result it was computed from, once the backend knows it (a
@@ -114,6 +197,9 @@ type Strided struct {
 	Shape   []int
 	Strides []int
 }
+
+// DType is the element type of s: its buffer's.
+func (s Strided) DType() DType { return s.Buf.DType() }
 
 // Size is the number of elements described by s (the product of its shape).
 func (s Strided) Size() int {
@@ -139,34 +225,36 @@ func (s Strided) Contiguous() bool {
 
 // UnaryOp selects the function Unary applies to each element x. Ops whose
 // names end in S take the scalar parameters Alpha (and Beta) of the call.
+// The ops marked (int) also take Int32 operands (with exact, wrapping
+// arithmetic); comparisons give 1 or 0 in the operands' dtype.
 type UnaryOp uint8
 
 const (
-	Neg     UnaryOp = iota // -x
-	Abs                    // |x|
+	Neg     UnaryOp = iota // -x (int)
+	Abs                    // |x| (int)
 	Exp                    // e^x
 	Log                    // natural logarithm
 	Sqrt                   // √x
 	Rsqrt                  // 1/√x
 	Tanh                   // hyperbolic tangent
 	Sigmoid                // 1/(1+e^-x)
-	Relu                   // max(x, 0); NaN stays NaN
+	Relu                   // max(x, 0); NaN stays NaN (int)
 	Gelu                   // x·Φ(x) with the exact normal CDF Φ (erf form, as PyTorch's default)
-	AffineS                // x*Alpha + Beta
-	RsubS                  // Alpha - x
+	AffineS                // x*Alpha + Beta (int)
+	RsubS                  // Alpha - x (int)
 	RdivS                  // Alpha / x
 	PowS                   // x^Alpha (math.Pow semantics)
-	MaxS                   // max(x, Alpha), NaN propagating
-	MinS                   // min(x, Alpha), NaN propagating
-	EqS                    // 1 if x == Alpha else 0
-	NeS                    // 1 if x != Alpha else 0
-	LtS                    // 1 if x <  Alpha else 0
-	LeS                    // 1 if x <= Alpha else 0
-	GtS                    // 1 if x >  Alpha else 0
-	GeS                    // 1 if x >= Alpha else 0
-	Square                 // x*x
+	MaxS                   // max(x, Alpha), NaN propagating (int)
+	MinS                   // min(x, Alpha), NaN propagating (int)
+	EqS                    // 1 if x == Alpha else 0 (int)
+	NeS                    // 1 if x != Alpha else 0 (int)
+	LtS                    // 1 if x <  Alpha else 0 (int)
+	LeS                    // 1 if x <= Alpha else 0 (int)
+	GtS                    // 1 if x >  Alpha else 0 (int)
+	GeS                    // 1 if x >= Alpha else 0 (int)
+	Square                 // x*x (int)
 	Recip                  // 1/x
-	Sign                   // -1, 0 or 1 (NaN stays NaN)
+	Sign                   // -1, 0 or 1 (NaN stays NaN) (int)
 	Floor                  // largest integer <= x (exact; keeps -0, NaN, ±Inf)
 	Ceil                   // smallest integer >= x (exact; -0.5 gives -0)
 	Round                  // nearest integer, ties to even (exact; as torch.round, NumPy)
@@ -181,22 +269,24 @@ const (
 const NumUnary = int(numUnary)
 
 // BinaryOp selects the function Binary applies to each element pair (a, b).
+// The ops marked (int) also take Int32 operands; comparisons give 1 or 0 in
+// the operands' dtype.
 type BinaryOp uint8
 
 const (
-	Add     BinaryOp = iota // a + b
-	Sub                     // a - b
-	Mul                     // a * b
+	Add     BinaryOp = iota // a + b (int)
+	Sub                     // a - b (int)
+	Mul                     // a * b (int)
 	Div                     // a / b
 	Pow                     // a^b (math.Pow semantics)
-	Maximum                 // max(a, b), NaN propagating (NumPy maximum)
-	Minimum                 // min(a, b), NaN propagating (NumPy minimum)
-	Eq                      // 1 if a == b else 0
-	Ne                      // 1 if a != b else 0
-	Lt                      // 1 if a <  b else 0
-	Le                      // 1 if a <= b else 0
-	Gt                      // 1 if a >  b else 0
-	Ge                      // 1 if a >= b else 0
+	Maximum                 // max(a, b), NaN propagating (NumPy maximum) (int)
+	Minimum                 // min(a, b), NaN propagating (NumPy minimum) (int)
+	Eq                      // 1 if a == b else 0 (int)
+	Ne                      // 1 if a != b else 0 (int)
+	Lt                      // 1 if a <  b else 0 (int)
+	Le                      // 1 if a <= b else 0 (int)
+	Gt                      // 1 if a >  b else 0 (int)
+	Ge                      // 1 if a >= b else 0 (int)
 	numBinary
 )
 
@@ -205,10 +295,7 @@ const NumBinary = int(numBinary)
 
 // ReduceOp selects what Reduce computes over the reduced elements.
 //
-// ArgMax and ArgMin return float32 indices, exact up to 2^24 (until
-// indices get an integer dtype): the Vulkan backend fails the op for a
-// reduced block of more than 2^24+1 elements rather than return an index
-// that may be rounded; the CPU backend rounds such an index to float32.
+// ArgMax and ArgMin write Int32 indices, exact for any size.
 type ReduceOp uint8
 
 const (
@@ -216,8 +303,8 @@ const (
 	Mean                   // arithmetic mean; NaN for no elements
 	Max                    // maximum, NaN propagating; callers never pass no elements
 	Min                    // minimum, NaN propagating; callers never pass no elements
-	ArgMax                 // row-major index (as float32) of the first maximum within the reduced block; see below
-	ArgMin                 // row-major index (as float32) of the first minimum within the reduced block; see below
+	ArgMax                 // row-major index (Int32) of the first maximum within the reduced block
+	ArgMin                 // row-major index (Int32) of the first minimum within the reduced block
 	numReduce
 )
 
@@ -238,36 +325,43 @@ type Backend interface {
 	// "vulkan: NVIDIA H200".
 	Name() string
 
-	// Alloc returns a buffer of n float32 elements with unspecified
-	// contents. It fails when the memory cannot be had.
-	Alloc(n int) (Buffer, error)
+	// Alloc returns a buffer of n elements of type dt with unspecified
+	// contents. It fails when the memory cannot be had, or when the device
+	// cannot store dt (the error says so).
+	Alloc(dt DType, n int) (Buffer, error)
 	// Free releases a buffer. Using it afterwards is a programming error.
 	Free(b Buffer)
-	// Write copies src into dst starting at element off.
-	Write(dst Buffer, off int, src []float32) error
+	// Write copies the elements encoded in src (whole elements of dst's
+	// dtype, in the host's byte order) into dst starting at element off.
+	Write(dst Buffer, off int, src []byte) error
 	// Read waits for queued work, then copies the elements of src into dst
-	// in row-major order of src.Shape. len(dst) == src.Size().
-	Read(dst []float32, src Strided) error
+	// in row-major order of src.Shape, encoded as Write takes them:
+	// len(dst) == src.Size() × src.DType().Size().
+	Read(dst []byte, src Strided) error
 	// Sync waits for all queued work and reports a failure of the device
 	// itself (sticky: every later Read and Sync returns it too). The
 	// failures of single ops are on their destinations' Err.
 	Sync() error
 
-	// Fill sets every element of dst to v.
-	Fill(dst Strided, v float32)
-	// Copy copies src into dst; both have the same shape.
+	// Fill sets every element of dst to v, converted to dst's dtype.
+	Fill(dst Strided, v float64)
+	// Copy copies src into dst, converting between their dtypes; both have
+	// the same shape.
 	Copy(dst, src Strided)
 	// Arange sets the element with row-major index i of dst to start + i*step
-	// (computed in float64, then rounded).
+	// (computed in float64, then converted to dst's dtype).
 	Arange(dst Strided, start, step float64)
 	// Random fills dst from a Philox4x32-10 stream (see package philox):
 	// the element with row-major index i uses counter (i, stream) and key
-	// seed, so any backend produces the same values.
+	// seed, so any backend produces the same values (the float32 draw,
+	// rounded to dst's dtype).
 	Random(dst Strided, dist Dist, seed, stream uint64, a, b float32)
 
 	// Unary sets dst = op(src) elementwise; alpha and beta are the scalar
-	// parameters of the ops that take them.
-	Unary(op UnaryOp, dst, src Strided, alpha, beta float32)
+	// parameters of the ops that take them, rounded to float32 for float
+	// operands (the precision of the arithmetic, 16-bit operands included)
+	// and converted to int32 for Int32 ones.
+	Unary(op UnaryOp, dst, src Strided, alpha, beta float64)
 	// Binary sets dst = op(a, b) elementwise; a and b have dst's shape.
 	Binary(op BinaryOp, dst, a, b Strided)
 	// Where sets dst = a where cond != 0, else b; all have dst's shape.

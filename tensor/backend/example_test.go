@@ -10,7 +10,7 @@ import (
 // The index rule on an axis of 3 elements: -3 to 2 are positions, the
 // rest errors.
 func ExampleIndexProblem() {
-	for _, v := range []float32{2, -3, 3, -4, 0.5, float32(math.NaN())} {
+	for _, v := range []float64{2, -3, 3, -4, 0.5, math.NaN()} {
 		if p := backend.IndexProblem(v, 3); p != "" {
 			fmt.Println(p)
 		} else {

@@ -24,7 +24,10 @@ func tapRange(j, stride, pad, w, wo int) (x0, x1 int) {
 // channel) plane per task. Rows of a tap are copied as runs where both
 // sides are contiguous (stride 1), with zeros where the tap falls in the
 // padding.
-func (*Backend) Im2Col(dst, src backend.Strided, k, stride, pad int) {
+func (be *Backend) Im2Col(dst, src backend.Strided, k, stride, pad int) {
+	if widen16([]backend.Strided{dst, src}, 1, func(w []backend.Strided) { be.Im2Col(w[0], w[1], k, stride, pad) }) {
+		return
+	}
 	d, s := data(dst.Buf), data(src.Buf)
 	n, c, h, w := src.Shape[0], src.Shape[1], src.Shape[2], src.Shape[3]
 	ho, wo := dst.Shape[3], dst.Shape[4]
@@ -74,7 +77,10 @@ func (*Backend) Im2Col(dst, src backend.Strided, k, stride, pad int) {
 // (image, channel) plane accumulates in float64, tap by tap in (i, j)
 // order, so every pixel sums its entries in the same order as a per-pixel
 // gather would, and rounds once.
-func (*Backend) Col2Im(dst, src backend.Strided, k, stride, pad int) {
+func (be *Backend) Col2Im(dst, src backend.Strided, k, stride, pad int) {
+	if widen16([]backend.Strided{dst, src}, 1, func(w []backend.Strided) { be.Col2Im(w[0], w[1], k, stride, pad) }) {
+		return
+	}
 	d, s := data(dst.Buf), data(src.Buf)
 	n, c, h, w := dst.Shape[0], dst.Shape[1], dst.Shape[2], dst.Shape[3]
 	ho, wo := src.Shape[3], src.Shape[4]

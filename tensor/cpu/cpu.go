@@ -31,7 +31,9 @@ import (
 	"math"
 
 	"github.com/vktensor/vktensor/tensor/backend"
+	"github.com/vktensor/vktensor/tensor/internal/half"
 	"github.com/vktensor/vktensor/tensor/internal/philox"
+	"github.com/vktensor/vktensor/tensor/internal/raw"
 	"github.com/vktensor/vktensor/tensor/internal/vec"
 )
 
@@ -43,67 +45,77 @@ type Backend struct{}
 // New returns the CPU backend.
 func New() *Backend { return &Backend{} }
 
-// buffer is a CPU buffer: plain Go memory, reclaimed by the garbage
-// collector.
-type buffer struct{ data []float32 }
-
-func (b *buffer) Len() int { return len(b.data) }
-
-// Err is always nil: CPU ops run at once, and the tensor package rejects
-// their bad inputs before they run.
-func (b *buffer) Err() error { return nil }
-
-// data returns the float32 slice behind a buffer of this backend.
-func data(b backend.Buffer) []float32 {
-	buf, ok := b.(*buffer)
-	if !ok {
-		panic(fmt.Sprintf("cpu: buffer of type %T does not belong to the CPU backend", b))
-	}
-	return buf.data
-}
-
 // Name reports "cpu".
 func (*Backend) Name() string { return "cpu" }
 
-// Alloc returns a buffer of n elements: zeroed when its memory is fresh,
-// holding stale values when a freed buffer's memory is recycled (see
-// pool.go; the backend contract leaves the contents unspecified). A buffer
-// larger than MemoryLimit fails with an error wrapping ErrOutOfMemory.
-func (*Backend) Alloc(n int) (backend.Buffer, error) {
+// Alloc returns a buffer of n elements of dt: zeroed when its memory is
+// fresh, holding stale values when a freed buffer's memory is recycled
+// (see pool.go; the backend contract leaves the contents unspecified). A
+// buffer larger than MemoryLimit fails with an error wrapping
+// ErrOutOfMemory.
+func (*Backend) Alloc(dt backend.DType, n int) (backend.Buffer, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("cpu: Alloc of %d elements", n)
 	}
-	if lim := MemoryLimit(); int64(n) > lim/4 {
-		return nil, fmt.Errorf("%w: a buffer of %d float32 elements (%d bytes) is larger than the limit of %d bytes (cpu.SetMemoryLimit)", ErrOutOfMemory, n, 4*uint64(n), lim)
+	if !dt.Valid() {
+		return nil, fmt.Errorf("cpu: Alloc of unknown dtype %v", dt)
 	}
-	return &buffer{data: allocData(n)}, nil
+	if lim := MemoryLimit(); int64(n) > lim/int64(dt.Size()) {
+		return nil, fmt.Errorf("%w: a buffer of %d %s elements (%d bytes) is larger than the limit of %d bytes (cpu.SetMemoryLimit)", ErrOutOfMemory, n, dt, uint64(dt.Size())*uint64(n), lim)
+	}
+	return newBuffer(dt, n), nil
 }
 
-// Free drops the reference to b's memory: a large buffer's memory goes back
-// to a pool for the next Alloc of its size class, a small one to the
+// Free drops the reference to b's memory: a large float32 buffer's memory
+// goes back to a pool for the next Alloc of its size class, others to the
 // garbage collector.
 func (*Backend) Free(b backend.Buffer) {
-	d := data(b)
-	b.(*buffer).data = nil
+	buf := cpuBuffer(b)
+	d := buf.f
+	buf.f, buf.h, buf.i = nil, nil, nil
 	recycle(d)
 }
 
-// Write copies src into dst starting at element off.
-func (*Backend) Write(dst backend.Buffer, off int, src []float32) error {
-	d := data(dst)
-	if off < 0 || off+len(src) > len(d) {
-		return fmt.Errorf("cpu: Write of %d elements at %d into a buffer of %d", len(src), off, len(d))
+// Write copies the elements encoded in src into dst starting at element off.
+func (*Backend) Write(dst backend.Buffer, off int, src []byte) error {
+	b := cpuBuffer(dst)
+	size := b.dt.Size()
+	if len(src)%size != 0 {
+		return fmt.Errorf("cpu: Write of %d bytes into a %s buffer: not a whole number of %d-byte elements", len(src), b.dt, size)
 	}
-	copy(d[off:], src)
+	if n := b.Len(); off < 0 || off+len(src)/size > n {
+		return fmt.Errorf("cpu: Write of %d elements at %d into a buffer of %d", len(src)/size, off, n)
+	}
+	copy(b.bytes()[off*size:], src)
 	return nil
 }
 
 // Read copies the elements of src into dst in row-major order.
-func (b *Backend) Read(dst []float32, src backend.Strided) error {
-	if len(dst) != src.Size() {
-		return fmt.Errorf("cpu: Read of %v elements into a slice of %d", src.Shape, len(dst))
+func (b *Backend) Read(dst []byte, src backend.Strided) error {
+	dt := src.DType()
+	if len(dst) != src.Size()*dt.Size() {
+		return fmt.Errorf("cpu: Read of %v %s elements into %d bytes", src.Shape, dt, len(dst))
 	}
-	b.Copy(contiguous(&buffer{data: dst}, src.Shape), src)
+	if len(dst) == 0 {
+		return nil
+	}
+	tmp := newBuffer(dt, 0)
+	switch dt {
+	case backend.Float16, backend.BFloat16:
+		tmp.h = unsafeSlice[uint16](dst)
+	case backend.Int32:
+		tmp.i = unsafeSlice[int32](dst)
+	default:
+		tmp.f = unsafeSlice[float32](dst)
+	}
+	if tmp.Len() == src.Size() {
+		b.Copy(contiguous(tmp, src.Shape), src)
+		return nil
+	}
+	// dst is not aligned for the element type: read through an aligned copy.
+	al := newBuffer(dt, src.Size())
+	b.Copy(contiguous(al, src.Shape), src)
+	copy(dst, al.bytes())
 	return nil
 }
 
@@ -122,8 +134,22 @@ func contiguous(buf backend.Buffer, shape []int) backend.Strided {
 }
 
 // Fill sets every element of dst to v.
-func (*Backend) Fill(dst backend.Strided, v float32) {
-	d := data(dst.Buf)[dst.Offset:]
+func (*Backend) Fill(dst backend.Strided, val float64) {
+	switch b := cpuBuffer(dst.Buf); b.dt {
+	case backend.Float16:
+		fill(b.h, dst, half.F16From64(val))
+	case backend.BFloat16:
+		fill(b.h, dst, half.BF16From64(val))
+	case backend.Int32:
+		fill(b.i, dst, half.Int32(val))
+	default:
+		fill(b.f, dst, float32(val))
+	}
+}
+
+// fill sets the elements dst describes in d to v.
+func fill[T raw.Elem](d []T, dst backend.Strided, v T) {
+	d = d[dst.Offset:]
 	it := newIter(dst.Shape, dst)
 	s := it.inner(0)
 	it.run(func(_ int, off *[maxOps]int, n int) {
@@ -133,10 +159,22 @@ func (*Backend) Fill(dst backend.Strided, v float32) {
 	})
 }
 
-// Copy copies src into dst.
+// Copy copies src into dst, converting between dtypes.
 func (*Backend) Copy(dst, src backend.Strided) {
 	if dst.Size() == 0 {
 		return // an axis of 0 may sit beside one so long that block sizes overflow
+	}
+	db, sb := cpuBuffer(dst.Buf), cpuBuffer(src.Buf)
+	switch {
+	case db.dt != sb.dt:
+		convertCopy(dst, src)
+		return
+	case db.dt == backend.Int32:
+		copySame(db.i, sb.i, dst, src)
+		return
+	case db.dt != backend.Float32:
+		copySame(db.h, sb.h, dst, src)
+		return
 	}
 	d, a := data(dst.Buf)[dst.Offset:], data(src.Buf)[src.Offset:]
 	it := newIter(dst.Shape, dst, src)
@@ -171,9 +209,18 @@ func transposeCopy(d []float32, dr int, a []float32, ac, rows, cols int) {
 
 // Arange sets element i of dst to start + i*step.
 func (*Backend) Arange(dst backend.Strided, start, step float64) {
-	d := data(dst.Buf)[dst.Offset:]
 	it := newIter(dst.Shape, dst)
 	s := it.inner(0)
+	if dst.DType() != backend.Float32 {
+		store := storer(dst)
+		it.run(func(lin int, off *[maxOps]int, n int) {
+			for i := 0; i < n; i++ {
+				store(dst.Offset+off[0]+i*s, start+float64(float64(lin+i)*step))
+			}
+		})
+		return
+	}
+	d := data(dst.Buf)[dst.Offset:]
 	it.run(func(lin int, off *[maxOps]int, n int) {
 		for i := 0; i < n; i++ {
 			// The conversion rounds the product: Go may not fuse it into an
@@ -184,7 +231,10 @@ func (*Backend) Arange(dst backend.Strided, start, step float64) {
 }
 
 // Random fills dst from the Philox stream (seed, stream).
-func (*Backend) Random(dst backend.Strided, dist backend.Dist, seed, stream uint64, a, b float32) {
+func (be *Backend) Random(dst backend.Strided, dist backend.Dist, seed, stream uint64, a, b float32) {
+	if widen16([]backend.Strided{dst}, 1, func(w []backend.Strided) { be.Random(w[0], dist, seed, stream, a, b) }) {
+		return
+	}
 	d := data(dst.Buf)[dst.Offset:]
 	it := newIter(dst.Shape, dst)
 	s := it.inner(0)
@@ -203,8 +253,37 @@ func (*Backend) Random(dst backend.Strided, dist backend.Dist, seed, stream uint
 
 // Where sets dst = a where cond != 0, else b.
 func (*Backend) Where(dst, cond, a, b backend.Strided) {
-	d, c := data(dst.Buf)[dst.Offset:], data(cond.Buf)[cond.Offset:]
-	x, y := data(a.Buf)[a.Offset:], data(b.Buf)[b.Offset:]
+	if cond.DType() != backend.Float32 {
+		// Any condition dtype: 0 (or −0) of any type is false.
+		load := loader(cond)
+		it := newIter(cond.Shape, cond)
+		mask := contiguous(newBuffer(backend.Float32, cond.Size()), cond.Shape)
+		m := data(mask.Buf)
+		s := it.inner(0)
+		it.run(func(lin int, off *[maxOps]int, n int) {
+			for i := 0; i < n; i++ {
+				if load(cond.Offset+off[0]+i*s) != 0 {
+					m[lin+i] = 1
+				} else {
+					m[lin+i] = 0
+				}
+			}
+		})
+		cond = mask
+	}
+	switch db := cpuBuffer(dst.Buf); db.dt {
+	case backend.Float32:
+		where(db.f, data(cond.Buf), cpuBuffer(a.Buf).f, cpuBuffer(b.Buf).f, dst, cond, a, b)
+	case backend.Int32:
+		where(db.i, data(cond.Buf), cpuBuffer(a.Buf).i, cpuBuffer(b.Buf).i, dst, cond, a, b)
+	default:
+		where(db.h, data(cond.Buf), cpuBuffer(a.Buf).h, cpuBuffer(b.Buf).h, dst, cond, a, b)
+	}
+}
+
+// where is Where on the elements d, x, y of one dtype, the condition c float32.
+func where[T raw.Elem](d []T, c []float32, x, y []T, dst, cond, a, b backend.Strided) {
+	d, c, x, y = d[dst.Offset:], c[cond.Offset:], x[a.Offset:], y[b.Offset:]
 	it := newIter(dst.Shape, dst, cond, a, b)
 	sd, sc, sa, sb := it.inner(0), it.inner(1), it.inner(2), it.inner(3)
 	it.run(func(_ int, off *[maxOps]int, n int) {
@@ -220,14 +299,26 @@ func (*Backend) Where(dst, cond, a, b backend.Strided) {
 
 // Gather sets dst[..., i, ...] = src[..., idx[..., i, ...], ...] along axis.
 func (*Backend) Gather(dst, src, idx backend.Strided, axis int) {
-	d, s, x := data(dst.Buf)[dst.Offset:], data(src.Buf)[src.Offset:], data(idx.Buf)[idx.Offset:]
+	switch db := cpuBuffer(dst.Buf); db.dt {
+	case backend.Float32:
+		gather(db.f, cpuBuffer(src.Buf).f, dst, src, idx, axis)
+	case backend.Int32:
+		gather(db.i, cpuBuffer(src.Buf).i, dst, src, idx, axis)
+	default:
+		gather(db.h, cpuBuffer(src.Buf).h, dst, src, idx, axis)
+	}
+}
+
+func gather[T raw.Elem](d, s []T, dst, src, idx backend.Strided, axis int) {
+	d, s = d[dst.Offset:], s[src.Offset:]
 	// Walk src with the gathered axis pinned to 0; the index supplies it.
 	as, na := src.Strides[axis], src.Shape[axis]
+	at := indexer(idx, na)
 	it := newIter(dst.Shape, dst, pinAxis(src, dst.Shape, axis), idx)
 	sd, ss, sx := it.inner(0), it.inner(1), it.inner(2)
 	it.run(func(_ int, off *[maxOps]int, n int) {
 		for i := 0; i < n; i++ {
-			d[off[0]+i*sd] = s[off[1]+i*ss+clampIndex(x[off[2]+i*sx], na)*as]
+			d[off[0]+i*sd] = s[off[1]+i*ss+at(idx.Offset+off[2]+i*sx)*as]
 		}
 	})
 }
@@ -244,20 +335,35 @@ func pinAxis(x backend.Strided, shape []int, axis int) backend.Strided {
 
 // ScatterAdd adds src into dst at the positions idx gives along axis.
 // It runs on one goroutine: repeated indices make the writes collide.
-func (*Backend) ScatterAdd(dst, src, idx backend.Strided, axis int) {
-	d, s, x := data(dst.Buf)[dst.Offset:], data(src.Buf)[src.Offset:], data(idx.Buf)[idx.Offset:]
+func (be *Backend) ScatterAdd(dst, src, idx backend.Strided, axis int) {
+	if widen16([]backend.Strided{dst, src}, 1, func(w []backend.Strided) { be.ScatterAdd(w[0], w[1], idx, axis) }) {
+		return
+	}
+	if db := cpuBuffer(dst.Buf); db.dt == backend.Int32 {
+		scatterAdd(db.i, cpuBuffer(src.Buf).i, dst, src, idx, axis)
+		return
+	}
+	scatterAdd(data(dst.Buf), data(src.Buf), dst, src, idx, axis)
+}
+
+func scatterAdd[T float32 | int32](d, s []T, dst, src, idx backend.Strided, axis int) {
+	d, s = d[dst.Offset:], s[src.Offset:]
 	as, na := dst.Strides[axis], dst.Shape[axis]
+	at := indexer(idx, na)
 	it := newIter(src.Shape, pinAxis(dst, src.Shape, axis), src, idx)
 	sd, ss, sx := it.inner(0), it.inner(1), it.inner(2)
 	it.walk(0, it.size, func(_ int, off *[maxOps]int, n int) {
 		for i := 0; i < n; i++ {
-			d[off[0]+i*sd+clampIndex(x[off[2]+i*sx], na)*as] += s[off[1]+i*ss]
+			d[off[0]+i*sd+at(idx.Offset+off[2]+i*sx)*as] += s[off[1]+i*ss]
 		}
 	})
 }
 
 // Softmax computes softmax or log-softmax over the last axis of src.
-func (*Backend) Softmax(dst, src backend.Strided, log bool) {
+func (be *Backend) Softmax(dst, src backend.Strided, log bool) {
+	if widen16([]backend.Strided{dst, src}, 1, func(w []backend.Strided) { be.Softmax(w[0], w[1], log) }) {
+		return
+	}
 	r := len(src.Shape)
 	if r == 0 {
 		// A scalar is a row of one: softmax 1, log-softmax 0 (NaN stays NaN).

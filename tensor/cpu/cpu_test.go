@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/vktensor/vktensor/tensor/backend"
+	"github.com/vktensor/vktensor/tensor/internal/raw"
 )
 
 // The tensor package's tests check the backend through the public API
@@ -17,11 +18,11 @@ import (
 var _ backend.Backend = (*Backend)(nil)
 
 func strided(data []float32, off int, shape, strides []int) backend.Strided {
-	return backend.Strided{Buf: &buffer{data: data}, Offset: off, Shape: shape, Strides: strides}
+	return backend.Strided{Buf: &buffer{f: data}, Offset: off, Shape: shape, Strides: strides}
 }
 
 func rowMajor(data []float32, shape ...int) backend.Strided {
-	return contiguous(&buffer{data: data}, shape)
+	return contiguous(&buffer{f: data}, shape)
 }
 
 func seq(n int) []float32 {
@@ -34,27 +35,27 @@ func seq(n int) []float32 {
 
 func TestWriteReadErrors(t *testing.T) {
 	b := New()
-	buf, err := b.Alloc(4)
+	buf, err := b.Alloc(backend.Float32, 4)
 	if err != nil || buf.Len() != 4 {
 		t.Fatalf("Alloc: %v %v", buf, err)
 	}
-	if _, err := b.Alloc(-1); err == nil {
+	if _, err := b.Alloc(backend.Float32, -1); err == nil {
 		t.Errorf("Alloc(-1) succeeded")
 	}
-	if err := b.Write(buf, 2, []float32{1, 2, 3}); err == nil {
+	if err := b.Write(buf, 2, raw.Bytes([]float32{1, 2, 3})); err == nil {
 		t.Errorf("Write past the end succeeded")
 	}
-	if err := b.Write(buf, -1, []float32{1}); err == nil {
+	if err := b.Write(buf, -1, raw.Bytes([]float32{1})); err == nil {
 		t.Errorf("Write at -1 succeeded")
 	}
-	if err := b.Write(buf, 1, []float32{5, 6}); err != nil {
+	if err := b.Write(buf, 1, raw.Bytes([]float32{5, 6})); err != nil {
 		t.Fatal(err)
 	}
 	dst := make([]float32, 3)
-	if err := b.Read(dst, backend.Strided{Buf: buf, Shape: []int{2}, Strides: []int{1}}); err == nil {
+	if err := b.Read(raw.Bytes(dst), backend.Strided{Buf: buf, Shape: []int{2}, Strides: []int{1}}); err == nil {
 		t.Errorf("Read with a wrong-size destination succeeded")
 	}
-	if err := b.Read(dst, backend.Strided{Buf: buf, Offset: 1, Shape: []int{3}, Strides: []int{1}}); err != nil || !slices.Equal(dst, []float32{5, 6, 0}) {
+	if err := b.Read(raw.Bytes(dst), backend.Strided{Buf: buf, Offset: 1, Shape: []int{3}, Strides: []int{1}}); err != nil || !slices.Equal(dst, []float32{5, 6, 0}) {
 		t.Errorf("Read: %v %v", dst, err)
 	}
 	if err := b.Sync(); err != nil {

@@ -108,7 +108,15 @@ func minimum(a, b float32) float32 {
 }
 
 // Unary sets dst = op(src).
-func (*Backend) Unary(op backend.UnaryOp, dst, src backend.Strided, alpha, beta float32) {
+func (b *Backend) Unary(op backend.UnaryOp, dst, src backend.Strided, alpha64, beta64 float64) {
+	if widen16([]backend.Strided{dst, src}, 1, func(w []backend.Strided) { b.Unary(op, w[0], w[1], alpha64, beta64) }) {
+		return
+	}
+	if dst.DType() == backend.Int32 {
+		unaryInt(op, dst, src, alpha64, beta64)
+		return
+	}
+	alpha, beta := float32(alpha64), float32(beta64)
 	d, a := data(dst.Buf)[dst.Offset:], data(src.Buf)[src.Offset:]
 	it := newIter(dst.Shape, dst, src)
 	sd, sa := it.inner(0), it.inner(1)
@@ -227,7 +235,14 @@ var vecOps = map[backend.BinaryOp]vec.Op{
 // is contiguous or one broadcast value (a row vector over a matrix, a
 // column vector, a scalar) run through package vec's kernels; any other
 // layout takes the strided loop.
-func (*Backend) Binary(op backend.BinaryOp, dst, a, b backend.Strided) {
+func (be *Backend) Binary(op backend.BinaryOp, dst, a, b backend.Strided) {
+	if widen16([]backend.Strided{dst, a, b}, 1, func(w []backend.Strided) { be.Binary(op, w[0], w[1], w[2]) }) {
+		return
+	}
+	if dst.DType() == backend.Int32 {
+		binaryInt(op, dst, a, b)
+		return
+	}
 	d := data(dst.Buf)[dst.Offset:]
 	x, y := data(a.Buf)[a.Offset:], data(b.Buf)[b.Offset:]
 	it := newIter(dst.Shape, dst, a, b)

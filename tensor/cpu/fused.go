@@ -41,8 +41,8 @@ func (be *Backend) MatMulBias(dst, a, b, bias backend.Strided, relu bool) {
 }
 
 // xentRow returns the row's maximum m and log Σ exp(x−m) (in float64, as
-// Softmax computes them), and the clamped target column.
-func xentRow(l []float32, off, sc, c int, target float32) (m float32, lse float64, t int) {
+// Softmax computes them), and the target column t.
+func xentRow(l []float32, off, sc, c int, t int) (m float32, lse float64, _ int) {
 	m = float32(math.Inf(-1))
 	for j := 0; j < c; j++ {
 		if v := l[off+j*sc]; v > m || v != v {
@@ -53,7 +53,7 @@ func xentRow(l []float32, off, sc, c int, target float32) (m float32, lse float6
 	for j := 0; j < c; j++ {
 		sum += math.Exp(float64(l[off+j*sc] - m))
 	}
-	return m, math.Log(sum), clampIndex(target, c)
+	return m, math.Log(sum), t
 }
 
 // clampIndex converts a float32 index on an axis of n to a position under
@@ -81,12 +81,12 @@ func (*Backend) CrossEntropy(loss, logits, targets backend.Strided) {
 	if rows == 0 || c == 0 {
 		return
 	}
-	d, l, tg := data(loss.Buf), data(logits.Buf), data(targets.Buf)
+	d, l, tg := data(loss.Buf), data(logits.Buf), indexer(targets, c)
 	sr, sc := logits.Strides[0], logits.Strides[1]
 	parallelFor(rows, max(1, parallelMinHeavy/c), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			off := logits.Offset + i*sr
-			m, lse, t := xentRow(l, off, sc, c, tg[targets.Offset+i*targets.Strides[0]])
+			m, lse, t := xentRow(l, off, sc, c, tg(targets.Offset+i*targets.Strides[0]))
 			// −log_softmax as LogSoftmax rounds it: (x−m) in float32 first.
 			d[loss.Offset+i*loss.Strides[0]] = float32(lse - float64(l[off+t*sc]-m))
 		}
@@ -100,13 +100,13 @@ func (*Backend) CrossEntropyGrad(dst, logits, targets, grad backend.Strided, sca
 	if rows == 0 || c == 0 {
 		return
 	}
-	d, l, tg, g := data(dst.Buf), data(logits.Buf), data(targets.Buf), data(grad.Buf)
+	d, l, tg, g := data(dst.Buf), data(logits.Buf), indexer(targets, c), data(grad.Buf)
 	sr, sc := logits.Strides[0], logits.Strides[1]
 	dr, dc := dst.Strides[0], dst.Strides[1]
 	parallelFor(rows, max(1, parallelMinHeavy/c), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			off := logits.Offset + i*sr
-			m, lse, t := xentRow(l, off, sc, c, tg[targets.Offset+i*targets.Strides[0]])
+			m, lse, t := xentRow(l, off, sc, c, tg(targets.Offset+i*targets.Strides[0]))
 			gs := float64(g[grad.Offset+i*grad.Strides[0]]) * float64(scale)
 			od := dst.Offset + i*dr
 			for j := 0; j < c; j++ {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/vktensor/vktensor/tensor/backend"
+	"github.com/vktensor/vktensor/tensor/internal/raw"
 )
 
 // TestTransposeAndColumnPaths checks the blocked transpose copy and the
@@ -21,11 +22,11 @@ func TestTransposeAndColumnPaths(t *testing.T) {
 			src[i] = float32(r.NormFloat64())
 		}
 		src[r.IntN(len(src))] = float32(math.NaN())
-		buf := &buffer{data: src}
+		buf := &buffer{f: src}
 		// The transpose of the row-major rows×cols matrix, as a view.
 		tv := backend.Strided{Buf: buf, Shape: []int{cols, rows}, Strides: []int{1, cols}}
 		out := make([]float32, rows*cols)
-		if err := b.Read(out, tv); err != nil {
+		if err := b.Read(raw.Bytes(out), tv); err != nil {
 			t.Fatal(err)
 		}
 		for i := 0; i < cols; i++ {
@@ -38,7 +39,7 @@ func TestTransposeAndColumnPaths(t *testing.T) {
 		// Column reductions: reduce axis 0 (moved last, as the tensor package does).
 		cv := backend.Strided{Buf: buf, Shape: []int{cols, rows}, Strides: []int{1, cols}}
 		for _, op := range []backend.ReduceOp{backend.Sum, backend.Mean, backend.Max, backend.Min} {
-			dst := &buffer{data: make([]float32, cols)}
+			dst := &buffer{f: make([]float32, cols)}
 			b.Reduce(op, backend.Strided{Buf: dst, Shape: []int{cols}, Strides: []int{1}}, cv)
 			for c := 0; c < cols; c++ {
 				var acc float64
@@ -59,7 +60,7 @@ func TestTransposeAndColumnPaths(t *testing.T) {
 				case backend.Mean:
 					want = float32(acc / float64(rows))
 				}
-				if g := dst.data[c]; g != want && !(g != g && want != want) {
+				if g := dst.f[c]; g != want && !(g != g && want != want) {
 					t.Fatalf("%v: reduce op %d column %d = %v, want %v", sz, op, c, g, want)
 				}
 			}

@@ -6,7 +6,10 @@ import (
 )
 
 // MatMul computes dst = a·b (or dst += a·b) for every batch index.
-func (*Backend) MatMul(dst, a, b backend.Strided, accumulate bool) {
+func (be *Backend) MatMul(dst, a, b backend.Strided, accumulate bool) {
+	if widen16([]backend.Strided{dst, a, b}, 1, func(w []backend.Strided) { be.MatMul(w[0], w[1], w[2], accumulate) }) {
+		return
+	}
 	r := len(dst.Shape)
 	m, n, k := dst.Shape[r-2], dst.Shape[r-1], a.Shape[r-1]
 	d, x, y := data(dst.Buf), data(a.Buf), data(b.Buf)

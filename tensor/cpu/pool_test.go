@@ -1,6 +1,10 @@
 package cpu
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/vktensor/vktensor/tensor/backend"
+)
 
 func TestSizeClass(t *testing.T) {
 	prev := -1
@@ -25,7 +29,7 @@ func TestSizeClass(t *testing.T) {
 func TestAllocRecycled(t *testing.T) {
 	be := New()
 	for _, n := range []int{poolMin, poolMin + 1, 3 << 20} {
-		b, err := be.Alloc(n)
+		b, err := be.Alloc(backend.Float32, n)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -34,8 +38,8 @@ func TestAllocRecycled(t *testing.T) {
 			d[i] = 7
 		}
 		be.Free(b)
-		b1, err1 := be.Alloc(n)
-		b2, err2 := be.Alloc(n - 1)
+		b1, err1 := be.Alloc(backend.Float32, n)
+		b2, err2 := be.Alloc(backend.Float32, n-1)
 		if err1 != nil || err2 != nil {
 			t.Fatal(err1, err2)
 		}

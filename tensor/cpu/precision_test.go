@@ -8,8 +8,8 @@ import (
 	"github.com/vktensor/vktensor/tensor/backend"
 )
 
-// half decodes float16 bits.
-func half(h uint16) float64 {
+// f16bits decodes float16 bits.
+func f16bits(h uint16) float64 {
 	sign := 1.0
 	if h&0x8000 != 0 {
 		sign = -1
@@ -33,7 +33,7 @@ func half(h uint16) float64 {
 func TestRoundFloat16(t *testing.T) {
 	var finite []float64
 	for h := range 1 << 16 {
-		v := half(uint16(h))
+		v := f16bits(uint16(h))
 		if math.IsNaN(v) {
 			if !math.IsNaN(float64(RoundFloat16(float32(v)))) {
 				t.Fatal("NaN not kept")
@@ -118,7 +118,7 @@ func TestMatMulPrecision(t *testing.T) {
 			errOf := func(p backend.Precision) float64 {
 				d := make([]float32, sz.m*sz.n)
 				s := func(buf []float32, rows, cols int) backend.Strided {
-					return backend.Strided{Buf: &buffer{data: buf}, Shape: []int{rows, cols}, Strides: []int{cols, 1}}
+					return backend.Strided{Buf: &buffer{f: buf}, Shape: []int{rows, cols}, Strides: []int{cols, 1}}
 				}
 				b.MatMulAt(s(d, sz.m, sz.n), s(a, sz.m, sz.k), s(x, sz.k, sz.n), false, p)
 				worst := 0.0
@@ -166,9 +166,9 @@ func TestMatMulPrecisionLayouts(t *testing.T) {
 		for i := range got {
 			got[i] = 1
 		}
-		dst := backend.Strided{Buf: &buffer{data: got}, Shape: []int{2, m, n}, Strides: []int{m * n, n, 1}}
-		av := backend.Strided{Buf: &buffer{data: a}, Shape: []int{2, m, k}, Strides: []int{m * k, 1, m}}
-		xv := backend.Strided{Buf: &buffer{data: x}, Shape: []int{2, k, n}, Strides: []int{0, n, 1}} // broadcast batch
+		dst := backend.Strided{Buf: &buffer{f: got}, Shape: []int{2, m, n}, Strides: []int{m * n, n, 1}}
+		av := backend.Strided{Buf: &buffer{f: a}, Shape: []int{2, m, k}, Strides: []int{m * k, 1, m}}
+		xv := backend.Strided{Buf: &buffer{f: x}, Shape: []int{2, k, n}, Strides: []int{0, n, 1}} // broadcast batch
 		b.MatMulAt(dst, av, xv, true, p)
 		for bi := range 2 {
 			for i := range m {

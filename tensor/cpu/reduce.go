@@ -9,7 +9,14 @@ import (
 )
 
 // Reduce reduces the trailing axes of src that dst does not have.
-func (*Backend) Reduce(op backend.ReduceOp, dst, src backend.Strided) {
+func (be *Backend) Reduce(op backend.ReduceOp, dst, src backend.Strided) {
+	if op == backend.ArgMax || op == backend.ArgMin || src.DType() == backend.Int32 {
+		reduceGeneral(op, dst, src)
+		return
+	}
+	if widen16([]backend.Strided{dst, src}, 1, func(w []backend.Strided) { be.Reduce(op, w[0], w[1]) }) {
+		return
+	}
 	k := len(dst.Shape)
 	d, s := data(dst.Buf)[dst.Offset:], data(src.Buf)[src.Offset:]
 	// The kept axes of src, walked together with dst.

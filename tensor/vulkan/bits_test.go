@@ -9,6 +9,7 @@ import (
 	"github.com/vktensor/vktensor/tensor"
 	"github.com/vktensor/vktensor/tensor/backend"
 	"github.com/vktensor/vktensor/tensor/cpu"
+	"github.com/vktensor/vktensor/tensor/internal/raw"
 )
 
 // sameBits reports whether a and b are the same float32, NaNs all alike.
@@ -31,17 +32,17 @@ func runBoth(t *testing.T, vk *Backend, shape []int, srcs [][]float32, f func(b 
 	for k, b := range []backend.Backend{cpu.New(), vk} {
 		var ss []backend.Strided
 		for _, s := range srcs {
-			buf, err := b.Alloc(len(s))
+			buf, err := b.Alloc(backend.Float32, len(s))
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer b.Free(buf)
-			if err := b.Write(buf, 0, s); err != nil {
+			if err := b.Write(buf, 0, raw.Bytes(s)); err != nil {
 				t.Fatal(err)
 			}
 			ss = append(ss, backend.Strided{Buf: buf, Shape: []int{len(s)}, Strides: []int{1}})
 		}
-		buf, err := b.Alloc(n)
+		buf, err := b.Alloc(backend.Float32, n)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,7 +50,7 @@ func runBoth(t *testing.T, vk *Backend, shape []int, srcs [][]float32, f func(b 
 		dst := backend.Strided{Buf: buf, Shape: shape, Strides: rowMajor(shape)}
 		f(b, dst, ss)
 		out[k] = make([]float32, n)
-		if err := b.Read(out[k], backend.Strided{Buf: buf, Shape: []int{n}, Strides: []int{1}}); err != nil {
+		if err := b.Read(raw.Bytes(out[k]), backend.Strided{Buf: buf, Shape: []int{n}, Strides: []int{1}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -150,7 +151,7 @@ func TestAffineBits(t *testing.T) {
 	}
 	for _, s := range scalars {
 		want, got := runBoth(t, vk, []int{len(vals)}, [][]float32{vals}, func(b backend.Backend, dst backend.Strided, src []backend.Strided) {
-			b.Unary(backend.AffineS, dst, src[0], s.a, s.b)
+			b.Unary(backend.AffineS, dst, src[0], float64(s.a), float64(s.b))
 		})
 		for i := range want {
 			if !sameBits(want[i], got[i]) {

@@ -107,7 +107,7 @@ func (b *Backend) readChecks() {
 			w := words[k.slot*c.stride/4:]
 			k.done, k.blk = true, nil
 			if w[0] != 0 {
-				k.err = &backend.IndexError{Op: k.op, Index: math.Float32frombits(w[1]), Axis: k.axis, Size: k.size}
+				k.err = &backend.IndexError{Op: k.op, Index: float64(math.Float32frombits(w[1])), Axis: k.axis, Size: k.size}
 			}
 		}
 		clear(blk.open)

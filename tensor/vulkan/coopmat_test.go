@@ -9,6 +9,7 @@ import (
 	"github.com/vktensor/vktensor/internal/backendbench"
 	"github.com/vktensor/vktensor/tensor/backend"
 	"github.com/vktensor/vktensor/tensor/cpu"
+	"github.com/vktensor/vktensor/tensor/internal/raw"
 )
 
 // TestCoopScales runs coop_scale.comp (which lavapipe can run, unlike the
@@ -43,16 +44,16 @@ func TestCoopScales(t *testing.T) {
 	set(1, 2, 4, 9, float32(math.NaN()))
 	set(0, 0, 0, 299, float32(math.Inf(1))) // ignored beside finite values
 	set(1, 0, 3, 0, 65504)
-	src, err := vk.Alloc(n)
+	src, err := vk.Alloc(backend.Float32, n)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer vk.Free(src)
-	if err := vk.Write(src, 0, host); err != nil {
+	if err := vk.Write(src, 0, raw.Bytes(host)); err != nil {
 		t.Fatal(err)
 	}
 	lines := nb1 * nb2 * R
-	dst, err := vk.Alloc(lines + 3)
+	dst, err := vk.Alloc(backend.Float32, lines+3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func TestCoopScales(t *testing.T) {
 	vk.coopScales(gbuf(dst), s, lines, R, L, nb2, 0, nb2*L*R, L*R, 1, R, 3)
 	vk.exit()
 	got := make([]float32, lines+3)
-	if err := vk.Read(got, backend.Strided{Buf: dst, Shape: []int{lines + 3}, Strides: []int{1}}); err != nil {
+	if err := vk.Read(raw.Bytes(got), backend.Strided{Buf: dst, Shape: []int{lines + 3}, Strides: []int{1}}); err != nil {
 		t.Fatal(err)
 	}
 	for b1 := range nb1 {
@@ -101,17 +102,17 @@ func TestCoopFallback(t *testing.T) {
 	if vk.HasPrecision(backend.PrecisionHigh) || vk.HasPrecision(backend.PrecisionMedium) || !vk.HasPrecision(backend.PrecisionHighest) {
 		t.Fatal("HasPrecision on a device without cooperative matrices")
 	}
-	a, _ := vk.Alloc(6)
-	x, _ := vk.Alloc(6)
-	d, _ := vk.Alloc(4)
-	vk.Write(a, 0, []float32{1, 2, 3, 4, 5, 6})
-	vk.Write(x, 0, []float32{1, 0, 0, 1, 1, 1})
+	a, _ := vk.Alloc(backend.Float32, 6)
+	x, _ := vk.Alloc(backend.Float32, 6)
+	d, _ := vk.Alloc(backend.Float32, 4)
+	vk.Write(a, 0, raw.Bytes([]float32{1, 2, 3, 4, 5, 6}))
+	vk.Write(x, 0, raw.Bytes([]float32{1, 0, 0, 1, 1, 1}))
 	m := func(buf backend.Buffer, r, c int) backend.Strided {
 		return backend.Strided{Buf: buf, Shape: []int{r, c}, Strides: []int{c, 1}}
 	}
 	vk.MatMulAt(m(d, 2, 2), m(a, 2, 3), m(x, 3, 2), false, backend.PrecisionMedium)
 	got := make([]float32, 4)
-	if err := vk.Read(got, m(d, 2, 2)); err != nil {
+	if err := vk.Read(raw.Bytes(got), m(d, 2, 2)); err != nil {
 		t.Fatal(err)
 	}
 	if want := []float32{4, 5, 10, 11}; got[0] != want[0] || got[1] != want[1] || got[2] != want[2] || got[3] != want[3] {
@@ -151,11 +152,11 @@ func TestCoopParity(t *testing.T) {
 			}
 			run := func(be backend.Backend) []float32 {
 				buf := func(v []float32) backend.Buffer {
-					bb, err := be.Alloc(len(v))
+					bb, err := be.Alloc(backend.Float32, len(v))
 					if err != nil {
 						t.Fatal(err)
 					}
-					if err := be.Write(bb, 0, v); err != nil {
+					if err := be.Write(bb, 0, raw.Bytes(v)); err != nil {
 						t.Fatal(err)
 					}
 					return bb
@@ -166,7 +167,7 @@ func TestCoopParity(t *testing.T) {
 					backend.Strided{Buf: ab, Shape: shapeA, Strides: aSt},
 					backend.Strided{Buf: xb, Shape: []int{c.batch, c.k, c.n}, Strides: []int{c.k * c.n, c.n, 1}}, c.acc, p)
 				out := make([]float32, len(d))
-				if err := be.Read(out, dst); err != nil {
+				if err := be.Read(raw.Bytes(out), dst); err != nil {
 					t.Fatal(err)
 				}
 				for _, bb := range []backend.Buffer{ab, xb, db} {

@@ -8,18 +8,19 @@ import (
 
 	"github.com/vktensor/vktensor/gpu"
 	"github.com/vktensor/vktensor/tensor/backend"
+	"github.com/vktensor/vktensor/tensor/internal/raw"
 )
 
 // upload allocates a buffer holding vals and returns it as a row-major
 // operand of shape.
 func upload(t *testing.T, vk *Backend, vals []float32, shape ...int) backend.Strided {
 	t.Helper()
-	buf, err := vk.Alloc(len(vals))
+	buf, err := vk.Alloc(backend.Float32, len(vals))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { vk.Free(buf) })
-	if err := vk.Write(buf, 0, vals); err != nil {
+	if err := vk.Write(buf, 0, raw.Bytes(vals)); err != nil {
 		t.Fatal(err)
 	}
 	if shape == nil {
@@ -35,7 +36,7 @@ func fresh(t *testing.T, vk *Backend, shape ...int) backend.Strided {
 	for _, d := range shape {
 		n *= d
 	}
-	buf, err := vk.Alloc(n)
+	buf, err := vk.Alloc(backend.Float32, n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func fresh(t *testing.T, vk *Backend, shape ...int) backend.Strided {
 
 func readAll(vk *Backend, s backend.Strided) ([]float32, error) {
 	out := make([]float32, s.Size())
-	err := vk.Read(out, s)
+	err := vk.Read(raw.Bytes(out), s)
 	return out, err
 }
 

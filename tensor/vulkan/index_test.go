@@ -8,6 +8,7 @@ import (
 
 	"github.com/vktensor/vktensor/tensor/backend"
 	"github.com/vktensor/vktensor/tensor/cpu"
+	"github.com/vktensor/vktensor/tensor/internal/raw"
 )
 
 // guard is the value around every operand of TestIndexRule: a kernel that
@@ -26,12 +27,12 @@ func guarded(t *testing.T, b backend.Backend, vals []float32, shape ...int) back
 		all[i] = guard
 	}
 	copy(all[guardN:], vals)
-	buf, err := b.Alloc(len(all))
+	buf, err := b.Alloc(backend.Float32, len(all))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Free(buf) })
-	if err := b.Write(buf, 0, all); err != nil {
+	if err := b.Write(buf, 0, raw.Bytes(all)); err != nil {
 		t.Fatal(err)
 	}
 	return backend.Strided{Buf: buf, Offset: guardN, Shape: shape, Strides: rowMajor(shape)}
@@ -43,7 +44,7 @@ func inside(t *testing.T, b backend.Backend, s backend.Strided) ([]float32, erro
 	t.Helper()
 	n := s.Buf.Len()
 	all := make([]float32, n)
-	err := b.Read(all, backend.Strided{Buf: s.Buf, Shape: []int{n}, Strides: []int{1}})
+	err := b.Read(raw.Bytes(all), backend.Strided{Buf: s.Buf, Shape: []int{n}, Strides: []int{1}})
 	if err != nil {
 		// the buffer carries the op's error: read its contents directly
 		if e := b.(*Backend).dev.DownloadFloat32(gbuf(s.Buf), 0, all); e != nil {
@@ -154,7 +155,7 @@ func TestIndexRule(t *testing.T) {
 				if isBad {
 					var ie *backend.IndexError
 					if !errors.As(err, &ie) || ie.Op != o.name || ie.Axis != o.axis || ie.Size != o.n ||
-						math.Float32bits(ie.Index) != math.Float32bits(bad) && !(bad != bad && ie.Index != ie.Index) {
+						math.Float64bits(ie.Index) != math.Float64bits(float64(bad)) && !(bad != bad && ie.Index != ie.Index) {
 						t.Fatalf("error %v, want an *IndexError for %s, index %v, axis %d of size %d", err, o.name, bad, o.axis, o.n)
 					}
 					if o.name == "ScatterAdd" {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vktensor/vktensor/tensor/backend"
 	"github.com/vktensor/vktensor/tensor/cpu"
+	"github.com/vktensor/vktensor/tensor/internal/raw"
 )
 
 // lnSentinel fills the gaps around operands: a kernel that writes outside
@@ -39,12 +40,12 @@ func lnPlace(t *testing.T, be backend.Backend, vals []float32, rows, cols, off, 
 			data[off+i*rs+j*cs] = v
 		}
 	}
-	buf, err := be.Alloc(n)
+	buf, err := be.Alloc(backend.Float32, n)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { be.Free(buf) })
-	if err := be.Write(buf, 0, data); err != nil {
+	if err := be.Write(buf, 0, raw.Bytes(data)); err != nil {
 		t.Fatal(err)
 	}
 	s.Buf = buf
@@ -55,7 +56,7 @@ func lnPlace(t *testing.T, be backend.Backend, vals []float32, rows, cols, off, 
 func lnWhole(t *testing.T, be backend.Backend, s backend.Strided) []float32 {
 	t.Helper()
 	out := make([]float32, s.Buf.Len())
-	if err := be.Read(out, backend.Strided{Buf: s.Buf, Shape: []int{len(out)}, Strides: []int{1}}); err != nil {
+	if err := be.Read(raw.Bytes(out), backend.Strided{Buf: s.Buf, Shape: []int{len(out)}, Strides: []int{1}}); err != nil {
 		t.Fatal(err)
 	}
 	return out

@@ -102,7 +102,8 @@ func (b *Backend) elementwise(c ewCall) {
 
 // Fill sets every element of dst to v; dense destinations use the
 // transfer engine's fill.
-func (b *Backend) Fill(dst backend.Strided, v float32) {
+func (b *Backend) Fill(dst backend.Strided, v64 float64) {
+	v := float32(v64)
 	defer b.exit()
 	if b.enter("Fill", 1, dst) {
 		b.fill(dst, v)
@@ -179,7 +180,8 @@ func (b *Backend) Random(dst backend.Strided, dist backend.Dist, seed, stream ui
 }
 
 // Unary sets dst = op(src).
-func (b *Backend) Unary(op backend.UnaryOp, dst, src backend.Strided, alpha, beta float32) {
+func (b *Backend) Unary(op backend.UnaryOp, dst, src backend.Strided, alpha64, beta64 float64) {
+	alpha, beta := float32(alpha64), float32(beta64)
 	defer b.exit()
 	if b.enter("Unary", 1, dst, src) {
 		b.unary(op, dst, src, alpha, beta)

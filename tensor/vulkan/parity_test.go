@@ -14,6 +14,7 @@ import (
 	"github.com/vktensor/vktensor/gpu"
 	"github.com/vktensor/vktensor/tensor/backend"
 	"github.com/vktensor/vktensor/tensor/cpu"
+	"github.com/vktensor/vktensor/tensor/internal/raw"
 )
 
 // Shared device for the package's tests: opening one (with validation) per
@@ -203,18 +204,18 @@ func checkCase(t *testing.T, c pcase, ref backend.Backend, vk *Backend, r *rand.
 			buf[i] = g(r)
 		}
 		data = append(data, buf)
-		rb, err := ref.Alloc(n)
+		rb, err := ref.Alloc(backend.Float32, n)
 		if err != nil {
 			t.Fatal(err)
 		}
-		vb, err := vk.Alloc(n)
+		vb, err := vk.Alloc(backend.Float32, n)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := ref.Write(rb, 0, buf); err != nil {
+		if err := ref.Write(rb, 0, raw.Bytes(buf)); err != nil {
 			t.Fatal(err)
 		}
-		if err := vk.Write(vb, 0, buf); err != nil {
+		if err := vk.Write(vb, 0, raw.Bytes(buf)); err != nil {
 			t.Fatal(err)
 		}
 		ro = append(ro, backend.Strided{Buf: rb, Offset: off, Shape: o.shape, Strides: st})
@@ -227,10 +228,10 @@ func checkCase(t *testing.T, c pcase, ref backend.Backend, vk *Backend, r *rand.
 	flat := func(s backend.Strided) backend.Strided {
 		return backend.Strided{Buf: s.Buf, Shape: []int{n}, Strides: []int{1}}
 	}
-	if err := ref.Read(want, flat(ro[0])); err != nil {
+	if err := ref.Read(raw.Bytes(want), flat(ro[0])); err != nil {
 		t.Fatal(err)
 	}
-	if err := vk.Read(got, flat(vo[0])); err != nil {
+	if err := vk.Read(raw.Bytes(got), flat(vo[0])); err != nil {
 		t.Fatal(err)
 	}
 	bound := 0.0
@@ -314,7 +315,7 @@ func unaryCase(op backend.UnaryOp, shape []int, dl, sl int, gen func(*rand.Rand)
 		name: fmt.Sprintf("unary/%d/%v/%d-%d", op, shape, dl, sl),
 		ops:  []opnd{{shape, dl, nil}, {shape, sl, gen}},
 		run: func(b backend.Backend, o []backend.Strided) {
-			b.Unary(op, o[0], o[1], alpha, beta)
+			b.Unary(op, o[0], o[1], float64(alpha), float64(beta))
 		},
 		rel: rel, abs: abs,
 		exact: exactUnary(op),

@@ -15,7 +15,7 @@ func BenchmarkRecordOp(b *testing.B) {
 	n := 64
 	bufs := make([]backend.Buffer, 3)
 	for i := range bufs {
-		buf, err := vk.Alloc(n)
+		buf, err := vk.Alloc(backend.Float32, n)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -51,7 +51,7 @@ func BenchmarkEnterExit(b *testing.B) {
 	vk := benchBackend(b)
 	bufs := make([]backend.Strided, 3)
 	for i := range bufs {
-		buf, err := vk.Alloc(64)
+		buf, err := vk.Alloc(backend.Float32, 64)
 		if err != nil {
 			b.Fatal(err)
 		}

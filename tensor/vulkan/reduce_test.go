@@ -11,6 +11,7 @@ import (
 	"github.com/vktensor/vktensor/tensor"
 	"github.com/vktensor/vktensor/tensor/backend"
 	"github.com/vktensor/vktensor/tensor/cpu"
+	"github.com/vktensor/vktensor/tensor/internal/raw"
 )
 
 // withReduceKnobs runs f with the reduce tuning set to maxIter and target.
@@ -169,7 +170,7 @@ func TestReducePlan(t *testing.T) {
 // when v is NaN) and returns it as a row.
 func bigBuffer(t *testing.T, b backend.Backend, n int, v float32) backend.Strided {
 	t.Helper()
-	buf, err := b.Alloc(n)
+	buf, err := b.Alloc(backend.Float32, n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +178,7 @@ func bigBuffer(t *testing.T, b backend.Backend, n int, v float32) backend.Stride
 	if math.IsNaN(float64(v)) {
 		b.Random(s, backend.Normal, 7, 1, 0, 1)
 	} else {
-		b.Fill(s, v)
+		b.Fill(s, float64(v))
 	}
 	t.Cleanup(func() { b.Free(buf) })
 	return s
@@ -191,14 +192,14 @@ func reduceTo(t *testing.T, b backend.Backend, op backend.ReduceOp, src backend.
 	for _, s := range outShape {
 		n *= s
 	}
-	buf, err := b.Alloc(n)
+	buf, err := b.Alloc(backend.Float32, n)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Free(buf)
 	b.Reduce(op, backend.Strided{Buf: buf, Shape: outShape, Strides: rowMajor(outShape)}, src)
 	got := make([]float32, n)
-	if err := b.Read(got, backend.Strided{Buf: buf, Shape: []int{n}, Strides: []int{1}}); err != nil {
+	if err := b.Read(raw.Bytes(got), backend.Strided{Buf: buf, Shape: []int{n}, Strides: []int{1}}); err != nil {
 		t.Fatal(err)
 	}
 	return got
@@ -206,7 +207,7 @@ func reduceTo(t *testing.T, b backend.Backend, op backend.ReduceOp, src backend.
 
 func put(t *testing.T, b backend.Backend, s backend.Strided, i int, v float32) {
 	t.Helper()
-	if err := b.Write(s.Buf, i, []float32{v}); err != nil {
+	if err := b.Write(s.Buf, i, raw.Bytes([]float32{v})); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -308,7 +309,7 @@ func TestReduceHugeSum(t *testing.T) {
 	const n = n24 + 257
 	y := bigBuffer(t, vk, n, float32(math.NaN()))
 	host := make([]float32, n)
-	if err := vk.Read(host, y); err != nil {
+	if err := vk.Read(raw.Bytes(host), y); err != nil {
 		t.Fatal(err)
 	}
 	var sum, abs float64
@@ -368,11 +369,11 @@ func TestArgTooLong(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer vk.Close()
-	src, err := vk.Alloc(1<<24 + 2)
+	src, err := vk.Alloc(backend.Float32, 1<<24+2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dst, _ := vk.Alloc(1)
+	dst, _ := vk.Alloc(backend.Float32, 1)
 	vk.Reduce(backend.ArgMax, backend.Strided{Buf: dst, Shape: []int{}, Strides: []int{}},
 		backend.Strided{Buf: src, Shape: []int{2, 1<<23 + 1}, Strides: []int{1<<23 + 1, 1}})
 	if err := dst.Err(); !errors.Is(err, errArgTooLong) {
@@ -426,7 +427,7 @@ func TestSoftmaxLong(t *testing.T) {
 	for _, lg := range []bool{false} { // log-softmax takes the same path
 		vk.Softmax(y, x, lg)
 		got := make([]float32, n)
-		if err := vk.Read(got, y); err != nil {
+		if err := vk.Read(raw.Bytes(got), y); err != nil {
 			t.Fatal(err)
 		}
 		// n-1 elements e^0 and one e^1 after subtracting the max 1.5

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/vktensor/vktensor/tensor/backend"
+	"github.com/vktensor/vktensor/tensor/internal/raw"
 )
 
 // BenchmarkIndexStep is the index work of one MNIST training step, read
@@ -14,12 +15,12 @@ import (
 func BenchmarkIndexStep(b *testing.B) {
 	vk := benchBackend(b)
 	mk := func(vals []float32, shape ...int) backend.Strided {
-		buf, err := vk.Alloc(len(vals))
+		buf, err := vk.Alloc(backend.Float32, len(vals))
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { vk.Free(buf) })
-		if err := vk.Write(buf, 0, vals); err != nil {
+		if err := vk.Write(buf, 0, raw.Bytes(vals)); err != nil {
 			b.Fatal(err)
 		}
 		return backend.Strided{Buf: buf, Shape: shape, Strides: rowMajor(shape)}
@@ -53,7 +54,7 @@ func BenchmarkIndexStep(b *testing.B) {
 	b.Run("images", func(b *testing.B) { // one large Gather
 		for b.Loop() {
 			vk.Gather(xb, backend.Strided{Buf: x.Buf, Shape: []int{images, pixels}, Strides: []int{pixels, 1}}, ixRows, 0)
-			if err := vk.Read(out, backend.Strided{Buf: xb.Buf, Shape: []int{batch}, Strides: []int{1}}); err != nil {
+			if err := vk.Read(raw.Bytes(out), backend.Strided{Buf: xb.Buf, Shape: []int{batch}, Strides: []int{1}}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -63,7 +64,7 @@ func BenchmarkIndexStep(b *testing.B) {
 			vk.Gather(yb, y, ix, 0)
 			vk.CrossEntropy(loss, logits, yb)
 			vk.CrossEntropyGrad(grad, logits, yb, g, 1.0/batch)
-			if err := vk.Read(out, loss); err != nil {
+			if err := vk.Read(raw.Bytes(out), loss); err != nil {
 				b.Fatal(err)
 			}
 		}

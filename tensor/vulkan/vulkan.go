@@ -126,11 +126,14 @@ type buffer struct {
 	be   *Backend
 	g    *gpu.Buffer
 	n    int
+	dt   backend.DType
 	err  error    // the failure it carries, once known
 	pend []*check // device checks of ops it was computed from, not yet read back
 }
 
 func (x *buffer) Len() int { return x.n }
+
+func (x *buffer) DType() backend.DType { return x.dt }
 
 // Err reports the failure carried by the buffer (see backend.Buffer): that
 // of an op that wrote it or that it was computed from, as far as known.
@@ -271,8 +274,11 @@ func (b *Backend) deviceFail(err error) error {
 // maxElems is the largest element count 32-bit shader indexing can address.
 const maxElems = 1<<32 - 1
 
-// Alloc returns a device buffer of n float32 elements.
-func (b *Backend) Alloc(n int) (backend.Buffer, error) {
+// Alloc returns a device buffer of n elements of dt.
+func (b *Backend) Alloc(dt backend.DType, n int) (backend.Buffer, error) {
+	if dt != backend.Float32 {
+		return nil, fmt.Errorf("vulkan: %s buffers are not implemented yet", dt)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	buf, err := b.newBuffer(n)
@@ -290,7 +296,7 @@ func (b *Backend) newBuffer(n int) (*buffer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &buffer{be: b, g: g, n: n}, nil
+	return &buffer{be: b, g: g, n: n, dt: backend.Float32}, nil
 }
 
 // alloc returns a scratch buffer for the op being recorded (the hook
@@ -323,20 +329,25 @@ func (b *Backend) free(buf backend.Buffer) {
 
 func gbuf(buf backend.Buffer) *gpu.Buffer { return buf.(*buffer).g }
 
-// Write uploads src into dst starting at element off.
-func (b *Backend) Write(dst backend.Buffer, off int, src []float32) error {
+// Write uploads the elements encoded in src into dst starting at element
+// off.
+func (b *Backend) Write(dst backend.Buffer, off int, src []byte) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.err != nil {
 		return b.err
 	}
-	if off < 0 || off+len(src) > dst.Len() {
-		return fmt.Errorf("vulkan: Write of %d elements at %d into a buffer of %d: %w", len(src), off, dst.Len(), gpu.ErrInvalid)
+	size := dst.DType().Size()
+	if len(src)%size != 0 {
+		return fmt.Errorf("vulkan: Write of %d bytes into a %s buffer, not a whole number of elements: %w", len(src), dst.DType(), gpu.ErrInvalid)
+	}
+	if n := len(src) / size; off < 0 || off+n > dst.Len() {
+		return fmt.Errorf("vulkan: Write of %d elements at %d into a buffer of %d: %w", n, off, dst.Len(), gpu.ErrInvalid)
 	}
 	if len(src) == 0 {
 		return nil
 	}
-	return b.deviceFail(b.dev.UploadFloat32(gbuf(dst), off*4, src))
+	return b.deviceFail(b.dev.Upload(gbuf(dst), off*size, src))
 }
 
 // Read waits for queued work and copies src, in row-major order, into dst.
@@ -344,7 +355,7 @@ func (b *Backend) Write(dst backend.Buffer, off int, src []float32) error {
 // device. It returns the failure src carries, if any, and reads back the
 // device checks src depends on first. It does not hold the backend's
 // mutex while it waits, so other goroutines keep recording.
-func (b *Backend) Read(dst []float32, src backend.Strided) error {
+func (b *Backend) Read(dst []byte, src backend.Strided) error {
 	b.mu.Lock()
 	locked := true
 	defer func() {
@@ -359,14 +370,14 @@ func (b *Backend) Read(dst []float32, src backend.Strided) error {
 	if err := x.errLocked(); err != nil {
 		return err
 	}
-	n := src.Size()
-	if len(dst) != n {
-		return fmt.Errorf("vulkan: Read into %d elements of a %v operand: %w", len(dst), src.Shape, gpu.ErrInvalid)
+	n, size := src.Size(), src.DType().Size()
+	if len(dst) != n*size {
+		return fmt.Errorf("vulkan: Read into %d bytes of a %v %s operand: %w", len(dst), src.Shape, src.DType(), gpu.ErrInvalid)
 	}
 	if n == 0 {
 		return b.sync(x)
 	}
-	g, off := x.g, src.Offset*4
+	g, off := x.g, src.Offset*size
 	var tmp *buffer
 	if !src.Contiguous() {
 		var err error
@@ -384,7 +395,7 @@ func (b *Backend) Read(dst []float32, src backend.Strided) error {
 	}
 	b.mu.Unlock()
 	locked = false
-	err := b.dev.DownloadFloat32(g, off, dst) // waits for the work that writes g
+	err := b.dev.Download(g, off, dst) // waits for the work that writes g
 	b.mu.Lock()
 	locked = true
 	if tmp != nil {
