@@ -471,3 +471,32 @@ func TestDTypeMemory(t *testing.T) {
 	x.Release()
 	_ = rand.N[int]
 }
+
+// TestDTypeChunks checks 16-bit elementwise ops large enough to run in
+// several blocks (and on several cores) give exactly the float32 op on the
+// widened operands, rounded once.
+func TestDTypeChunks(t *testing.T) {
+	r := newRand(6)
+	for _, dt := range floatDTypes {
+		for _, shape := range [][]int{{100003}, {301, 257}, {3, 70001}} {
+			a := roundND(randND(r, shape, vNormal), dt)
+			b := roundND(randND(r, shape[len(shape)-1:], vNormal), dt)
+			x, y := fromND(a).AsType(dt), fromND(b).AsType(dt)
+			for name, op := range map[string]func(a, b *Tensor) *Tensor{"Add": (*Tensor).Add, "Mul": (*Tensor).Mul, "Div": (*Tensor).Div} {
+				got, err := op(x, y).Bytes()
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, _ := op(x.AsType(Float32), y.AsType(Float32)).AsType(dt).Bytes()
+				if !slices.Equal(got, want) {
+					t.Fatalf("%v %s %v: differs from the float32 op rounded", dt, name, shape)
+				}
+			}
+			ex, _ := x.T().Exp().Bytes()
+			want, _ := x.AsType(Float32).T().Exp().AsType(dt).Bytes()
+			if !slices.Equal(ex, want) {
+				t.Fatalf("%v Exp of a transposed %v: differs from the float32 op rounded", dt, shape)
+			}
+		}
+	}
+}
