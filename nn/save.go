@@ -121,7 +121,11 @@ func (c *loadConfig) decode(path, name string, st safetensors.Tensor, into *tens
 	dt, ok := c.convert[st.DType]
 	if !ok {
 		if dt, ok = tensorDType(st.DType); !ok {
-			return decoded{}, fmt.Errorf("%s: tensor %q is %s, which has no tensor dtype; name a conversion, such as nn.ConvertDType(safetensors.%s, tensor.Int32) for integers or tensor.Float32 for floats", path, name, st.DType, goName(st.DType))
+			hint := "tensor.Int32) (exact, range-checked) or tensor.Float32 (rounded)"
+			if st.DType.IsFloat() {
+				hint = "tensor.Float32) (rounded, range-checked)"
+			}
+			return decoded{}, fmt.Errorf("%s: tensor %q is %s, which has no tensor dtype; load it with a conversion such as nn.ConvertDType(safetensors.%s, %s", path, name, st.DType, goName(st.DType), hint)
 		}
 	}
 	if into != nil && dt != *into {

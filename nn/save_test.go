@@ -238,7 +238,7 @@ func TestLoadIntoParameterDTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	one := func(dt tensor.DType) paramSet { return paramSet{{"w", dev.ZerosOf(dt, 1)}} }
-	if err := Load(f64, one(tensor.Float32)); err == nil || !strings.Contains(err.Error(), "is F64, which has no tensor dtype") {
+	if err := Load(f64, one(tensor.Float32)); err == nil || !strings.Contains(err.Error(), "is F64, which has no tensor dtype; load it with a conversion such as nn.ConvertDType(safetensors.F64, tensor.Float32)") {
 		t.Errorf("F64 without a conversion: %v", err)
 	}
 	m = one(tensor.BFloat16)

@@ -68,7 +68,7 @@ func (t Tensor) Convert(to DType) (Tensor, error) {
 	if t.DType == to {
 		return t, nil
 	}
-	isFloat := isFloatDType(t.DType)
+	isFloat := t.DType.IsFloat()
 	if to == I32 && isFloat {
 		return fail(-1, "", "a float to integer conversion would round; convert to F32, F16 or BF16")
 	}
@@ -112,15 +112,6 @@ func (t Tensor) Convert(to DType) (Tensor, error) {
 		}
 	}
 	return out, nil
-}
-
-// isFloatDType reports whether d is a floating-point element type.
-func isFloatDType(d DType) bool {
-	switch d {
-	case F8E5M2, F8E4M3, F16, BF16, F32, F64:
-		return true
-	}
-	return false
 }
 
 // decodeFloat returns the value of the little-endian float element b of

@@ -95,6 +95,16 @@ func (d DType) Size() int {
 // Valid reports whether d is a known element type.
 func (d DType) Valid() bool { return d.Size() != 0 }
 
+// IsFloat reports whether d is a floating-point element type (F8_E5M2,
+// F8_E4M3, F16, BF16, F32, F64).
+func (d DType) IsFloat() bool {
+	switch d {
+	case F8E5M2, F8E4M3, F16, BF16, F32, F64:
+		return true
+	}
+	return false
+}
+
 // rank is d's position in the reference's enum order.
 func (d DType) rank() int { return slices.Index(dtypes, d) }
 
