@@ -9,24 +9,6 @@ import (
 	"github.com/vktensor/vktensor/tensor"
 )
 
-// Tensors move between safetensors files and package tensor in their own
-// dtype, bit for bit:
-//
-//	safetensors  tensor
-//	F32          Float32
-//	F16          Float16
-//	BF16         BFloat16
-//	I32          Int32
-//
-// A file tensor of another dtype (I64, F64, U8, BOOL, ...) has no tensor
-// dtype: loading it fails with an error naming the file, the tensor, its
-// dtype and the option to pass, unless the caller names a conversion with
-// ConvertDType. Conversions follow safetensors.Tensor.Convert: integers
-// exactly (an I64 outside the int32 range is an error naming the element,
-// its value and its file offset), floats rounded to nearest even in one
-// rounding (a finite value beyond the target's range is an error, never an
-// Inf), float to Int32 refused.
-
 // fileDTypes maps each tensor dtype to its safetensors dtype.
 var fileDTypes = map[tensor.DType]safetensors.DType{
 	tensor.Float32:  safetensors.F32,
@@ -128,6 +110,9 @@ func (c *loadConfig) decode(path, name string, st safetensors.Tensor, into *tens
 			return decoded{}, fmt.Errorf("%s: tensor %q is %s, which has no tensor dtype; load it with a conversion such as nn.ConvertDType(safetensors.%s, %s", path, name, st.DType, goName(st.DType), hint)
 		}
 	}
+	if !dt.Valid() {
+		return decoded{}, fmt.Errorf("%s: tensor %q: ConvertDType names %v, which is not a tensor dtype", path, name, dt)
+	}
 	if into != nil && dt != *into {
 		if !dt.IsFloat() || !into.IsFloat() {
 			return decoded{}, fmt.Errorf("%s: tensor %q is %s (loading as %s), the parameter %s: only float dtypes convert into a parameter", path, name, st.DType, dt, *into)
@@ -166,8 +151,18 @@ func (d decoded) on(dev *tensor.Device) *tensor.Tensor {
 }
 
 // SaveTensors writes ts to path as a safetensors file (atomically, as
-// safetensors.WriteFile), each tensor in its own dtype (see the table
-// above), with metadata (nil: none).
+// safetensors.WriteFile), with metadata (nil: none). Each tensor is written
+// in its own dtype, its elements' bits unchanged (NaN payloads too); the
+// dtypes of the two packages correspond as
+//
+//	tensor    safetensors
+//	Float32   F32
+//	Float16   F16
+//	BFloat16  BF16
+//	Int32     I32
+//
+// and LoadTensors, Save, Load, SaveCheckpoint and LoadCheckpoint use the
+// same table.
 func SaveTensors(path string, ts map[string]*tensor.Tensor, metadata map[string]string) error {
 	out := make(map[string]safetensors.Tensor, len(ts))
 	for name, t := range ts {
@@ -181,10 +176,17 @@ func SaveTensors(path string, ts map[string]*tensor.Tensor, metadata map[string]
 }
 
 // LoadTensors reads every tensor of the safetensors file at path onto dev
-// (nil: tensor.Default()): F32, F16, BF16 and I32 tensors as Float32,
-// Float16, BFloat16 and Int32 tensors holding the file's bits; others as
-// ConvertDType options name, or an error. It also returns the file's
-// metadata (nil if it has none). Nothing is left allocated on an error.
+// (nil: tensor.Default()) and returns them with the file's metadata (nil
+// if it has none). F32, F16, BF16 and I32 tensors load as Float32,
+// Float16, BFloat16 and Int32 tensors holding the file's bits. A tensor of
+// another dtype (I64, F64, U8, BOOL, ...) has no tensor dtype: loading it
+// fails with an error naming the file, the tensor, its dtype and the
+// ConvertDType option to pass, unless opts name a conversion for its
+// dtype. Conversions follow safetensors.Tensor.Convert: integers exactly
+// (an I64 outside the int32 range fails, the error naming the element,
+// its value and its file offset), floats rounded to nearest even in one
+// rounding (a finite value beyond the target's range fails rather than
+// become Inf), float to Int32 refused. Nothing is allocated on an error.
 func LoadTensors(path string, dev *tensor.Device, opts ...LoadOption) (map[string]*tensor.Tensor, map[string]string, error) {
 	if dev == nil {
 		dev = tensor.Default()

@@ -156,6 +156,17 @@ func TestLoadTensorsPythonFile(t *testing.T) {
 			t.Errorf("%s: got %v, want %s %v % x", name, g, want.dt, want.shape, want.bits)
 		}
 	}
+	// A conversion may also change a dtype that loads as it is.
+	ts, _, err = LoadTensors(pythonGolden, nil, ConvertDType(safetensors.I64, tensor.Float32), ConvertDType(safetensors.F32, tensor.BFloat16))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := ts["f32"]; g.DType() != tensor.BFloat16 || !bytes.Equal(bytesOf(t, g), le16(0x3f80, 0x8000, 0, 0xff80, 0x7fc0)) {
+		t.Errorf("F32 as BFloat16: %s % x", g.DType(), bytesOf(t, g))
+	}
+	if _, _, err := LoadTensors(pythonGolden, nil, ConvertDType(safetensors.I64, tensor.DType(99))); err == nil || !strings.Contains(err.Error(), "not a tensor dtype") {
+		t.Errorf("conversion to an invalid dtype: %v", err)
+	}
 	// A file of the in-range I64 tensor loads as Int32 exactly.
 	small := filepath.Join(t.TempDir(), "ids.safetensors")
 	if err := safetensors.WriteFile(small, map[string]safetensors.Tensor{"ids": f.Tensors["i64_small"]}, nil); err != nil {
