@@ -6,6 +6,7 @@ import (
 	"github.com/vktensor/vktensor/tensor/backend"
 	"github.com/vktensor/vktensor/tensor/internal/half"
 	"github.com/vktensor/vktensor/tensor/internal/raw"
+	"sync"
 	"unsafe"
 )
 
@@ -275,11 +276,14 @@ func widen16(ops []backend.Strided, nDst int, run func(ops []backend.Strided)) b
 		convertCopy(w[i], s) // destinations too: MatMul and ScatterAdd add into them
 	}
 	run(w)
-	for i := 0; i < nDst; i++ {
-		if ops[i].Buf != nil && is16(ops[i]) {
-			convertCopy(ops[i], w[i])
-			recycle(cpuBuffer(w[i].Buf).f)
+	for i, s := range ops {
+		if s.Buf == nil || !is16(s) {
+			continue
 		}
+		if i < nDst {
+			convertCopy(s, w[i])
+		}
+		recycle(cpuBuffer(w[i].Buf).f) // the next op's copies reuse the memory
 	}
 	return true
 }
@@ -313,7 +317,14 @@ func chunk16(ops []backend.Strided, run func(ops []backend.Strided)) bool {
 	per := max(1, chunkRows/max(rowSize, 1))
 	chunks := (rows + per - 1) / per
 	parallelFor(chunks, max(1, parallelMin/(per*rowSize)), func(lo, hi int) {
-		scratch := make([][]float32, len(ops))
+		var scratch [maxOps][]float32
+		defer func() {
+			for _, sc := range scratch {
+				if sc != nil {
+					chunkScratch.Put(&sc)
+				}
+			}
+		}()
 		views := make([]backend.Strided, len(ops))
 		tmps := make([]backend.Strided, len(ops))
 		for c := lo; c < hi; c++ {
@@ -329,7 +340,7 @@ func chunk16(ops []backend.Strided, run func(ops []backend.Strided)) bool {
 				}
 				n := (r1 - r0) * rowSize
 				if scratch[i] == nil {
-					scratch[i] = make([]float32, per*rowSize)
+					scratch[i] = getScratch(per * rowSize)
 				}
 				tmps[i] = contiguous(&buffer{f: scratch[i][:n]}, v.Shape)
 				if i > 0 {
@@ -343,4 +354,16 @@ func chunk16(ops []backend.Strided, run func(ops []backend.Strided)) bool {
 		}
 	})
 	return true
+}
+
+// chunkScratch recycles chunk16's float32 blocks (*[]float32).
+var chunkScratch sync.Pool
+
+// getScratch returns a float32 slice of n elements with unspecified
+// contents.
+func getScratch(n int) []float32 {
+	if p, ok := chunkScratch.Get().(*[]float32); ok && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]float32, n, max(n, chunkRows))
 }
