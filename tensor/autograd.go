@@ -312,7 +312,16 @@ func gradUnary(out, x *Tensor, name string, op backend.UnaryOp, alpha float32) *
 	case backend.Relu:
 		f = func(g *Tensor) *Tensor { return g.Mul(x.GtScalar(0)) } // 0 at 0, as PyTorch
 	case backend.Gelu:
-		f = func(g *Tensor) *Tensor { return g.Mul(geluGrad(x, out)) }
+		f = func(g *Tensor) *Tensor {
+			if ag, ok := g.Backend().(backend.ActivationGrads); ok && g.DType() == Float32 && x.DType() == Float32 {
+				dx := alloc(g.Backend(), Float32, x.shape, g, x, out)
+				if dx.ok() && dx.Size() > 0 {
+					ag.GeluGrad(dx.strided(name), x.strided(name), out.strided(name), g.strided(name))
+				}
+				return dx
+			}
+			return g.Mul(geluGrad(x, out))
+		}
 	case backend.AffineS:
 		f = func(g *Tensor) *Tensor { return g.MulScalar(alpha) }
 	case backend.RsubS:

@@ -466,6 +466,19 @@ type LayerNormer interface {
 	LayerNormGrad(dx, dgamma, dbeta, g, x, mean, rstd, gamma Strided)
 }
 
+// ActivationGrads is implemented by backends with fused gradients of
+// activation functions: one pass over the operands instead of the dozen
+// elementwise ops (and their temporaries) of the composed gradient. The
+// tensor package uses it for Float32 operands when a backend has it, and
+// composes the gradient otherwise, with the same results to float32
+// rounding. All operands have one shape (any strides).
+type ActivationGrads interface {
+	// GeluGrad sets dst = g · (Φ(x) + x·φ(x)), the gradient of Gelu at x
+	// given the gradient g of its result y = x·Φ(x): Φ is y/x (½ at
+	// x = 0) and φ(x) = exp(−x²/2)/√(2π), the standard normal density.
+	GeluGrad(dst, x, y, g Strided)
+}
+
 // SGDParams are the hyper-parameters of one SGD update, torch.optim.SGD's:
 // with g the gradient and p the parameter, each rounded to float32 after
 // every operation as separate ops would,
