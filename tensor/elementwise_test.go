@@ -42,7 +42,7 @@ func unaryCases() []unaryCase {
 		{"Tanh", (*Tensor).Tanh, math.Tanh, vSpecial, 1},
 		{"Sigmoid", (*Tensor).Sigmoid, func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }, vSpecial, 1},
 		{"Relu", (*Tensor).Relu, relu, vSpecial, 0},
-		{"Gelu", (*Tensor).Gelu, func(x float64) float64 { return x / 2 * (1 + math.Erf(x/math.Sqrt2)) }, vSpecial, 2},
+		{"Gelu", (*Tensor).Gelu, func(x float64) float64 { return x / 2 * math.Erfc(-x/math.Sqrt2) }, vSpecial, 2},
 		{"Square", (*Tensor).Square, func(x float64) float64 { return x * x }, vSpecial, 0},
 		{"Sign", (*Tensor).Sign, sign, vSpecial, 0},
 		{"Floor", (*Tensor).Floor, math.Floor, vSpecial, 0},

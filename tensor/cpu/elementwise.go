@@ -37,10 +37,7 @@ func unaryFunc(op backend.UnaryOp, alpha, beta float32) func(float32) float32 {
 		}
 	case backend.Gelu:
 		return func(x float32) float32 {
-			// Φ(v) = erfc(−v/√2)/2: 1 + erf(v/√2) would cancel to
-			// nothing below v ≈ −5.
-			v := float64(x)
-			return float32(0.5 * v * math.Erfc(-v/math.Sqrt2))
+			return float32(gelu64(float64(x))) // see activation.go
 		}
 	case backend.AffineS:
 		return func(x float32) float32 { return float32(float64(x)*al + float64(beta)) }
