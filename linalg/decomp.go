@@ -57,7 +57,11 @@ func lowerHalf(b backend.Backend, n int) *tensor.Tensor {
 // QR returns the reduced QR factorization A = Q·R of each matrix of a
 // ([*, m, n]): Q is [*, m, k] with orthonormal columns and R is [*, k, n]
 // upper triangular, k = min(m, n), by Householder reflections (the signs
-// of R's diagonal are LAPACK's: R[i,i] = −sign(x₀)·‖x‖). Not differentiable.
+// of R's diagonal are LAPACK's: R[i,i] = −sign(x₀)·‖x‖).
+//
+// Q and R are differentiable where the leading min(m, n) columns of A are
+// linearly independent (R's leading k×k block invertible; otherwise the
+// gradient carries ErrSingular), as in PyTorch's reduced mode.
 func QR(a *tensor.Tensor) (q, r *tensor.Tensor) {
 	const op = "QR"
 	A := matrices(op, a)
@@ -72,15 +76,27 @@ func QR(a *tensor.Tensor) (q, r *tensor.Tensor) {
 			return "", nil
 		})
 	}
-	return result(a.Backend(), qs, A.err, shape(A.batch, m, k)...), result(a.Backend(), rs, A.err, shape(A.batch, k, n)...)
+	q = result(a.Backend(), qs, A.err, shape(A.batch, m, k)...)
+	r = result(a.Backend(), rs, A.err, shape(A.batch, k, n)...)
+	in := []*tensor.Tensor{a}
+	q2 := tensor.Function("linalg.QR", q, in, func(g *tensor.Tensor) []*tensor.Tensor {
+		return []*tensor.Tensor{qrBackward(a.Detach(), q.Detach(), r.Detach(), g, nil)}
+	})
+	r2 := tensor.Function("linalg.QR", r, in, func(g *tensor.Tensor) []*tensor.Tensor {
+		return []*tensor.Tensor{qrBackward(a.Detach(), q.Detach(), r.Detach(), nil, g)}
+	})
+	return q2, r2
 }
 
 // Eigh returns the eigenvalues w ([*, n], ascending) and orthonormal
 // eigenvectors v ([*, n, n], column j for w[j]) of each symmetric matrix of
 // a ([*, n, n]), reading only its lower triangle. It computes in float64
 // (Householder tridiagonalization and implicit QR with Wilkinson shifts).
-// w is differentiable (gradient V·diag(gw)·Vᵀ, symmetric as in PyTorch);
-// v carries no gradient. An iteration that does not converge is an *Error
+// Both are differentiable, with the symmetric gradients of PyTorch: through
+// w, V·diag(gw)·Vᵀ; through v, V·(½·skew(Vᵀ·gV) / E)·Vᵀ with E[i,j] =
+// w[j] − w[i], which is finite only for distinct eigenvalues and, since an
+// eigenvector's sign is arbitrary, meaningful only for a loss that does not
+// depend on the signs of the columns of v. An iteration that does not converge is an *Error
 // with ErrNoConvergence.
 func Eigh(a *tensor.Tensor) (w, v *tensor.Tensor) {
 	const op = "Eigh"
@@ -101,11 +117,14 @@ func Eigh(a *tensor.Tensor) (w, v *tensor.Tensor) {
 	}
 	w = result(a.Backend(), ws, err, shape(A.batch, n)...)
 	v = result(a.Backend(), vs, err, a.Shape()...)
-	w = tensor.Function("linalg.Eigh", w, []*tensor.Tensor{a}, func(g *tensor.Tensor) []*tensor.Tensor {
+	w2 := tensor.Function("linalg.Eigh", w, []*tensor.Tensor{a}, func(g *tensor.Tensor) []*tensor.Tensor {
 		vd := v.Detach()
 		return []*tensor.Tensor{vd.Mul(g.Unsqueeze(-2)).MatMul(mT(vd))}
 	})
-	return w, v
+	v2 := tensor.Function("linalg.Eigh", v, []*tensor.Tensor{a}, func(g *tensor.Tensor) []*tensor.Tensor {
+		return []*tensor.Tensor{eighVectorsBackward(w.Detach(), v.Detach(), g)}
+	})
+	return w2, v2
 }
 
 // lowerTo64 copies the lower triangle of the n×n a to float64, leaving the
@@ -123,8 +142,16 @@ func lowerTo64(n int, a []float32) []float64 {
 // SVD returns the thin singular value decomposition A = U·diag(S)·Vh of
 // each matrix of a ([*, m, n]): u [*, m, k], s [*, k] in descending order,
 // vh [*, k, n], k = min(m, n), computed in float64 (Householder
-// bidiagonalization and Golub–Kahan implicit QR). Not differentiable. An
-// iteration that does not converge is an *Error with ErrNoConvergence.
+// bidiagonalization and Golub–Kahan implicit QR). An iteration that does
+// not converge is an *Error with ErrNoConvergence.
+//
+// All three results are differentiable, by the rule of torch.linalg.svd:
+// through s alone the gradient U·diag(gs)·Vh is defined everywhere; through
+// u or vh it is finite only where the singular values are distinct and,
+// for a non-square A, non-zero (it divides by s_j² − s_l² and by s_j), and
+// since the signs of a singular vector pair are arbitrary, it is meaningful
+// only for a loss that does not depend on them (such as one of U·Vh or of
+// u_j·vh_j).
 func SVD(a *tensor.Tensor) (u, s, vh *tensor.Tensor) {
 	const op = "SVD"
 	A := matrices(op, a)
@@ -150,7 +177,17 @@ func SVD(a *tensor.Tensor) (u, s, vh *tensor.Tensor) {
 		})
 	}
 	b := a.Backend()
-	return result(b, us, err, shape(A.batch, m, k)...), result(b, ss, err, shape(A.batch, k)...), result(b, vs, err, shape(A.batch, k, n)...)
+	u = result(b, us, err, shape(A.batch, m, k)...)
+	s = result(b, ss, err, shape(A.batch, k)...)
+	vh = result(b, vs, err, shape(A.batch, k, n)...)
+	in := []*tensor.Tensor{a}
+	back := func(gu, gs, gvh *tensor.Tensor) []*tensor.Tensor {
+		return []*tensor.Tensor{svdBackward(a.Detach(), u.Detach(), s.Detach(), vh.Detach(), gu, gs, gvh)}
+	}
+	u2 := tensor.Function("linalg.SVD", u, in, func(g *tensor.Tensor) []*tensor.Tensor { return back(g, nil, nil) })
+	s2 := tensor.Function("linalg.SVD", s, in, func(g *tensor.Tensor) []*tensor.Tensor { return back(nil, g, nil) })
+	vh2 := tensor.Function("linalg.SVD", vh, in, func(g *tensor.Tensor) []*tensor.Tensor { return back(nil, nil, g) })
+	return u2, s2, vh2
 }
 
 func to64(x []float32) []float64 {

@@ -33,11 +33,18 @@
 // not positive definite). A failure the input already carries is carried
 // by the results.
 //
-// Autograd. Solve, Inv, Det, SlogDet (logabsdet), Cholesky and Eigh (the
-// eigenvalues) record their backward pass with tensor.Function, written in
-// tensor ops and this package's functions; for Cholesky and Eigh the
-// gradient is the symmetric one, as in PyTorch. QR, SVD, Lstsq, Pinv and the
-// norms are not differentiable.
+// Autograd. Every function is differentiable and records its backward
+// pass with tensor.Function, written in tensor ops and this package's
+// functions (a function with several results records one node per result;
+// the gradients add up). The rules are torch.linalg's: Cholesky, Eigh and
+// QR's gradients are the symmetric ones where A is read as symmetric;
+// gradients through singular vectors and eigenvectors are finite only for
+// distinct singular values / eigenvalues and meaningful only for a loss
+// that does not depend on their signs; QR needs its leading min(m, n)
+// columns independent and Lstsq a full-rank A; Pinv assumes a locally
+// constant rank; at the kinks of the norms the subgradients are PyTorch's
+// (see MatrixNorm and VectorNorm). The norms' gradients are computed on the
+// host in float64 like the norms.
 //
 // # What runs where
 //
