@@ -18,20 +18,25 @@ import (
 func Cholesky(a *tensor.Tensor) *tensor.Tensor {
 	const op = "Cholesky"
 	n := squareSize(op, a)
-	A := matrices(op, a)
-	out := make([]float32, A.count*n*n)
-	err := A.err
-	if err == nil {
-		err = forEach(op, A.batch, A.count, func(i int) (string, error) {
-			l := out[i*n*n : (i+1)*n*n]
-			copy(l, A.mat(i))
-			if k := lapack.Cholesky(n, l); k >= 0 {
-				return fmt.Sprintf("the leading minor of order %d is not positive", k+1), ErrNotPositiveDefinite
-			}
-			return "", nil
-		})
+	var l *tensor.Tensor
+	if onDevice(a, n) {
+		l = choleskyOnDevice(op, a)
+	} else {
+		A := matrices(op, a)
+		out := make([]float32, A.count*n*n)
+		err := A.err
+		if err == nil {
+			err = forEach(op, A.batch, A.count, func(i int) (string, error) {
+				l := out[i*n*n : (i+1)*n*n]
+				copy(l, A.mat(i))
+				if k := lapack.Cholesky(n, l); k >= 0 {
+					return notPositive(k), ErrNotPositiveDefinite
+				}
+				return "", nil
+			})
+		}
+		l = result(a.Backend(), out, err, a.Shape()...)
 	}
-	l := result(a.Backend(), out, err, a.Shape()...)
 	return tensor.Function("linalg.Cholesky", l, []*tensor.Tensor{a}, func(g *tensor.Tensor) []*tensor.Tensor {
 		// gA = sym(L⁻ᵀ·Φ(Lᵀ·gL)·L⁻¹), Φ = lower triangle with half the diagonal.
 		ld := l.Detach()
@@ -40,6 +45,11 @@ func Cholesky(a *tensor.Tensor) *tensor.Tensor {
 		ga := mT(linv).MatMul(p).MatMul(linv)
 		return []*tensor.Tensor{ga.Add(mT(ga)).MulScalar(0.5)}
 	})
+}
+
+// notPositive is the detail of a Cholesky failure at pivot k.
+func notPositive(k int) string {
+	return fmt.Sprintf("the leading minor of order %d is not positive", k+1)
 }
 
 // lowerHalf is the n×n mask of Φ: 1 below the diagonal, ½ on it.
@@ -64,20 +74,24 @@ func lowerHalf(b backend.Backend, n int) *tensor.Tensor {
 // gradient carries ErrSingular), as in PyTorch's reduced mode.
 func QR(a *tensor.Tensor) (q, r *tensor.Tensor) {
 	const op = "QR"
-	A := matrices(op, a)
-	m, n := A.m, A.n
-	k := min(m, n)
-	qs, rs := make([]float32, A.count*m*k), make([]float32, A.count*k*n)
-	if A.err == nil {
-		forEach(op, A.batch, A.count, func(i int) (string, error) {
-			qi, ri := lapack.QR(m, n, slices.Clone(A.mat(i)))
-			copy(qs[i*m*k:], qi)
-			copy(rs[i*k*n:], ri)
-			return "", nil
-		})
+	if sh := a.Shape(); len(sh) >= 2 && onDevice(a, min(sh[len(sh)-2], sh[len(sh)-1])) {
+		q, r = qrOnDevice(a)
+	} else {
+		A := matrices(op, a)
+		m, n := A.m, A.n
+		k := min(m, n)
+		qs, rs := make([]float32, A.count*m*k), make([]float32, A.count*k*n)
+		if A.err == nil {
+			forEach(op, A.batch, A.count, func(i int) (string, error) {
+				qi, ri := lapack.QR(m, n, slices.Clone(A.mat(i)))
+				copy(qs[i*m*k:], qi)
+				copy(rs[i*k*n:], ri)
+				return "", nil
+			})
+		}
+		q = result(a.Backend(), qs, A.err, shape(A.batch, m, k)...)
+		r = result(a.Backend(), rs, A.err, shape(A.batch, k, n)...)
 	}
-	q = result(a.Backend(), qs, A.err, shape(A.batch, m, k)...)
-	r = result(a.Backend(), rs, A.err, shape(A.batch, k, n)...)
 	in := []*tensor.Tensor{a}
 	q2 := tensor.Function("linalg.QR", q, in, func(g *tensor.Tensor) []*tensor.Tensor {
 		return []*tensor.Tensor{qrBackward(a.Detach(), q.Detach(), r.Detach(), g, nil)}

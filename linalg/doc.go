@@ -48,12 +48,13 @@
 //
 // # What runs where
 //
-// Every function computes on the host, whatever the backend: it reads its
-// operands with Data (for a GPU tensor, one copy device → host that waits
-// for the ops computing it), computes in pure Go and puts its results on
-// the operands' backend with FromSlice (one copy host → device for a GPU
-// backend). A backward pass is tensor ops on the backend plus such host
-// round trips for the linalg calls in it.
+// On the CPU backend, and on a GPU backend for matrices below order 512,
+// every function computes on the host: it reads its operands with Data
+// (for a GPU tensor, one copy device → host that waits for the ops
+// computing it), computes in pure Go and puts its results on the operands'
+// backend with FromSlice (one copy host → device for a GPU backend). A
+// backward pass is tensor ops on the backend plus such host round trips for
+// the linalg calls in it.
 //
 // On the host, LU (Solve, Inv, Det, SlogDet), Cholesky and QR (QR, Lstsq)
 // are blocked: each panel (16 to 64 columns, by algorithm and size) is
@@ -64,4 +65,32 @@
 // least-squares substitutions run in float64. Eigh, SVD, Pinv and the
 // matrix norms built on the SVD run wholly in float64. Results are rounded
 // to float32. Matrices of a batch are processed in parallel.
+//
+// On a GPU backend, from order 512 (the smaller dimension for QR),
+// Cholesky, LU (Solve, Inv, Det, SlogDet) and QR run blocked with the
+// matrix left on the device, one matrix of a batch after the other, in
+// panels of 128 columns. For each panel:
+//
+//   - the panel (the leading 128 columns of the trailing matrix, at most
+//     n×128) is copied device → host and factored there in float64:
+//     Cholesky's [L11; L21], LU with partial pivoting, or the Householder
+//     reflectors of QR in compact form I − V·T·Vᵀ;
+//   - its factors are copied host → device (L21; L11⁻¹, L21 and the row
+//     permutation of the panel for LU; V and T for QR);
+//   - the trailing update runs on the device as tensor matrix products:
+//     A22 − L21·L21ᵀ (Cholesky); the rows interchanged by IndexSelect,
+//     U12 = L11⁻¹·A12 and A22 − L21·U12 (LU); A − V·(Tᵀ·(Vᵀ·A)) (QR).
+//
+// The products use the device's matrix product precision (Highest unless
+// changed with Device.SetMatMulPrecision). What else is copied: Cholesky
+// and QR assemble L, and Q and R, on the device (Q from the reflectors,
+// last panel first), so nothing more crosses; LU copies each U12 row
+// block device → host, since Solve, Inv and Det finish on the host: the
+// float64 substitution (for Inv, for the n columns of the identity) and
+// the determinant from U's diagonal, with the right-hand side B copied
+// down and X up. Solve on this path does not refine its solution (A stays
+// on the device): its backward error is float32 rounding, as LU's, and
+// its forward error grows with the condition number of A. Everything else
+// (Eigh, SVD, Lstsq, Pinv, the norms, and the backward passes' linalg
+// calls below the threshold) computes on the host as above.
 package linalg

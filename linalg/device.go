@@ -1,0 +1,371 @@
+package linalg
+
+import (
+	"sync/atomic"
+
+	"github.com/vktensor/vktensor/linalg/internal/lapack"
+	"github.com/vktensor/vktensor/tensor"
+	"github.com/vktensor/vktensor/tensor/cpu"
+)
+
+// The blocked factorizations on a GPU backend: the matrix stays on the
+// device, each panel of deviceBlock columns is copied to the host and
+// factored there in float64, and the trailing update runs on the device as
+// tensor matrix products (so with the device's MatMul precision). Only the
+// panels (and their factors) cross between host and device.
+
+// deviceMin is the order from which the factorizations of a matrix on a
+// GPU backend take the blocked device path; deviceBlock is its panel width.
+// Tests lower both so that small matrices run with several panels.
+var deviceMin, deviceBlock = 512, 128
+
+// devicePanels counts the panels factored on the device path (tests check
+// that it ran).
+var devicePanels atomic.Int64
+
+// onDevice reports whether the matrices of a (of order n, the smaller
+// dimension for QR) take the device path.
+func onDevice(a *tensor.Tensor, n int) bool {
+	_, host := a.Backend().(*cpu.Backend)
+	return !host && n >= deviceMin
+}
+
+// matrixViews returns the matrices of a as [m, n] views, in row-major order
+// of the batch.
+func matrixViews(a *tensor.Tensor) []*tensor.Tensor {
+	sh := a.Shape()
+	m, n := sh[len(sh)-2], sh[len(sh)-1]
+	count := prod(sh[:len(sh)-2])
+	flat := a.Detach().Reshape(count, m, n)
+	out := make([]*tensor.Tensor, count)
+	for i := range out {
+		out[i] = flat.Index(0, i)
+	}
+	return out
+}
+
+// panel64 copies the leading b columns of the m-row tensor s to the host,
+// in float64, row-major (m×b).
+func panel64(s *tensor.Tensor, b int) ([]float64, error) {
+	devicePanels.Add(1)
+	d, err := s.Narrow(-1, 0, b).Data()
+	if err != nil {
+		return nil, err
+	}
+	return to64(d), nil
+}
+
+// release frees the trailing matrices of earlier steps, once a panel read
+// has waited for every op that used them, and returns ts emptied.
+func release(ts []*tensor.Tensor) []*tensor.Tensor {
+	for _, t := range ts {
+		t.Release()
+	}
+	return ts[:0]
+}
+
+func from64(x []float64) []float32 {
+	y := make([]float32, len(x))
+	to32(y, x)
+	return y
+}
+
+// cholDevice factors the n×n a (a tensor on a GPU backend) as L·Lᵀ,
+// right-looking: for each panel, [A11; A21] to the host, [L11; L21] back,
+// then A22 − L21·L21ᵀ on the device. It returns L on the device, or the
+// order of the first leading minor that is not positive (≥ 0) with a nil
+// L, or the input's failure.
+func cholDevice(a *tensor.Tensor) (l *tensor.Tensor, minor int, err error) {
+	n := a.Dim(-1)
+	d := tensor.On(a.Backend())
+	s := a
+	var cols, done []*tensor.Tensor
+	for j := 0; j < n; j += deviceBlock {
+		r, b := n-j, min(deviceBlock, n-j)
+		p, err := panel64(s, b)
+		if err != nil {
+			return nil, -1, err
+		}
+		done = release(done)
+		if i := lapack.CholPanel(r, b, p); i >= 0 {
+			return nil, j + i, nil
+		}
+		pt := d.FromSlice(from64(p), r, b)
+		cols = append(cols, pt.Pad(0, [2]int{j, 0}, [2]int{0, 0}))
+		if r == b {
+			break
+		}
+		l21 := pt.Narrow(0, b, r-b)
+		if s != a {
+			done = append(done, s)
+		}
+		s = s.Narrow(0, b, r-b).Narrow(1, b, r-b).Sub(l21.MatMul(l21.T()))
+	}
+	release(done)
+	if n == 0 {
+		return d.Zeros(0, 0), -1, nil
+	}
+	return tensor.Concat(1, cols...), -1, nil
+}
+
+// luDevice factors the n×n a (a tensor on a GPU backend) as P·A = L·U
+// with partial pivoting, right-looking: for each panel, A[j:, j:j+b] to the
+// host, factored there; the panel's row interchanges applied to the
+// trailing columns on the device (IndexSelect), U12 = L11⁻¹·A12 and A22 −
+// L21·U12 as device products, and U12 back to the host. It returns the
+// factors on the host in lapack.LU's layout and the first zero pivot (or
+// −1), or the input's failure.
+func luDevice(a *tensor.Tensor) (lu []float32, piv []int, zero int, err error) {
+	n := a.Dim(-1)
+	d := tensor.On(a.Backend())
+	lu, piv, zero = make([]float32, n*n), make([]int, n), -1
+	type rowBlock struct {
+		j, b int
+		u12  *tensor.Tensor
+	}
+	var us []rowBlock
+	s := a
+	var done []*tensor.Tensor
+	lp := make([]int, deviceBlock)
+	for j := 0; j < n; j += deviceBlock {
+		r, b := n-j, min(deviceBlock, n-j)
+		p, err := panel64(s, b)
+		if err != nil {
+			return nil, nil, -1, err
+		}
+		done = release(done)
+		// Row-major to column-major, as LUPanel wants it.
+		pc := make([]float64, r*b)
+		for i := range r {
+			for c := range b {
+				pc[c*r+i] = p[i*b+c]
+			}
+		}
+		if z := lapack.LUPanel(r, b, pc, lp); z >= 0 && zero < 0 {
+			zero = j + z
+		}
+		for i := range r {
+			for c := range b {
+				lu[(j+i)*n+j+c] = float32(pc[c*r+i])
+			}
+		}
+		// The interchanges: on the L columns to the left here, on the
+		// trailing columns on the device by one gather of rows.
+		perm := make([]float32, r)
+		for i := range perm {
+			perm[i] = float32(i)
+		}
+		for i := range b {
+			piv[j+i] = j + lp[i]
+			if q := lp[i]; q != i {
+				x, y := lu[(j+i)*n:(j+i)*n+j], lu[(j+q)*n:(j+q)*n+j]
+				for c := range x {
+					x[c], y[c] = y[c], x[c]
+				}
+				perm[i], perm[q] = perm[q], perm[i]
+			}
+		}
+		if r == b {
+			break
+		}
+		nc := r - b
+		s2 := s.Narrow(1, b, nc).IndexSelect(0, d.FromSlice(perm, r))
+		if s != a {
+			done = append(done, s)
+		}
+		done = append(done, s2)
+		linv := d.FromSlice(lapack.InvUnitLower(r, b, pc), b, b)
+		u12 := linv.MatMul(s2.Narrow(0, 0, b))
+		l21 := make([]float32, nc*b)
+		for i := range nc {
+			for c := range b {
+				l21[i*b+c] = float32(pc[c*r+b+i])
+			}
+		}
+		s = s2.Narrow(0, b, nc).Sub(d.FromSlice(l21, nc, b).MatMul(u12))
+		us = append(us, rowBlock{j, b, u12})
+	}
+	release(done)
+	for _, u := range us {
+		x, err := u.u12.Data()
+		if err != nil {
+			return nil, nil, -1, err
+		}
+		nc := n - u.j - u.b
+		for i := range u.b {
+			copy(lu[(u.j+i)*n+u.j+u.b:(u.j+i+1)*n], x[i*nc:(i+1)*nc])
+		}
+	}
+	return lu, piv, zero, nil
+}
+
+// qrDevice computes the reduced QR factorization of the m×n a (a tensor
+// on a GPU backend) by blocked Householder reflections: each panel
+// A[j:, j:j+b] is copied to the host and factored there into R11 and the
+// compact form I − V·T·Vᵀ, which goes back to the device and updates the
+// trailing columns, A − V·(Tᵀ·(Vᵀ·A)), as three device products; Q is
+// accumulated on the device from the reflectors, last panel first. Q and R
+// stay on the device.
+func qrDevice(a *tensor.Tensor) (q, r *tensor.Tensor, err error) {
+	m, n := a.Dim(-2), a.Dim(-1)
+	k := min(m, n)
+	d := tensor.On(a.Backend())
+	type panel struct {
+		j, b int
+		v, t *tensor.Tensor
+	}
+	var panels []panel
+	var rows []*tensor.Tensor
+	s := a
+	for j := 0; j < k; j += deviceBlock {
+		mp, b := m-j, min(deviceBlock, k-j)
+		p, err := panel64(s, b)
+		if err != nil {
+			return nil, nil, err
+		}
+		pc := make([]float64, mp*b)
+		for i := range mp {
+			for c := range b {
+				pc[c*mp+i] = p[i*b+c]
+			}
+		}
+		vh, th := lapack.HousePanel(mp, b, pc)
+		r11 := make([]float32, b*b)
+		for i := range b {
+			for c := i; c < b; c++ {
+				r11[i*b+c] = float32(pc[c*mp+i])
+			}
+		}
+		v, t := d.FromSlice(vh, mp, b), d.FromSlice(th, b, b)
+		panels = append(panels, panel{j, b, v, t})
+		row := d.FromSlice(r11, b, b)
+		if nc := n - j - b; nc > 0 {
+			s2 := s.Narrow(1, b, nc)
+			s2 = s2.Sub(v.MatMul(t.T().MatMul(v.T().MatMul(s2))))
+			row = tensor.Concat(1, row, s2.Narrow(0, 0, b))
+			s = s2.Narrow(0, b, mp-b)
+		}
+		rows = append(rows, row.Pad(0, [2]int{0, 0}, [2]int{j, 0}))
+	}
+	if k == 0 {
+		return d.Zeros(m, 0), d.Zeros(0, n), nil
+	}
+	r = tensor.Concat(0, rows...)
+	// Q = H₀·H₁⋯I[:, :k]: qs is the block Q[j:, j:], grown by one panel
+	// (an identity block in its top-left corner) before that panel's H.
+	var qs *tensor.Tensor
+	for pi := len(panels) - 1; pi >= 0; pi-- {
+		pn := panels[pi]
+		mp, kp := m-pn.j, k-pn.j
+		if qs == nil {
+			qs = d.Eye(mp).Narrow(1, 0, kp)
+		} else {
+			qs = qs.Pad(0, [2]int{pn.b, 0}, [2]int{pn.b, 0}).Add(d.Eye(pn.b).Pad(0, [2]int{0, mp - pn.b}, [2]int{0, kp - pn.b}))
+		}
+		qs = qs.Sub(pn.v.MatMul(pn.t.MatMul(pn.v.T().MatMul(qs))))
+	}
+	return qs, r, nil
+}
+
+// batchError is the *Error of matrix i of a batch of shape batch.
+func batchError(op string, batch []int, i int, kind error, detail string) *Error {
+	e := &Error{Op: op, Batch: i, Kind: kind, Detail: detail}
+	if len(batch) > 0 {
+		e.Index = index(batch, i)
+	}
+	return e
+}
+
+// deviceLU is the LU factorization of every matrix of a on the device
+// path: the factors, pivots and first zero pivot (or −1) of each, or the
+// input's failure.
+type deviceLU struct {
+	lu   [][]float32
+	piv  [][]int
+	zero []int
+}
+
+func luAll(a *tensor.Tensor) (f deviceLU, err error) {
+	if err := a.Err(); err != nil {
+		return f, err
+	}
+	for _, v := range matrixViews(a) {
+		lu, piv, z, err := luDevice(v)
+		if err != nil {
+			return f, err
+		}
+		f.lu, f.piv, f.zero = append(f.lu, lu), append(f.piv, piv), append(f.zero, z)
+	}
+	return f, nil
+}
+
+// srcMatrix maps entry i of the broadcast batch shape batch to the index
+// of the matrix it reads in an operand of batch shape own.
+func srcMatrix(batch, own []int, i int) int {
+	idx := index(batch, i)
+	lead := len(batch) - len(own)
+	j := 0
+	for ax, d := range own {
+		x := idx[lead+ax]
+		if d == 1 {
+			x = 0
+		}
+		j = j*d + x
+	}
+	return j
+}
+
+// choleskyOnDevice is Cholesky's device path.
+func choleskyOnDevice(op string, a *tensor.Tensor) *tensor.Tensor {
+	d := tensor.On(a.Backend())
+	sh := a.Shape()
+	batch := sh[:len(sh)-2]
+	fail := func(err error) *tensor.Tensor { return tensor.WithErr(d.Zeros(sh...), err) }
+	if err := a.Err(); err != nil {
+		return fail(err)
+	}
+	views := matrixViews(a)
+	ls := make([]*tensor.Tensor, len(views))
+	for i, v := range views {
+		l, minor, err := cholDevice(v)
+		if err != nil {
+			return fail(err)
+		}
+		if minor >= 0 {
+			return fail(batchError(op, batch, i, ErrNotPositiveDefinite, notPositive(minor)))
+		}
+		ls[i] = l
+	}
+	if len(ls) == 1 {
+		return ls[0].Reshape(sh...)
+	}
+	return tensor.Stack(0, ls...).Reshape(sh...)
+}
+
+// qrOnDevice is QR's device path.
+func qrOnDevice(a *tensor.Tensor) (q, r *tensor.Tensor) {
+	d := tensor.On(a.Backend())
+	sh := a.Shape()
+	batch := sh[:len(sh)-2]
+	m, n := sh[len(sh)-2], sh[len(sh)-1]
+	k := min(m, n)
+	fail := func(err error) (*tensor.Tensor, *tensor.Tensor) {
+		return tensor.WithErr(d.Zeros(shape(batch, m, k)...), err), tensor.WithErr(d.Zeros(shape(batch, k, n)...), err)
+	}
+	if err := a.Err(); err != nil {
+		return fail(err)
+	}
+	views := matrixViews(a)
+	qs, rs := make([]*tensor.Tensor, len(views)), make([]*tensor.Tensor, len(views))
+	for i, v := range views {
+		qi, ri, err := qrDevice(v)
+		if err != nil {
+			return fail(err)
+		}
+		qs[i], rs[i] = qi, ri
+	}
+	if len(views) == 1 {
+		return qs[0].Reshape(shape(batch, m, k)...), rs[0].Reshape(shape(batch, k, n)...)
+	}
+	return tensor.Stack(0, qs...).Reshape(shape(batch, m, k)...), tensor.Stack(0, rs...).Reshape(shape(batch, k, n)...)
+}
