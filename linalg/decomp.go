@@ -105,7 +105,9 @@ func QR(a *tensor.Tensor) (q, r *tensor.Tensor) {
 // Eigh returns the eigenvalues w ([*, n], ascending) and orthonormal
 // eigenvectors v ([*, n, n], column j for w[j]) of each symmetric matrix of
 // a ([*, n, n]), reading only its lower triangle. It computes in float64
-// (Householder tridiagonalization and implicit QR with Wilkinson shifts).
+// (Householder tridiagonalization and implicit QR with Wilkinson shifts;
+// cyclic Jacobi for n ≤ 8, faster on batches of small matrices), on the
+// host, in parallel over the batch.
 // Both are differentiable, with the symmetric gradients of PyTorch: through
 // w, V·diag(gw)·Vᵀ; through v, V·(½·skew(Vᵀ·gV) / E)·Vᵀ with E[i,j] =
 // w[j] − w[i], which is finite only for distinct eigenvalues and, since an
@@ -156,8 +158,10 @@ func lowerTo64(n int, a []float32) []float64 {
 // SVD returns the thin singular value decomposition A = U·diag(S)·Vh of
 // each matrix of a ([*, m, n]): u [*, m, k], s [*, k] in descending order,
 // vh [*, k, n], k = min(m, n), computed in float64 (Householder
-// bidiagonalization and Golub–Kahan implicit QR). An iteration that does
-// not converge is an *Error with ErrNoConvergence.
+// bidiagonalization and Golub–Kahan implicit QR; one-sided Jacobi for
+// k ≤ 8 and max(m, n) ≤ 32, faster on batches of small matrices), on the
+// host, in parallel over the batch. An iteration that does not converge is
+// an *Error with ErrNoConvergence.
 //
 // All three results are differentiable, by the rule of torch.linalg.svd:
 // through s alone the gradient U·diag(gs)·Vh is defined everywhere; through
