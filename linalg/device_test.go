@@ -233,3 +233,33 @@ func TestDeviceBlockedGrad(t *testing.T) {
 	testGrad(t, b)
 	ran(t, "gradients", p0)
 }
+
+// TestDeviceDefaultBlocking runs Cholesky and Solve at order 515, just
+// above the default threshold, with the default panels of 128 (five
+// panels, the last of 3 columns), on the Vulkan backend.
+func TestDeviceDefaultBlocking(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: order 515 on lavapipe")
+	}
+	b := vk(t)
+	const n = 515
+	g := newGen(b, 11)
+	spd := g.spd(1, n)
+	p0 := linalg.DevicePanels()
+	l := linalg.Cholesky(spd)
+	if got := linalg.DevicePanels() - p0; got != 5 {
+		t.Errorf("Cholesky of order %d: %d panels on the device path, want 5", n, got)
+	}
+	as := mats(t, spd)
+	if e := ratio(fro(sub(mul(mats(t, l)[0], tr(mats(t, l)[0])), as[0])), fro(as[0])); e > tol {
+		t.Errorf("Cholesky: ‖LLᵀ − A‖/‖A‖ = %.3g", e)
+	}
+	a := g.wellConditioned(1, n)
+	rhs := g.normal(1, n, 2)
+	x := linalg.Solve(a, rhs)
+	as = mats(t, a)
+	xm := mats(t, x)[0]
+	if e := ratio(fro(sub(mul(as[0], xm), mats(t, rhs)[0])), fro(as[0])*fro(xm)); e > tol {
+		t.Errorf("Solve: backward error %.3g", e)
+	}
+}
