@@ -12,13 +12,14 @@ import (
 	"github.com/vktensor/vktensor/tensor"
 )
 
-// The linalg suite: Solve (one right-hand side), Cholesky, QR (factors and
-// the explicit thin Q), Eigh (eigenvalues and eigenvectors) and SVD (thin,
-// with both sets of vectors) of n×n float32 matrices through package
-// linalg on the CPU backend, against gonum's mat on the same numbers in
-// float64, and Solve, Cholesky and QR on the GPU backend (linalgGPUOps). The throughput is in nominal GFLOP/s, from the textbook flop
-// counts of linalgOps (Golub & Van Loan), so that sizes compare; the
-// cpu/gonum column is the speed ratio whatever the counts.
+// The linalg suite: Solve (one right-hand side), Inv, Cholesky, QR
+// (factors and the explicit thin Q), Eigh (eigenvalues and eigenvectors)
+// and SVD (thin, with both sets of vectors) of n×n float32 matrices
+// through package linalg on the CPU backend, against gonum's mat on the
+// same numbers in float64, and Solve, Inv, Cholesky and QR on the GPU
+// backend (linalgGPUOps). The throughput is in nominal GFLOP/s, from the
+// textbook flop counts of linalgOps (Golub & Van Loan), so that sizes
+// compare; the cpu/gonum column is the speed ratio whatever the counts.
 
 // linalgOp is one operation of the suite.
 type linalgOp struct {
@@ -33,6 +34,9 @@ var linalgOps = []linalgOp{
 	{"solve", func(n float64) float64 { return 2*n*n*n/3 + 2*n*n }, wellConditioned,
 		func(a, b *tensor.Tensor) []*tensor.Tensor { return []*tensor.Tensor{linalg.Solve(a, b)} },
 		func(a, b *mat.Dense) error { var x mat.Dense; return x.Solve(a, b) }},
+	{"inv", func(n float64) float64 { return 2 * n * n * n }, wellConditioned,
+		func(a, _ *tensor.Tensor) []*tensor.Tensor { return []*tensor.Tensor{linalg.Inv(a)} },
+		func(a, _ *mat.Dense) error { var x mat.Dense; return x.Inverse(a) }},
 	{"cholesky", func(n float64) float64 { return n * n * n / 3 }, spdMatrix,
 		func(a, _ *tensor.Tensor) []*tensor.Tensor { return []*tensor.Tensor{linalg.Cholesky(a)} },
 		func(a, _ *mat.Dense) error {
@@ -114,7 +118,7 @@ func symOf(a *mat.Dense) *mat.SymDense {
 // linalgGPUOps are the ops of the suite that run blocked on a GPU backend
 // from linalgDeviceMin (package linalg's threshold); the others compute on
 // the host for every backend, so a GPU row would time the CPU.
-var linalgGPUOps = []string{"solve", "cholesky", "qr"}
+var linalgGPUOps = []string{"solve", "inv", "cholesky", "qr"}
 
 const linalgDeviceMin = 512
 
@@ -138,9 +142,9 @@ func (r *runner) linalg() {
 		r.notef("the linalg suite needs -device cpu or gpu")
 		return
 	}
-	r.notef("nominal flops (Golub & Van Loan): solve 2n³/3, cholesky n³/3, qr 8n³/3 (factors and explicit Q), eigh 9n³ (with vectors), svd 22n³ (thin, with U and V); vktensor is float32 data (trailing updates of LU, Cholesky and QR in float32, Eigh and SVD in float64), gonum float64 throughout")
+	r.notef("nominal flops (Golub & Van Loan): solve 2n³/3, inv 2n³, cholesky n³/3, qr 8n³/3 (factors and explicit Q), eigh 9n³ (with vectors), svd 22n³ (thin, with U and V); vktensor is float32 data (trailing updates of LU, Cholesky and QR in float32, Eigh and SVD in float64), gonum float64 throughout")
 	if gpuT != nil {
-		r.notef("%s: solve, cholesky and qr only, wall time including the panel round trips to the host; from n = %d they run blocked with device matmul trailing updates, below it on the host with copies both ways; eigh and svd compute on the host for every backend and are not measured on the GPU", gpuT.impl, linalgDeviceMin)
+		r.notef("%s: solve, inv, cholesky and qr only, wall time including the panel round trips to the host; from n = %d they run blocked with device matmul trailing updates, below it on the host with copies both ways; eigh and svd compute on the host for every backend and are not measured on the GPU", gpuT.impl, linalgDeviceMin)
 	}
 	for _, op := range linalgOps {
 		guards := map[string]*budgetGuard{implCPU: {exponent: 3}, implGonum: {exponent: 3}, implGPU: {exponent: 3}}

@@ -30,7 +30,7 @@ func TestQuickLinalg(t *testing.T) {
 }
 
 // TestQuickLinalgGPU runs the linalg suite on the GPU (lavapipe where there
-// is none) and checks that Solve, Cholesky and QR have vktensor-gpu rows
+// is none) and checks that Solve, Inv, Cholesky and QR have vktensor-gpu rows
 // (at n = 64, the host path: the blocked device path is timed from n = 512)
 // and that the GPU's Solve agreed with gonum's.
 func TestQuickLinalgGPU(t *testing.T) {

@@ -115,7 +115,11 @@ func TestDeviceBlockedParity(t *testing.T) {
 		if e := relDiff(t, linalg.Solve(a0, rb), linalg.Solve(onCPU(t, a0), onCPU(t, rb))); e > 1e-5 {
 			t.Errorf("%s broadcast Solve: differs from the host path by %.3g", name, e)
 		}
-		for i, xm := range mats(t, linalg.Inv(a)) {
+		inv := linalg.Inv(a)
+		if e := relDiff(t, inv, linalg.Inv(onCPU(t, a))); e > 1e-5 {
+			t.Errorf("%s Inv: differs from the host path by %.3g", name, e)
+		}
+		for i, xm := range mats(t, inv) {
 			if e := ratio(fro(sub(mul(as[i], xm), eye(n))), fro(as[i])*fro(xm)); e > tol {
 				t.Errorf("%s Inv %d: backward error %.3g", name, i, e)
 			}

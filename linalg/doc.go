@@ -84,13 +84,17 @@
 // The products use the device's matrix product precision (Highest unless
 // changed with Device.SetMatMulPrecision). What else is copied: Cholesky
 // and QR assemble L, and Q and R, on the device (Q from the reflectors,
-// last panel first), so nothing more crosses; LU copies each U12 row
-// block device → host, since Solve, Inv and Det finish on the host: the
-// float64 substitution (for Inv, for the n columns of the identity) and
-// the determinant from U's diagonal, with the right-hand side B copied
-// down and X up. Solve on this path does not refine its solution (A stays
-// on the device): its backward error is float32 rounding, as LU's, and
-// its forward error grows with the condition number of A. Everything else
+// last panel first), so nothing more crosses. LU copies each U12 row
+// block device → host, so that the host holds the factors: Solve finishes
+// there (float64 substitution, with B copied down and X up) and Det and
+// SlogDet read U's diagonal. Solve on this path does not refine its
+// solution (A stays on the device): its backward error is float32
+// rounding, as LU's, and its forward error grows with the condition number
+// of A. Inv copies the factors up once (n², the size of its result, which
+// then never crosses) and forms A⁻¹ = U⁻¹·L⁻¹·P on the device: the
+// triangular inverses by recursive 2×2 block inversion (X21 =
+// −X22·T21·X11) down to diagonal blocks of 128, inverted on the host in
+// float64 and copied up, and P as a gather of columns. Everything else
 // (Eigh, SVD, Lstsq, Pinv, the norms, and the backward passes' linalg
 // calls below the threshold) computes on the host as above.
 package linalg

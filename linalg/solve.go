@@ -136,32 +136,13 @@ func squareSize(op string, a *tensor.Tensor) int {
 func Inv(a *tensor.Tensor) *tensor.Tensor {
 	const op = "Inv"
 	n := squareSize(op, a)
-	sh := a.Shape()
-	batch := sh[:len(sh)-2]
-	count := prod(batch)
-	out := make([]float32, count*n*n)
-	var err error
+	var y *tensor.Tensor
 	if onDevice(a, n) {
-		// The factorization on the device, the substitution for the n
-		// columns of the identity on the host.
-		var f deviceLU
-		if f, err = luAll(a); err == nil {
-			err = forEach(op, batch, count, func(i int) (string, error) {
-				if z := f.zero[i]; z >= 0 {
-					return singular(z), ErrSingular
-				}
-				x := make([]float64, n*n)
-				for d := range n {
-					x[d*n+d] = 1
-				}
-				lapack.LUSolve(n, n, to64(f.lu[i]), f.piv[i], x)
-				to32(out[i*n*n:(i+1)*n*n], x)
-				return "", nil
-			})
-		}
+		y = invOnDevice(op, a)
 	} else {
 		A := matrices(op, a)
-		err = A.err
+		out := make([]float32, A.count*n*n)
+		err := A.err
 		if err == nil {
 			err = forEach(op, A.batch, A.count, func(i int) (string, error) {
 				x, z := lapack.Inv(n, A.mat(i))
@@ -172,8 +153,8 @@ func Inv(a *tensor.Tensor) *tensor.Tensor {
 				return "", nil
 			})
 		}
+		y = result(a.Backend(), out, err, a.Shape()...)
 	}
-	y := result(a.Backend(), out, err, a.Shape()...)
 	return tensor.Function("linalg.Inv", y, []*tensor.Tensor{a}, func(g *tensor.Tensor) []*tensor.Tensor {
 		yt := mT(y.Detach()) // gA = −Y⁻ᵀ·gY·Y⁻ᵀ
 		return []*tensor.Tensor{yt.MatMul(g).MatMul(yt).Neg()}
