@@ -395,29 +395,20 @@ func invOnDevice(op string, a *tensor.Tensor) *tensor.Tensor {
 		if zero >= 0 {
 			return fail(batchError(op, batch, i, ErrSingular, singular(zero)))
 		}
+		// The off-diagonal blocks of L and U that the recursion reads are
+		// those of the factors as they are.
 		f := d.FromSlice(lu, n, n)
-		lower := f.Tril(-1).Add(d.Eye(n))
-		upper := f.Triu(0)
-		linv := invTriangular(lower, 0, n, true, func(o, b int) *tensor.Tensor {
-			return d.FromSlice(invBlock(lu, n, o, b, true), b, b)
+		linv := invTriangular(f, 0, n, true, func(o, b int) *tensor.Tensor {
+			return d.FromSlice(lapack.InvBlock(lu, n, o, b, true), b, b)
 		})
-		uinv := invTriangular(upper, 0, n, false, func(o, b int) *tensor.Tensor {
-			return d.FromSlice(invBlock(lu, n, o, b, false), b, b)
+		uinv := invTriangular(f, 0, n, false, func(o, b int) *tensor.Tensor {
+			return d.FromSlice(lapack.InvBlock(lu, n, o, b, false), b, b)
 		})
-		// P·A = L·U with P from the interchanges: (PA)[r] = A[perm[r]], so
-		// A⁻¹ = U⁻¹·L⁻¹·P, whose column perm[r] is column r of U⁻¹·L⁻¹.
-		perm := make([]int, n)
-		for r := range perm {
-			perm[r] = r
+		src := make([]float32, n)
+		for c, r := range lapack.InvColumns(piv) {
+			src[c] = float32(r)
 		}
-		for r, p := range piv {
-			perm[r], perm[p] = perm[p], perm[r]
-		}
-		inv := make([]float32, n)
-		for r, p := range perm {
-			inv[p] = float32(r)
-		}
-		out[i] = uinv.MatMul(linv).IndexSelect(1, d.FromSlice(inv, n))
+		out[i] = uinv.MatMul(linv).IndexSelect(1, d.FromSlice(src, n))
 	}
 	if len(out) == 1 {
 		return out[0].Reshape(sh...)
@@ -426,7 +417,8 @@ func invOnDevice(op string, a *tensor.Tensor) *tensor.Tensor {
 }
 
 // invTriangular inverts the n×n diagonal block at offset o of the
-// triangular t (lower or upper) on the device, recursively, with leaf
+// triangular factor in t (L below the diagonal, U on and above it) on the
+// device, recursively, with leaf
 // giving the inverse of a diagonal block of at most deviceBlock.
 func invTriangular(t *tensor.Tensor, o, n int, lower bool, leaf func(o, b int) *tensor.Tensor) *tensor.Tensor {
 	if n <= deviceBlock {
@@ -444,40 +436,4 @@ func invTriangular(t *tensor.Tensor, o, n int, lower bool, leaf func(o, b int) *
 	t12 := t.Narrow(0, o, h).Narrow(1, o+h, n-h)
 	x12 := x11.MatMul(t12).MatMul(x22).Neg()
 	return tensor.Concat(0, tensor.Concat(1, x11, x12), tensor.Concat(1, d.Zeros(n-h, h), x22))
-}
-
-// invBlock inverts the b×b diagonal block at offset o of the factors lu
-// (n×n, lapack.LU's layout): of L (unit lower) or of U, in float64.
-func invBlock(lu []float32, n, o, b int, lower bool) []float32 {
-	at := func(i, j int) float64 { return float64(lu[(o+i)*n+o+j]) }
-	out := make([]float32, b*b)
-	x := make([]float64, b)
-	for c := range b {
-		clear(x)
-		if lower { // L·x = e_c, forward
-			x[c] = 1
-			for i := c + 1; i < b; i++ {
-				var s float64
-				for k := c; k < i; k++ {
-					s += at(i, k) * x[k]
-				}
-				x[i] = -s
-			}
-		} else { // U·x = e_c, backward
-			for i := c; i >= 0; i-- {
-				s := 0.0
-				if i == c {
-					s = 1
-				}
-				for k := i + 1; k <= c; k++ {
-					s -= at(i, k) * x[k]
-				}
-				x[i] = s / at(i, i)
-			}
-		}
-		for i := range b {
-			out[i*b+c] = float32(x[i])
-		}
-	}
-	return out
 }

@@ -132,7 +132,8 @@ func squareSize(op string, a *tensor.Tensor) int {
 
 // Inv returns the inverse of each square matrix of a ([*, n, n]). A
 // singular matrix is an *Error with ErrSingular carried by the result.
-// Differentiable.
+// Differentiable. A⁻¹ = U⁻¹·L⁻¹·P from the LU factors, with float32
+// products: its backward error ‖A·X − I‖/(‖A‖·‖X‖) is float32 rounding.
 func Inv(a *tensor.Tensor) *tensor.Tensor {
 	const op = "Inv"
 	n := squareSize(op, a)
@@ -149,7 +150,7 @@ func Inv(a *tensor.Tensor) *tensor.Tensor {
 				if z >= 0 {
 					return singular(z), ErrSingular
 				}
-				to32(out[i*n*n:(i+1)*n*n], x)
+				copy(out[i*n*n:(i+1)*n*n], x)
 				return "", nil
 			})
 		}
