@@ -391,7 +391,8 @@ func fmtOrd(p float64) string {
 }
 
 // TestNormSubgradients checks the documented choices at the kinks of the
-// norms: ties split evenly, sign(0) = 0, a zero norm passes 0.
+// norms: ties split evenly, sign(0) = 0, a zero norm passes 0. The wanted
+// gradients are what PyTorch 1.13 gives for the same inputs.
 func TestNormSubgradients(t *testing.T) {
 	d := tensor.CPU()
 	grad := func(x *tensor.Tensor, f func(*tensor.Tensor) *tensor.Tensor) []float32 {
@@ -420,6 +421,10 @@ func TestNormSubgradients(t *testing.T) {
 			func(x *tensor.Tensor) *tensor.Tensor { return linalg.VectorNorm(x, 2) }, []float32{0, 0, 0}},
 		{"VectorNorm 0", d.FromSlice([]float32{2, 0, -1}, 3),
 			func(x *tensor.Tensor) *tensor.Tensor { return linalg.VectorNorm(x, 0) }, []float32{0, 0, 0}},
+		{"VectorNorm 0.5, zero element", d.FromSlice([]float32{2, 0, -1}, 3),
+			func(x *tensor.Tensor) *tensor.Tensor { return linalg.VectorNorm(x, 0.5) }, []float32{1.7071068, 0, -2.4142136}},
+		{"VectorNorm -1, zero element (zero norm)", d.FromSlice([]float32{2, 0, -1}, 3),
+			func(x *tensor.Tensor) *tensor.Tensor { return linalg.VectorNorm(x, -1) }, []float32{0, 0, 0}},
 		{"MatrixNorm 1, tied columns", d.FromSlice([]float32{1, -2, 0, 1, 0, 1}, 2, 3),
 			func(x *tensor.Tensor) *tensor.Tensor { return linalg.MatrixNorm(x, "1") }, []float32{0.5, -0.5, 0, 0.5, 0, 0}},
 		{"MatrixNorm -inf, tied rows", d.FromSlice([]float32{1, -1, 0, 2}, 2, 2),
