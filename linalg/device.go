@@ -114,8 +114,10 @@ func cholDevice(a *tensor.Tensor) (l *tensor.Tensor, minor int, err error) {
 // trailing columns on the device (IndexSelect), U12 = L11⁻¹·A12 and A22 −
 // L21·U12 as device products, and U12 back to the host. It returns the
 // factors on the host in lapack.LU's layout and the first zero pivot (or
-// −1), or the input's failure.
-func luDevice(a *tensor.Tensor) (lu []float32, piv []int, zero int, err error) {
+// −1), or the input's failure. Without wantU the U12 blocks stay on the
+// device (lu then holds L and U's diagonal blocks only, enough for the
+// determinant).
+func luDevice(a *tensor.Tensor, wantU bool) (lu []float32, piv []int, zero int, err error) {
 	n := a.Dim(-1)
 	d := tensor.On(a.Backend())
 	lu, piv, zero = make([]float32, n*n), make([]int, n), -1
@@ -186,6 +188,9 @@ func luDevice(a *tensor.Tensor) (lu []float32, piv []int, zero int, err error) {
 		us = append(us, rowBlock{j, b, u12})
 	}
 	release(done)
+	if !wantU {
+		us = nil
+	}
 	for _, u := range us {
 		x, err := u.u12.Data()
 		if err != nil {
@@ -285,12 +290,12 @@ type deviceLU struct {
 	zero []int
 }
 
-func luAll(a *tensor.Tensor) (f deviceLU, err error) {
+func luAll(a *tensor.Tensor, wantU bool) (f deviceLU, err error) {
 	if err := a.Err(); err != nil {
 		return f, err
 	}
 	for _, v := range matrixViews(a) {
-		lu, piv, z, err := luDevice(v)
+		lu, piv, z, err := luDevice(v, wantU)
 		if err != nil {
 			return f, err
 		}
@@ -388,7 +393,7 @@ func invOnDevice(op string, a *tensor.Tensor) *tensor.Tensor {
 	views := matrixViews(a)
 	out := make([]*tensor.Tensor, len(views))
 	for i, v := range views {
-		lu, piv, zero, err := luDevice(v)
+		lu, piv, zero, err := luDevice(v, true)
 		if err != nil {
 			return fail(err)
 		}

@@ -87,10 +87,11 @@
 // The products use the device's matrix product precision (Highest unless
 // changed with Device.SetMatMulPrecision). What else is copied: Cholesky
 // and QR assemble L, and Q and R, on the device (Q from the reflectors,
-// last panel first), so nothing more crosses. LU copies each U12 row
-// block device → host, so that the host holds the factors: Solve finishes
-// there (float64 substitution, with B copied down and X up) and Det and
-// SlogDet read U's diagonal. Solve on this path does not refine its
+// last panel first), so nothing more crosses. For Solve and Inv, LU
+// copies each U12 row block device → host, so that the host holds the
+// factors: Solve finishes there (float64 substitution, with B copied down
+// and X up); Det and SlogDet need only U's diagonal, which the panels
+// hold, and copy nothing more. Solve on this path does not refine its
 // solution (A stays on the device): its backward error is float32
 // rounding, as LU's, and its forward error grows with the condition number
 // of A. Inv copies the factors up once (n², the size of its result, which

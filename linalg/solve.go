@@ -62,7 +62,7 @@ func Solve(a, b *tensor.Tensor) *tensor.Tensor {
 		// The factors of a's own matrices, then float64 substitution for
 		// each matrix of the broadcast batch (no refinement: A stays on
 		// the device).
-		f, ferr := luAll(a.Detach())
+		f, ferr := luAll(a.Detach(), true)
 		err = firstErr(ferr, B.err)
 		if err == nil {
 			lu64 := make([][]float64, len(f.lu))
@@ -171,7 +171,7 @@ func slogdet(op string, a *tensor.Tensor) (A stack, sign, logabs []float64) {
 		A.count = prod(A.batch)
 		sign, logabs = make([]float64, A.count), make([]float64, A.count)
 		var f deviceLU
-		if f, A.err = luAll(a); A.err == nil {
+		if f, A.err = luAll(a, false); A.err == nil {
 			for i := range A.count {
 				sign[i], logabs[i] = lapack.Det(n, f.lu[i], f.piv[i])
 			}
