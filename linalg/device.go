@@ -263,7 +263,7 @@ func qrDevice(a *tensor.Tensor) (q, r *tensor.Tensor, err error) {
 		pn := panels[pi]
 		mp, kp := m-pn.j, k-pn.j
 		if qs == nil {
-			qs = d.Eye(mp).Narrow(1, 0, kp)
+			qs = d.Eye(kp).Pad(0, [2]int{0, mp - kp}, [2]int{0, 0}) // I[:, :kp], without an mp×mp identity
 		} else {
 			qs = qs.Pad(0, [2]int{pn.b, 0}, [2]int{pn.b, 0}).Add(d.Eye(pn.b).Pad(0, [2]int{0, mp - pn.b}, [2]int{0, kp - pn.b}))
 		}
