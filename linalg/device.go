@@ -64,48 +64,67 @@ func release(ts []*tensor.Tensor) []*tensor.Tensor {
 	return ts[:0]
 }
 
-func from64(x []float64) []float32 {
-	y := make([]float32, len(x))
-	to32(y, x)
-	return y
-}
-
-// cholDevice factors the n×n a (a tensor on a GPU backend) as L·Lᵀ,
-// right-looking: for each panel, [A11; A21] to the host, [L11; L21] back,
-// then A22 − L21·L21ᵀ on the device. It returns L on the device, or the
-// order of the first leading minor that is not positive (≥ 0) with a nil
-// L, or the input's failure.
-func cholDevice(a *tensor.Tensor) (l *tensor.Tensor, minor int, err error) {
-	n := a.Dim(-1)
+// cholDevice factors the batch a ([B, n, n], a tensor on a GPU backend)
+// as L·Lᵀ, right-looking, all B matrices in the same device ops: for each
+// panel, [A11; A21] of every matrix to the host (one copy), [L11; L21]
+// back, then A22 − L21·L21ᵀ as one batched product. It returns L on the
+// device and, per matrix, the order of its first leading minor that is not
+// positive (≥ 0) or −1; or the input's failure. A matrix that fails
+// continues with an identity panel, so that the others are unaffected.
+func cholDevice(a *tensor.Tensor) (l *tensor.Tensor, minors []int, err error) {
+	count, n := a.Dim(0), a.Dim(-1)
 	d := tensor.On(a.Backend())
+	minors = make([]int, count)
+	for i := range minors {
+		minors[i] = -1
+	}
 	s := a
 	var cols, done []*tensor.Tensor
 	for j := 0; j < n; j += deviceBlock {
 		r, b := n-j, min(deviceBlock, n-j)
-		p, err := panel64(s, b)
+		p, err := panel32(s, b)
 		if err != nil {
-			return nil, -1, err
+			return nil, nil, err
 		}
 		done = release(done)
-		if i := lapack.CholPanel(r, b, p); i >= 0 {
-			return nil, j + i, nil
-		}
-		pt := d.FromSlice(from64(p), r, b)
-		cols = append(cols, pt.Pad(0, [2]int{j, 0}, [2]int{0, 0}))
+		parallel(count, func(i int) {
+			pi := to64(p[i*r*b : (i+1)*r*b])
+			if k := lapack.CholPanel(r, b, pi); k >= 0 {
+				if minors[i] < 0 {
+					minors[i] = j + k
+				}
+				clear(pi)
+				for c := range b {
+					pi[c*b+c] = 1
+				}
+			}
+			to32(p[i*r*b:(i+1)*r*b], pi)
+		})
+		pt := d.FromSlice(p, count, r, b)
+		cols = append(cols, pt.Pad(0, [2]int{0, 0}, [2]int{j, 0}, [2]int{0, 0}))
 		if r == b {
 			break
 		}
-		l21 := pt.Narrow(0, b, r-b)
+		l21 := pt.Narrow(1, b, r-b)
 		if s != a {
 			done = append(done, s)
 		}
-		s = s.Narrow(0, b, r-b).Narrow(1, b, r-b).Sub(l21.MatMul(l21.T()))
+		s = s.Narrow(1, b, r-b).Narrow(2, b, r-b).Sub(l21.MatMul(mT(l21)))
 	}
 	release(done)
-	if n == 0 {
-		return d.Zeros(0, 0), -1, nil
-	}
-	return tensor.Concat(1, cols...), -1, nil
+	return tensor.Concat(2, cols...), minors, nil
+}
+
+// panel32 copies the leading b columns of every matrix of the batch s
+// ([B, r, c]) to the host, row-major ([B, r, b]).
+func panel32(s *tensor.Tensor, b int) ([]float32, error) {
+	devicePanels.Add(1)
+	return s.Narrow(-1, 0, b).Data()
+}
+
+// parallel calls f(i) for i in [0, count), in parallel.
+func parallel(count int, f func(i int)) {
+	forEach("", nil, count, func(i int) (string, error) { f(i); return "", nil })
 }
 
 // luDevice factors the n×n a (a tensor on a GPU backend) as P·A = L·U
@@ -204,15 +223,16 @@ func luDevice(a *tensor.Tensor, wantU bool) (lu []float32, piv []int, zero int, 
 	return lu, piv, zero, nil
 }
 
-// qrDevice computes the reduced QR factorization of the m×n a (a tensor
-// on a GPU backend) by blocked Householder reflections: each panel
-// A[j:, j:j+b] is copied to the host and factored there into R11 and the
-// compact form I − V·T·Vᵀ, which goes back to the device and updates the
-// trailing columns, A − V·(Tᵀ·(Vᵀ·A)), as three device products; Q is
-// accumulated on the device from the reflectors, last panel first. Q and R
-// stay on the device.
+// qrDevice computes the reduced QR factorization of every matrix of the
+// batch a ([B, m, n], a tensor on a GPU backend) by blocked Householder
+// reflections, all B matrices in the same device ops: each panel
+// A[:, j:, j:j+b] is copied to the host and factored there into R11 and
+// the compact form I − V·T·Vᵀ, which goes back to the device and updates
+// the trailing columns, A − V·(Tᵀ·(Vᵀ·A)), as three batched products; Q
+// is accumulated on the device from the reflectors, last panel first. Q
+// and R stay on the device.
 func qrDevice(a *tensor.Tensor) (q, r *tensor.Tensor, err error) {
-	m, n := a.Dim(-2), a.Dim(-1)
+	count, m, n := a.Dim(0), a.Dim(1), a.Dim(2)
 	k := min(m, n)
 	d := tensor.On(a.Backend())
 	type panel struct {
@@ -224,39 +244,43 @@ func qrDevice(a *tensor.Tensor) (q, r *tensor.Tensor, err error) {
 	s := a
 	for j := 0; j < k; j += deviceBlock {
 		mp, b := m-j, min(deviceBlock, k-j)
-		p, err := panel64(s, b)
+		p, err := panel32(s, b)
 		if err != nil {
 			return nil, nil, err
 		}
-		pc := make([]float64, mp*b)
-		for i := range mp {
-			for c := range b {
-				pc[c*mp+i] = p[i*b+c]
+		vs, ts, r11 := make([]float32, count*mp*b), make([]float32, count*b*b), make([]float32, count*b*b)
+		parallel(count, func(i int) {
+			pc := make([]float64, mp*b) // column-major, as HousePanel wants it
+			for row := range mp {
+				for c := range b {
+					pc[c*mp+row] = float64(p[i*mp*b+row*b+c])
+				}
 			}
-		}
-		vh, th := lapack.HousePanel(mp, b, pc)
-		r11 := make([]float32, b*b)
-		for i := range b {
-			for c := i; c < b; c++ {
-				r11[i*b+c] = float32(pc[c*mp+i])
+			v, t := lapack.HousePanel(mp, b, pc)
+			copy(vs[i*mp*b:], v)
+			copy(ts[i*b*b:], t)
+			for row := range b {
+				for c := row; c < b; c++ {
+					r11[i*b*b+row*b+c] = float32(pc[c*mp+row])
+				}
 			}
-		}
-		v, t := d.FromSlice(vh, mp, b), d.FromSlice(th, b, b)
+		})
+		v, t := d.FromSlice(vs, count, mp, b), d.FromSlice(ts, count, b, b)
 		panels = append(panels, panel{j, b, v, t})
-		row := d.FromSlice(r11, b, b)
+		row := d.FromSlice(r11, count, b, b)
 		if nc := n - j - b; nc > 0 {
-			s2 := s.Narrow(1, b, nc)
-			s2 = s2.Sub(v.MatMul(t.T().MatMul(v.T().MatMul(s2))))
-			row = tensor.Concat(1, row, s2.Narrow(0, 0, b))
-			s = s2.Narrow(0, b, mp-b)
+			s2 := s.Narrow(2, b, nc)
+			s2 = s2.Sub(v.MatMul(mT(t).MatMul(mT(v).MatMul(s2))))
+			row = tensor.Concat(2, row, s2.Narrow(1, 0, b))
+			s = s2.Narrow(1, b, mp-b)
 		}
-		rows = append(rows, row.Pad(0, [2]int{0, 0}, [2]int{j, 0}))
+		rows = append(rows, row.Pad(0, [2]int{0, 0}, [2]int{0, 0}, [2]int{j, 0}))
 	}
 	if k == 0 {
-		return d.Zeros(m, 0), d.Zeros(0, n), nil
+		return d.Zeros(count, m, 0), d.Zeros(count, 0, n), nil
 	}
-	r = tensor.Concat(0, rows...)
-	// Q = H₀·H₁⋯I[:, :k]: qs is the block Q[j:, j:], grown by one panel
+	r = tensor.Concat(1, rows...)
+	// Q = H₀·H₁⋯I[:, :k]: qs is the block Q[:, j:, j:], grown by one panel
 	// (an identity block in its top-left corner) before that panel's H.
 	var qs *tensor.Tensor
 	for pi := len(panels) - 1; pi >= 0; pi-- {
@@ -265,9 +289,9 @@ func qrDevice(a *tensor.Tensor) (q, r *tensor.Tensor, err error) {
 		if qs == nil {
 			qs = d.Eye(kp).Pad(0, [2]int{0, mp - kp}, [2]int{0, 0}) // I[:, :kp], without an mp×mp identity
 		} else {
-			qs = qs.Pad(0, [2]int{pn.b, 0}, [2]int{pn.b, 0}).Add(d.Eye(pn.b).Pad(0, [2]int{0, mp - pn.b}, [2]int{0, kp - pn.b}))
+			qs = qs.Pad(0, [2]int{0, 0}, [2]int{pn.b, 0}, [2]int{pn.b, 0}).Add(d.Eye(pn.b).Pad(0, [2]int{0, mp - pn.b}, [2]int{0, kp - pn.b}))
 		}
-		qs = qs.Sub(pn.v.MatMul(pn.t.MatMul(pn.v.T().MatMul(qs))))
+		qs = qs.Sub(pn.v.MatMul(pn.t.MatMul(mT(pn.v).MatMul(qs))))
 	}
 	return qs, r, nil
 }
@@ -325,26 +349,25 @@ func choleskyOnDevice(op string, a *tensor.Tensor) *tensor.Tensor {
 	d := tensor.On(a.Backend())
 	sh := a.Shape()
 	batch := sh[:len(sh)-2]
+	n := sh[len(sh)-1]
 	fail := func(err error) *tensor.Tensor { return tensor.WithErr(d.Zeros(sh...), err) }
 	if err := a.Err(); err != nil {
 		return fail(err)
 	}
-	views := matrixViews(a)
-	ls := make([]*tensor.Tensor, len(views))
-	for i, v := range views {
-		l, minor, err := cholDevice(v)
-		if err != nil {
-			return fail(err)
-		}
-		if minor >= 0 {
-			return fail(batchError(op, batch, i, ErrNotPositiveDefinite, notPositive(minor)))
-		}
-		ls[i] = l
+	count := prod(batch)
+	if count == 0 {
+		return d.Zeros(sh...)
 	}
-	if len(ls) == 1 {
-		return ls[0].Reshape(sh...)
+	l, minors, err := cholDevice(a.Detach().Reshape(count, n, n))
+	if err != nil {
+		return fail(err)
 	}
-	return tensor.Stack(0, ls...).Reshape(sh...)
+	for i, k := range minors {
+		if k >= 0 {
+			return fail(batchError(op, batch, i, ErrNotPositiveDefinite, notPositive(k)))
+		}
+	}
+	return l.Reshape(sh...)
 }
 
 // qrOnDevice is QR's device path.
@@ -354,25 +377,19 @@ func qrOnDevice(a *tensor.Tensor) (q, r *tensor.Tensor) {
 	batch := sh[:len(sh)-2]
 	m, n := sh[len(sh)-2], sh[len(sh)-1]
 	k := min(m, n)
-	fail := func(err error) (*tensor.Tensor, *tensor.Tensor) {
-		return tensor.WithErr(d.Zeros(shape(batch, m, k)...), err), tensor.WithErr(d.Zeros(shape(batch, k, n)...), err)
-	}
+	qs, rs := shape(batch, m, k), shape(batch, k, n)
 	if err := a.Err(); err != nil {
-		return fail(err)
+		return tensor.WithErr(d.Zeros(qs...), err), tensor.WithErr(d.Zeros(rs...), err)
 	}
-	views := matrixViews(a)
-	qs, rs := make([]*tensor.Tensor, len(views)), make([]*tensor.Tensor, len(views))
-	for i, v := range views {
-		qi, ri, err := qrDevice(v)
-		if err != nil {
-			return fail(err)
-		}
-		qs[i], rs[i] = qi, ri
+	count := prod(batch)
+	if count == 0 {
+		return d.Zeros(qs...), d.Zeros(rs...)
 	}
-	if len(views) == 1 {
-		return qs[0].Reshape(shape(batch, m, k)...), rs[0].Reshape(shape(batch, k, n)...)
+	q, r, err := qrDevice(a.Detach().Reshape(count, m, n))
+	if err != nil {
+		return tensor.WithErr(d.Zeros(qs...), err), tensor.WithErr(d.Zeros(rs...), err)
 	}
-	return tensor.Stack(0, qs...).Reshape(shape(batch, m, k)...), tensor.Stack(0, rs...).Reshape(shape(batch, k, n)...)
+	return q.Reshape(qs...), r.Reshape(rs...)
 }
 
 // invOnDevice is Inv's device path: the LU factorization as luDevice, then

@@ -183,13 +183,16 @@ func TestDeviceBlockedErrors(t *testing.T) {
 	d := tensor.On(b)
 	const n = 40
 	g := newGen(b, 9)
-	// Cholesky: matrix 1 of 2 loses positive definiteness at order 30.
-	spd, err := g.spd(2, n).Data()
+	// Cholesky: matrix 1 of 3 loses positive definiteness at order 30 (in
+	// the second panel), matrix 2 at order 3: the error names matrix 1,
+	// the first that fails, as on the host.
+	spd, err := g.spd(3, n).Data()
 	if err != nil {
 		t.Fatal(err)
 	}
 	spd[n*n+29*n+29] = -100
-	l := linalg.Cholesky(d.FromSlice(spd, 2, n, n))
+	spd[2*n*n+2*n+2] = -100
+	l := linalg.Cholesky(d.FromSlice(spd, 3, n, n))
 	wantErr(t, l, "Cholesky", 1, linalg.ErrNotPositiveDefinite)
 	var le *linalg.Error
 	if errors.As(l.Err(), &le) && le.Detail != "the leading minor of order 30 is not positive" {

@@ -71,11 +71,14 @@
 //
 // On a GPU backend, from order 512 (the smaller dimension for QR),
 // Cholesky, LU (Solve, Inv, Det, SlogDet) and QR run blocked with the
-// matrix left on the device, one matrix of a batch after the other, in
-// panels of 128 columns. For each panel:
+// matrix left on the device, in panels of 128 columns; Cholesky and QR
+// take a batch in the same device ops (one panel copy and one batched
+// product per step for all its matrices), LU one matrix after the other
+// (each has its own row interchanges). For each panel:
 //
 //   - the panel (the leading 128 columns of the trailing matrix, at most
-//     n×128) is copied device → host and factored there in float64:
+//     n×128 per matrix) is copied device → host and factored there in
+//     float64 (the matrices of a batch in parallel):
 //     Cholesky's [L11; L21], LU with partial pivoting, or the Householder
 //     reflectors of QR in compact form I − V·T·Vᵀ;
 //   - its factors are copied host → device (L21; L11⁻¹, L21 and the row
