@@ -135,7 +135,21 @@ func TestDeviceBlockedParity(t *testing.T) {
 		if e := relDiff(t, linalg.Det(a), linalg.Det(onCPU(t, a))); e > 1e-4 {
 			t.Errorf("%s Det: differs from the host path by %.3g", name, e)
 		}
-		// A transposed (non-contiguous) operand.
+		// Non-contiguous operands: transposed, and a batch broadcast from
+		// one matrix (stride 0).
+		if e := relDiff(t, linalg.Cholesky(spd.Transpose(-1, -2)), l); e > 1e-6 {
+			t.Errorf("%s Cholesky of Aᵀ (A symmetric) differs from Cholesky of A by %.3g", name, e)
+		}
+		bc := spd.Narrow(0, 0, 1).Expand(3, n, n)
+		lb := linalg.Cholesky(bc)
+		if e := relDiff(t, lb, linalg.Cholesky(onCPU(t, bc))); e > 1e-5 {
+			t.Errorf("%s Cholesky of a broadcast batch: differs from the host path by %.3g", name, e)
+		}
+		qt, rt := linalg.QR(a.Transpose(-1, -2))
+		hqt, hrt := linalg.QR(onCPU(t, a.Transpose(-1, -2)))
+		if e := max(relDiff(t, qt, hqt), relDiff(t, rt, hrt)); e > 1e-4 {
+			t.Errorf("%s QR of Aᵀ: differs from the host path by %.3g", name, e)
+		}
 		at := a.Transpose(-1, -2)
 		if e := relDiff(t, linalg.Solve(at, rhs), linalg.Solve(onCPU(t, at), onCPU(t, rhs))); e > 1e-5 {
 			t.Errorf("%s Solve of Aᵀ: differs from the host path by %.3g", name, e)
