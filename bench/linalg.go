@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
@@ -11,13 +12,14 @@ import (
 	"github.com/vktensor/vktensor/tensor"
 )
 
-// The linalg suite: Solve (one right-hand side), Cholesky, QR (factors and
-// the explicit thin Q), Eigh (eigenvalues and eigenvectors) and SVD (thin,
-// with both sets of vectors) of n×n float32 matrices through package
-// linalg on the CPU backend, against gonum's mat on the same numbers in
-// float64. The throughput is in nominal GFLOP/s, from the textbook flop
-// counts of linalgOps (Golub & Van Loan), so that sizes compare; the
-// cpu/gonum column is the speed ratio whatever the counts.
+// The linalg suite: Solve (one right-hand side), Inv, Cholesky, QR
+// (factors and the explicit thin Q), Eigh (eigenvalues and eigenvectors)
+// and SVD (thin, with both sets of vectors) of n×n float32 matrices
+// through package linalg on the CPU backend, against gonum's mat on the
+// same numbers in float64, and Solve, Inv, Cholesky and QR on the GPU
+// backend (linalgGPUOps). The throughput is in nominal GFLOP/s, from the
+// textbook flop counts of linalgOps (Golub & Van Loan), so that sizes
+// compare; the cpu/gonum column is the speed ratio whatever the counts.
 
 // linalgOp is one operation of the suite.
 type linalgOp struct {
@@ -32,6 +34,9 @@ var linalgOps = []linalgOp{
 	{"solve", func(n float64) float64 { return 2*n*n*n/3 + 2*n*n }, wellConditioned,
 		func(a, b *tensor.Tensor) []*tensor.Tensor { return []*tensor.Tensor{linalg.Solve(a, b)} },
 		func(a, b *mat.Dense) error { var x mat.Dense; return x.Solve(a, b) }},
+	{"inv", func(n float64) float64 { return 2 * n * n * n }, wellConditioned,
+		func(a, _ *tensor.Tensor) []*tensor.Tensor { return []*tensor.Tensor{linalg.Inv(a)} },
+		func(a, _ *mat.Dense) error { var x mat.Dense; return x.Inverse(a) }},
 	{"cholesky", func(n float64) float64 { return n * n * n / 3 }, spdMatrix,
 		func(a, _ *tensor.Tensor) []*tensor.Tensor { return []*tensor.Tensor{linalg.Cholesky(a)} },
 		func(a, _ *mat.Dense) error {
@@ -110,28 +115,46 @@ func symOf(a *mat.Dense) *mat.SymDense {
 	return mat.NewSymDense(n, a.RawMatrix().Data)
 }
 
-// linalg runs the linalg suite on the CPU target and gonum.
+// linalgGPUOps are the ops of the suite that run blocked on a GPU backend
+// from linalgDeviceMin (package linalg's threshold); the others compute on
+// the host for every backend, so a GPU row would time the CPU.
+var linalgGPUOps = []string{"solve", "inv", "cholesky", "qr"}
+
+const linalgDeviceMin = 512
+
+// linalg runs the linalg suite on the CPU target and gonum, and the ops of
+// linalgGPUOps on the GPU target.
 func (r *runner) linalg() {
 	const suite = "linalg"
 	sizes := r.sizesFor([]int{256, 512, 1024, 2048}, r.cfg.maxCPU)
 	if r.cfg.quick && r.cfg.sizes == nil {
 		sizes = []int{64, 128}
 	}
-	var cpuT *target
+	var cpuT, gpuT *target
 	for _, t := range r.targets {
 		if t.gpu {
-			r.notef("%s: not measured: package linalg computes on the host for every backend (a GPU tensor is copied to the host and back), so a GPU row would time the CPU; the GPU comparison against torch.linalg needs GPU kernels", t.impl)
+			gpuT = t
 		} else {
 			cpuT = t
 		}
 	}
-	if cpuT == nil {
-		r.notef("the linalg suite needs -device cpu")
+	if cpuT == nil && gpuT == nil {
+		r.notef("the linalg suite needs -device cpu or gpu")
 		return
 	}
-	r.notef("nominal flops (Golub & Van Loan): solve 2n³/3, cholesky n³/3, qr 8n³/3 (factors and explicit Q), eigh 9n³ (with vectors), svd 22n³ (thin, with U and V); vktensor is float32 data (trailing updates of LU, Cholesky and QR in float32, Eigh and SVD in float64), gonum float64 throughout")
+	r.notef("nominal flops (Golub & Van Loan): solve 2n³/3, inv 2n³, cholesky n³/3, qr 8n³/3 (factors and explicit Q), eigh 9n³ (with vectors), svd 22n³ (thin, with U and V); vktensor is float32 data (trailing updates of LU, Cholesky and QR in float32, Eigh and SVD in float64), gonum float64 throughout")
+	if gpuT != nil {
+		r.notef("%s: solve, inv, cholesky and qr only, wall time including the panel round trips to the host; from n = %d they run blocked with device matmul trailing updates, below it on the host with copies both ways; eigh and svd compute on the host for every backend and are not measured on the GPU", gpuT.impl, linalgDeviceMin)
+	}
 	for _, op := range linalgOps {
-		guards := map[string]*budgetGuard{implCPU: {exponent: 3}, implGonum: {exponent: 3}}
+		guards := map[string]*budgetGuard{implCPU: {exponent: 3}, implGonum: {exponent: 3}, implGPU: {exponent: 3}}
+		var impls []string
+		if cpuT != nil {
+			impls = append(impls, implCPU, implGonum)
+		}
+		if gpuT != nil && slices.Contains(linalgGPUOps, op.name) {
+			impls = append(impls, implGPU)
+		}
 		for _, n := range sizes {
 			a32 := op.input(n, uint64(n))
 			b32 := uniformMatrix(n, uint64(n)+1)[:n]
@@ -142,26 +165,44 @@ func (r *runner) linalg() {
 			for i, v := range b32 {
 				b64[i] = float64(v)
 			}
-			for _, impl := range []string{implCPU, implGonum} {
+			for _, impl := range impls {
 				if guards[impl].skip(float64(n), r.cfg.budget) {
 					r.notef("%s: %s n=%d skipped, predicted to exceed -budget %v", impl, op.name, n, r.cfg.budget)
 					continue
 				}
-				device := cpuT.device
 				var sample sampler
-				if impl == implCPU {
-					d := tensor.On(cpuT.be)
-					a, b := d.FromSlice(a32, n, n), d.FromSlice(b32, n)
-					sample = func(inner int) (time.Duration, error) {
-						return cpuT.timed(func() {
-							for range inner {
-								for _, x := range op.vk(a, b) {
-									x.Release()
-								}
-							}
-						})
+				var device string
+				switch impl {
+				case implCPU, implGPU:
+					t := cpuT
+					if impl == implGPU {
+						t = gpuT
 					}
-				} else {
+					device = t.device
+					d := tensor.On(t.be)
+					a, b := d.FromSlice(a32, n, n), d.FromSlice(b32, n)
+					if err := t.be.Sync(); err != nil {
+						r.notef("%s: %s n=%d: %v", impl, op.name, n, err)
+						continue
+					}
+					// Wall time: the device path waits on its panels, so
+					// the GPU time of the queued work would leave out the
+					// host's share.
+					sample = func(inner int) (time.Duration, error) {
+						start := time.Now()
+						for range inner {
+							for _, x := range op.vk(a, b) {
+								if err := x.Err(); err != nil {
+									return 0, err
+								}
+								x.Release()
+							}
+						}
+						err := t.be.Sync()
+						return time.Since(start), err
+					}
+				default:
+					device = cpuT.device
 					a := mat.NewDense(n, n, a64)
 					b := mat.NewDense(n, 1, b64)
 					sample = func(inner int) (time.Duration, error) {
@@ -189,7 +230,11 @@ func (r *runner) linalg() {
 				r.rows = append(r.rows, row)
 			}
 			if op.name == "solve" {
-				r.checkSolve(cpuT, n, a32, b32, a64, b64)
+				for _, t := range []*target{cpuT, gpuT} {
+					if t != nil {
+						r.checkSolve(t, n, a32, b32, a64, b64)
+					}
+				}
 			}
 		}
 	}
@@ -215,6 +260,6 @@ func (r *runner) checkSolve(t *target, n int, a32, b32 []float32, a64, b64 []flo
 		scale = max(scale, math.Abs(ref.AtVec(i)))
 	}
 	if diff > 1e-5*scale {
-		r.notef("solve n=%d: vktensor and gonum differ by %.2g relative: check package linalg", n, diff/scale)
+		r.notef("%s solve n=%d: vktensor and gonum differ by %.2g relative: check package linalg", t.impl, n, diff/scale)
 	}
 }

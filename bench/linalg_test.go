@@ -28,3 +28,33 @@ func TestQuickLinalg(t *testing.T) {
 		t.Errorf("linalg suite reported a problem:\n%s", out)
 	}
 }
+
+// TestQuickLinalgGPU runs the linalg suite on the GPU (lavapipe where there
+// is none) and checks that Solve, Inv, Cholesky and QR have vktensor-gpu rows
+// (at n = 64, the host path: the blocked device path is timed from n = 512)
+// and that the GPU's Solve agreed with gonum's.
+func TestQuickLinalgGPU(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	rows, out, errOut := runQuick(t, "-quick", "-suite", "linalg", "-device", "gpu", "-gpu-allow-cpu", "-sizes", "64")
+	if strings.Contains(errOut, "skipping the GPU") {
+		t.Skip("no Vulkan device")
+	}
+	for _, r := range rows {
+		checkRow(t, r)
+	}
+	for _, op := range linalgGPUOps {
+		if !hasRow(rows, "linalg", op, implGPU) {
+			t.Errorf("linalg: no %s row for %s", implGPU, op)
+		}
+	}
+	for _, op := range []string{"eigh", "svd"} {
+		if hasRow(rows, "linalg", op, implGPU) {
+			t.Errorf("linalg: a %s row for %s, which computes on the host", implGPU, op)
+		}
+	}
+	if strings.Contains(out+errOut, "differ") || strings.Contains(out+errOut, "failed") {
+		t.Errorf("linalg suite reported a problem:\n%s\n%s", out, errOut)
+	}
+}

@@ -107,3 +107,31 @@ func BenchmarkVsGonum(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBatchedSmall times Eigh and SVD (with vectors) of batches of
+// many small matrices on the CPU backend, the case of the batched Jacobi
+// kernels:
+//
+//	go test -run X -bench BatchedSmall -benchtime 3x ./linalg
+func BenchmarkBatchedSmall(b *testing.B) {
+	for _, c := range []struct{ batch, n int }{{4096, 4}, {4096, 8}, {1024, 16}, {256, 32}} {
+		g := newGen(cpu.New(), 1)
+		s := g.symmetric(c.batch, c.n)
+		a := g.normal(c.batch, c.n, c.n)
+		b.Run(fmt.Sprintf("eigh/%dx%dx%d", c.batch, c.n, c.n), func(b *testing.B) {
+			for b.Loop() {
+				w, v := linalg.Eigh(s)
+				w.Release()
+				v.Release()
+			}
+		})
+		b.Run(fmt.Sprintf("svd/%dx%dx%d", c.batch, c.n, c.n), func(b *testing.B) {
+			for b.Loop() {
+				u, s, vh := linalg.SVD(a)
+				u.Release()
+				s.Release()
+				vh.Release()
+			}
+		})
+	}
+}

@@ -45,7 +45,7 @@ func sym(a *mat.Dense) *mat.SymDense {
 
 func gradCases() []gradCase {
 	const n = 4
-	return []gradCase{
+	return append([]gradCase{
 		{"Solve", [][]int{{2, n, n}, {2, n, 3}}, []string{"wellcond", "normal"},
 			func(x []*tensor.Tensor) *tensor.Tensor { return linalg.Solve(x[0], x[1]) },
 			func(x [][]float64) []float64 {
@@ -120,7 +120,7 @@ func gradCases() []gradCase {
 					return e.Values(nil)
 				})
 			}},
-	}
+	}, moreGradCases()...)
 }
 
 func TestGradCPU(t *testing.T) { testGrad(t, cpu.New()) }

@@ -24,7 +24,11 @@ const eps32 = 0x1p-23
 // result carries an *Error with ErrRankDeficient (use Pinv for the
 // minimum-norm solution of a rank-deficient system). A full-rank but
 // ill-conditioned A gets the QR solution, whose error grows with its
-// condition number. Not differentiable.
+// condition number.
+//
+// Differentiable in both operands for full-rank A, where X = A⁺·B: gB =
+// A⁺ᵀ·gX and gA is Pinv's gradient for gA⁺ = gX·Bᵀ (the backward pass
+// computes A⁺ with Pinv).
 func Lstsq(a, b *tensor.Tensor) *tensor.Tensor {
 	const op = "Lstsq"
 	sameBackend(op, a, b)
@@ -53,7 +57,21 @@ func Lstsq(a, b *tensor.Tensor) *tensor.Tensor {
 	if vector {
 		xs = shape(batch, n)
 	}
-	return result(a.Backend(), out, err, xs...)
+	x := result(a.Backend(), out, err, xs...)
+	return tensor.Function("linalg.Lstsq", x, []*tensor.Tensor{a, b}, func(g *tensor.Tensor) []*tensor.Tensor {
+		ad := a.Detach().BroadcastTo(shape(batch, m, n)...)
+		bd := bm.BroadcastTo(shape(batch, m, k)...)
+		if vector {
+			g = g.Unsqueeze(-1)
+		}
+		y := Pinv(ad)
+		gb := mT(y).MatMul(g)
+		ga := pinvBackward(ad, y, g.MatMul(mT(bd)))
+		if vector {
+			gb = gb.Squeeze(-1)
+		}
+		return []*tensor.Tensor{sumTo(ga, a.Shape()), sumTo(gb, b.Shape())}
+	})
 }
 
 // lstsq solves one m×n system with k right-hand sides in float64 from a
@@ -161,7 +179,10 @@ func lstsq(m, n, k int, a, b []float32) (x []float64, why string) {
 // ([*, m, n] gives [*, n, m]) from its SVD, in float64: singular values at
 // or below max(m, n)·2⁻²³·σ_max are treated as zero (PyTorch's default
 // rtol for float32), so a rank-deficient A gets the pseudo-inverse of its
-// numerical rank. Not differentiable.
+// numerical rank. Differentiable where the rank is locally constant (as
+// for a full-rank A), with the gradient of the pseudo-inverse's derivative
+// (Golub & Pereyra): −Yᵀ·gY·Yᵀ + (I − A·Y)·gYᵀ·Y·Yᵀ + Yᵀ·Y·gYᵀ·(I − Y·A)
+// for Y = A⁺.
 func Pinv(a *tensor.Tensor) *tensor.Tensor {
 	const op = "Pinv"
 	A := matrices(op, a)
@@ -197,5 +218,8 @@ func Pinv(a *tensor.Tensor) *tensor.Tensor {
 			return "", nil
 		})
 	}
-	return result(a.Backend(), out, err, shape(A.batch, n, m)...)
+	y := result(a.Backend(), out, err, shape(A.batch, n, m)...)
+	return tensor.Function("linalg.Pinv", y, []*tensor.Tensor{a}, func(g *tensor.Tensor) []*tensor.Tensor {
+		return []*tensor.Tensor{pinvBackward(a.Detach(), y.Detach(), g)}
+	})
 }

@@ -46,26 +46,54 @@ func rhs(op string, a, b *tensor.Tensor, m int) (bm *tensor.Tensor, batch []int,
 // well-conditioned A it is accurate to float32 rounding. For ill-conditioned
 // A the backward error ‖A·X − B‖/(‖A‖·‖X‖) stays at float32 rounding (LU
 // with partial pivoting is backward stable) while the error in X grows with
-// the condition number; only an exact zero pivot is an error.
+// the condition number; only an exact zero pivot is an error. On a GPU
+// backend from order 512 the factorization runs on the device and the
+// solution is not refined (see "What runs where" in the package doc).
 func Solve(a, b *tensor.Tensor) *tensor.Tensor {
 	const op = "Solve"
 	sameBackend(op, a, b)
 	n := squareSize(op, a)
 	bm, batch, vector := rhs(op, a, b, n)
 	k := bm.Shape()[bm.Rank()-1]
-	A := matrices(op, a.Detach().BroadcastTo(shape(batch, n, n)...))
 	B := matrices(op, bm.BroadcastTo(shape(batch, n, k)...))
-	out := make([]float32, A.count*n*k)
-	err := firstErr(A.err, B.err)
-	if err == nil {
-		err = forEach(op, batch, A.count, func(i int) (string, error) {
-			x, z := lapack.Solve(n, k, A.mat(i), B.mat(i))
-			if z >= 0 {
-				return fmt.Sprintf("U[%d,%d] = 0", z, z), ErrSingular
+	out := make([]float32, B.count*n*k)
+	var err error
+	if onDevice(a, n) {
+		// The factors of a's own matrices, then float64 substitution for
+		// each matrix of the broadcast batch (no refinement: A stays on
+		// the device).
+		f, ferr := luAll(a.Detach(), true)
+		err = firstErr(ferr, B.err)
+		if err == nil {
+			lu64 := make([][]float64, len(f.lu))
+			for j, lu := range f.lu {
+				lu64[j] = to64(lu)
 			}
-			to32(out[i*n*k:(i+1)*n*k], x)
-			return "", nil
-		})
+			as := a.Shape()
+			err = forEach(op, batch, B.count, func(i int) (string, error) {
+				j := srcMatrix(batch, as[:len(as)-2], i)
+				if z := f.zero[j]; z >= 0 {
+					return singular(z), ErrSingular
+				}
+				x := to64(B.mat(i))
+				lapack.LUSolve(n, k, lu64[j], f.piv[j], x)
+				to32(out[i*n*k:(i+1)*n*k], x)
+				return "", nil
+			})
+		}
+	} else {
+		A := matrices(op, a.Detach().BroadcastTo(shape(batch, n, n)...))
+		err = firstErr(A.err, B.err)
+		if err == nil {
+			err = forEach(op, batch, A.count, func(i int) (string, error) {
+				x, z := lapack.Solve(n, k, A.mat(i), B.mat(i))
+				if z >= 0 {
+					return singular(z), ErrSingular
+				}
+				to32(out[i*n*k:(i+1)*n*k], x)
+				return "", nil
+			})
+		}
 	}
 	xs := shape(batch, n, k)
 	if vector {
@@ -87,6 +115,9 @@ func Solve(a, b *tensor.Tensor) *tensor.Tensor {
 	})
 }
 
+// singular is the detail of a zero pivot of LU.
+func singular(z int) string { return fmt.Sprintf("U[%d,%d] = 0", z, z) }
+
 // squareSize returns n for a batch of n×n matrices, panicking otherwise.
 func squareSize(op string, a *tensor.Tensor) int {
 	sh := a.Shape()
@@ -101,24 +132,30 @@ func squareSize(op string, a *tensor.Tensor) int {
 
 // Inv returns the inverse of each square matrix of a ([*, n, n]). A
 // singular matrix is an *Error with ErrSingular carried by the result.
-// Differentiable.
+// Differentiable. A⁻¹ = U⁻¹·L⁻¹·P from the LU factors, with float32
+// products: its backward error ‖A·X − I‖/(‖A‖·‖X‖) is float32 rounding.
 func Inv(a *tensor.Tensor) *tensor.Tensor {
 	const op = "Inv"
 	n := squareSize(op, a)
-	A := matrices(op, a)
-	out := make([]float32, A.count*n*n)
-	err := A.err
-	if err == nil {
-		err = forEach(op, A.batch, A.count, func(i int) (string, error) {
-			x, z := lapack.Inv(n, A.mat(i))
-			if z >= 0 {
-				return fmt.Sprintf("U[%d,%d] = 0", z, z), ErrSingular
-			}
-			to32(out[i*n*n:(i+1)*n*n], x)
-			return "", nil
-		})
+	var y *tensor.Tensor
+	if onDevice(a, n) {
+		y = invOnDevice(op, a)
+	} else {
+		A := matrices(op, a)
+		out := make([]float32, A.count*n*n)
+		err := A.err
+		if err == nil {
+			err = forEach(op, A.batch, A.count, func(i int) (string, error) {
+				x, z := lapack.Inv(n, A.mat(i))
+				if z >= 0 {
+					return singular(z), ErrSingular
+				}
+				copy(out[i*n*n:(i+1)*n*n], x)
+				return "", nil
+			})
+		}
+		y = result(a.Backend(), out, err, a.Shape()...)
 	}
-	y := result(a.Backend(), out, err, a.Shape()...)
 	return tensor.Function("linalg.Inv", y, []*tensor.Tensor{a}, func(g *tensor.Tensor) []*tensor.Tensor {
 		yt := mT(y.Detach()) // gA = −Y⁻ᵀ·gY·Y⁻ᵀ
 		return []*tensor.Tensor{yt.MatMul(g).MatMul(yt).Neg()}
@@ -128,6 +165,19 @@ func Inv(a *tensor.Tensor) *tensor.Tensor {
 // slogdet returns sign and log|det| of every matrix of a, in float64.
 func slogdet(op string, a *tensor.Tensor) (A stack, sign, logabs []float64) {
 	n := squareSize(op, a)
+	if onDevice(a, n) {
+		sh := a.Shape()
+		A = stack{batch: slices.Clone(sh[:len(sh)-2]), m: n, n: n}
+		A.count = prod(A.batch)
+		sign, logabs = make([]float64, A.count), make([]float64, A.count)
+		var f deviceLU
+		if f, A.err = luAll(a, false); A.err == nil {
+			for i := range A.count {
+				sign[i], logabs[i] = lapack.Det(n, f.lu[i], f.piv[i])
+			}
+		}
+		return A, sign, logabs
+	}
 	A = matrices(op, a)
 	sign, logabs = make([]float64, A.count), make([]float64, A.count)
 	if A.err == nil {

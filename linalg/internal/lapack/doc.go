@@ -12,7 +12,8 @@
 // (backward error of order n·2⁻²⁴), which is the precision of the data;
 // Solve adds a float64 iterative refinement on top. The symmetric
 // eigensolver and the SVD run wholly in float64 (Householder reduction to
-// tridiagonal or bidiagonal form, then implicit-shift QR iterations).
+// tridiagonal or bidiagonal form, then implicit-shift QR iterations; up to
+// order JacobiMax, Jacobi rotations instead, see jacobi.go).
 //
 // Sizes up to the panel width (16 to 64 columns, see panelWidth) run
 // unblocked, in float64 throughout.

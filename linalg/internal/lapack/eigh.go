@@ -12,9 +12,16 @@ const maxSweeps = 60
 // row-major a, reading only its lower triangle (a is overwritten), and,
 // when wantV, the orthonormal eigenvectors as the columns of the n×n
 // row-major v. Householder tridiagonalization, then implicit QR steps with
-// Wilkinson shifts, all in float64. ok is false if the iteration did not
-// converge.
+// Wilkinson shifts, all in float64; up to order JacobiMax, cyclic Jacobi
+// instead. ok is false if the iteration did not converge.
 func Eigh(n int, a []float64, wantV bool) (w, v []float64, ok bool) {
+	if n <= JacobiMax {
+		return eighJacobi(n, a, wantV)
+	}
+	return eighQR(n, a, wantV)
+}
+
+func eighQR(n int, a []float64, wantV bool) (w, v []float64, ok bool) {
 	d, e := make([]float64, n), make([]float64, max(n-1, 0))
 	refl := tridiagonalize(n, a, d, e)
 	var zt []float64 // Zᵀ: row i is the i-th eigenvector

@@ -253,19 +253,16 @@ func Det(n int, lu []float32, piv []int) (sign, logabs float64) {
 	return sign, logabs
 }
 
-// Inv returns A⁻¹ (n×n float64) or the first zero pivot.
-func Inv(n int, a []float32) ([]float64, int) {
+// Inv returns A⁻¹ (n×n) or the first zero pivot: LU as above, then
+// U⁻¹·L⁻¹·P with float32 products (see inv.go), so its backward error is
+// float32 rounding, as Solve's factorization's.
+func Inv(n int, a []float32) ([]float32, int) {
 	lu := append([]float32(nil), a...)
 	piv := make([]int, n)
 	if z := LU(n, lu, piv); z >= 0 {
 		return nil, z
 	}
-	x := make([]float64, n*n)
-	for i := range n {
-		x[i*n+i] = 1
-	}
-	LUSolve(n, n, to64(lu), piv, x)
-	return x, -1
+	return invFromLU(n, lu, piv), -1
 }
 
 func grow64(s []float64, n int) []float64 {

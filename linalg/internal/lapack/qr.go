@@ -32,53 +32,15 @@ func qrBlocked(m, n int, a []float32, nb int) (q, r []float32) {
 				p[c*mp+i] = float64(a[(j+i)*n+j+c])
 			}
 		}
-		tau := make([]float64, b)
-		for i := range b {
-			col := p[i*mp+i : (i+1)*mp]
-			t, beta := house(col)
-			tau[i] = t
-			v := col[1:]
-			for c := i + 1; c < b; c++ {
-				cc := p[c*mp+i : (c+1)*mp]
-				w := t * (cc[0] + dot(v, cc[1:]))
-				cc[0] -= w
-				axpy(-w, v, cc[1:])
-			}
-			col[0] = beta
-		}
-		rf := reflectors{j: j, b: b, v: make([]float32, mp*b), t: make([]float64, b*b)}
+		rf := housePanel(mp, b, p)
+		rf.j = j
 		for c := range b {
-			rf.v[c*b+c] = 1
-			for i := c + 1; i < mp; i++ {
-				rf.v[i*b+c] = float32(p[c*mp+i])
-			}
 			for i := 0; i <= c; i++ {
 				a[(j+i)*n+j+c] = float32(p[c*mp+i])
 			}
 			for i := c + 1; i < mp; i++ {
 				a[(j+i)*n+j+c] = 0
 			}
-		}
-		// T by forward accumulation: T[:i, i] = −τᵢ·T[:i, :i]·V[:, :i]ᵀ·vᵢ.
-		z := make([]float64, b)
-		for i := range b {
-			rf.t[i*b+i] = tau[i]
-			vi := p[i*mp : (i+1)*mp] // vᵢ below row i; 1 at row i
-			for s := range i {
-				vs := p[s*mp : (s+1)*mp]
-				z[s] = vs[i] + dot(vs[i+1:], vi[i+1:])
-			}
-			for s := range i {
-				var acc float64
-				for u := s; u < i; u++ {
-					acc += rf.t[s*b+u] * z[u]
-				}
-				rf.t[s*b+i] = -tau[i] * acc
-			}
-		}
-		rf.tneg = make([]float32, b*b)
-		for i, v := range rf.t {
-			rf.tneg[i] = float32(-v)
 		}
 		panels = append(panels, rf)
 		if nc := n - j - b; nc > 0 {
@@ -114,4 +76,54 @@ func applyReflectors(rf reflectors, mp, nc int, c cpu.Matrix, transpose bool) {
 	}
 	cpu.Sgemm(b, nc, b, t, cpu.Matrix{Data: w, RS: nc, CS: 1}, cpu.Matrix{Data: out, RS: nc, CS: 1}, false)
 	cpu.Sgemm(mp, nc, b, cpu.Matrix{Data: rf.v, RS: b, CS: 1}, cpu.Matrix{Data: out, RS: nc, CS: 1}, c, true)
+}
+
+// housePanel factors the mp×b column-major float64 panel p (mp ≥ b) by
+// Householder reflections: on return p holds R's b×b upper triangle on and
+// above its diagonal (and the reflectors' tails below it), and the result
+// holds V (float32, unit diagonal) and T with H₀⋯H_{b−1} = I − V·T·Vᵀ.
+func housePanel(mp, b int, p []float64) reflectors {
+	tau := make([]float64, b)
+	for i := range b {
+		col := p[i*mp+i : (i+1)*mp]
+		t, beta := house(col)
+		tau[i] = t
+		v := col[1:]
+		for c := i + 1; c < b; c++ {
+			cc := p[c*mp+i : (c+1)*mp]
+			w := t * (cc[0] + dot(v, cc[1:]))
+			cc[0] -= w
+			axpy(-w, v, cc[1:])
+		}
+		col[0] = beta
+	}
+	rf := reflectors{b: b, v: make([]float32, mp*b), t: make([]float64, b*b)}
+	for c := range b {
+		rf.v[c*b+c] = 1
+		for i := c + 1; i < mp; i++ {
+			rf.v[i*b+c] = float32(p[c*mp+i])
+		}
+	}
+	// T by forward accumulation: T[:i, i] = −τᵢ·T[:i, :i]·V[:, :i]ᵀ·vᵢ.
+	z := make([]float64, b)
+	for i := range b {
+		rf.t[i*b+i] = tau[i]
+		vi := p[i*mp : (i+1)*mp] // vᵢ below row i; 1 at row i
+		for s := range i {
+			vs := p[s*mp : (s+1)*mp]
+			z[s] = vs[i] + dot(vs[i+1:], vi[i+1:])
+		}
+		for s := range i {
+			var acc float64
+			for u := s; u < i; u++ {
+				acc += rf.t[s*b+u] * z[u]
+			}
+			rf.t[s*b+i] = -tau[i] * acc
+		}
+	}
+	rf.tneg = make([]float32, b*b)
+	for i, v := range rf.t {
+		rf.tneg[i] = float32(-v)
+	}
+	return rf
 }

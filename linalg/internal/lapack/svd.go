@@ -10,8 +10,32 @@ import (
 // singular values in descending order; when wantUV, ut is k×m (its rows are
 // the left singular vectors, Uᵀ) and vt is k×n (Vᵀ). Householder
 // bidiagonalization, then implicit-shift QR steps on the bidiagonal (Golub
-// and Kahan). ok is false if the iteration did not converge.
+// and Kahan); for n ≤ JacobiMax and m ≤ 4·JacobiMax (or the same for
+// Aᵀ), one-sided Jacobi instead. ok is false if the iteration did not
+// converge.
 func SVD(m, n int, a []float64, wantUV bool) (s, ut, vt []float64, ok bool) {
+	if min(m, n) <= JacobiMax && max(m, n) <= 4*JacobiMax {
+		if m < n {
+			s, ut, vt, ok = svdJacobi(n, m, transposed(m, n, a), wantUV)
+			return s, vt, ut, ok
+		}
+		return svdJacobi(m, n, a, wantUV)
+	}
+	return svdQR(m, n, a, wantUV)
+}
+
+// transposed returns the n×m transpose of the m×n row-major a.
+func transposed(m, n int, a []float64) []float64 {
+	at := make([]float64, n*m)
+	for i := range m {
+		for j := range n {
+			at[j*m+i] = a[i*n+j]
+		}
+	}
+	return at
+}
+
+func svdQR(m, n int, a []float64, wantUV bool) (s, ut, vt []float64, ok bool) {
 	if m < n {
 		// Aᵀ = U'·S·V'ᵀ, so A = V'·S·U'ᵀ.
 		at := make([]float64, n*m)
@@ -20,7 +44,7 @@ func SVD(m, n int, a []float64, wantUV bool) (s, ut, vt []float64, ok bool) {
 				at[j*m+i] = a[i*n+j]
 			}
 		}
-		s, ut, vt, ok = SVD(n, m, at, wantUV)
+		s, ut, vt, ok = svdQR(n, m, at, wantUV)
 		return s, vt, ut, ok
 	}
 	// m ≥ n from here on; k = n.
