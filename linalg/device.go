@@ -33,6 +33,7 @@ func onDevice(a *tensor.Tensor, n int) bool {
 // matrixViews returns the matrices of a as [m, n] views, in row-major order
 // of the batch.
 func matrixViews(a *tensor.Tensor) []*tensor.Tensor {
+	a = a.AsType(tensor.Float32) // the device path computes in float32, as the host path's products
 	sh := a.Shape()
 	m, n := sh[len(sh)-2], sh[len(sh)-1]
 	count := prod(sh[:len(sh)-2])

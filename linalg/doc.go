@@ -13,6 +13,12 @@
 // of A without its last axis; otherwise it is a batch of matrices [*, m, k].
 // Results are new contiguous tensors on the backend of the input.
 //
+// Element types. Every function computes in float32 with float64 where
+// said below, whatever the inputs' dtype: Float16, BFloat16 and Int32
+// inputs are converted to Float32 first (exactly), and results are Float32,
+// as NumPy's linalg turns integer input into floating point. Gradients
+// reach a 16-bit input converted back to its dtype.
+//
 // Conventions of the decompositions: Cholesky is lower (A = L·Lᵀ); QR is
 // reduced (Q [*, m, k], R [*, k, n], k = min(m, n)); Eigh reads the lower
 // triangle and returns ascending eigenvalues with eigenvectors in the

@@ -189,3 +189,20 @@ func TestEdgeShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestDTypes checks inputs of other dtypes compute as their Float32
+// conversion and give Float32 results.
+func TestDTypes(t *testing.T) {
+	a := tensor.FromSlice([]float32{4, 1, 1, 3}, 2, 2)
+	want, err := linalg.Inv(a).Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dt := range []tensor.DType{tensor.BFloat16, tensor.Float16, tensor.Int32} {
+		got := linalg.Inv(a.AsType(dt))
+		d, err := got.Data()
+		if err != nil || got.DType() != tensor.Float32 || !slices.Equal(d, want) {
+			t.Errorf("Inv of %v: %v %v (%v), want %v", dt, d, err, got.DType(), want)
+		}
+	}
+}
