@@ -504,3 +504,36 @@ func TestDTypeChunks(t *testing.T) {
 		}
 	}
 }
+
+func TestScatterAdd(t *testing.T) {
+	x := FromSlice([]float32{1, 2, 3, 4, 5, 6}, 2, 3).Detach().SetRequiresGrad(true)
+	src := FromSlice([]float32{10, 20, 30, 40}, 2, 2).Detach().SetRequiresGrad(true)
+	idx := FromInt32s([]int32{1, 0, 1, -2}, 2, 2) // along axis 0; -2 is row 0
+	out := x.ScatterAdd(0, idx, src)
+	// out[idx[i][j]][j] += src[i][j]: column 0 gets 10 and 30 in row 1,
+	// column 1 gets 20 and 40 in row 0.
+	if got, want := readData(t, out), []float32{1, 2 + 20 + 40, 3, 4 + 10 + 30, 5, 6}; !slices.Equal(got, want) {
+		t.Fatalf("ScatterAdd = %v, want %v", got, want)
+	}
+	w := FromSlice([]float32{1, 2, 3, 4, 5, 6}, 2, 3)
+	if err := out.Mul(w).Sum().Backward(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readData(t, x.Grad()); !slices.Equal(got, readData(t, w)) {
+		t.Errorf("gradient for t: %v", got)
+	}
+	// src[i][j] went to w[idx[i][j]][j].
+	if got, want := readData(t, src.Grad()), []float32{4, 2, 4, 2}; !slices.Equal(got, want) {
+		t.Errorf("gradient for src: %v, want %v", got, want)
+	}
+	if y := FromInt32s([]int32{0, 0}).ScatterAdd(0, FromInt32s([]int32{1, 1}), FromInt32s([]int32{5, 7})); y.DType() != Int32 || !slices.Equal(must(y.Int32s()), []int32{0, 12}) {
+		t.Errorf("int32 ScatterAdd: %v (%v)", y, y.DType())
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}

@@ -39,7 +39,7 @@ func TestDTypesVulkan(t *testing.T) {
 		{"Promote", TestPromote}, {"AsType", TestAsType}, {"UnaryBinary", TestDTypeUnaryBinary},
 		{"ReduceSoftmaxMatMul", TestDTypeReduceSoftmaxMatMul}, {"Int32", TestInt32Ops},
 		{"IndexOperands", TestDTypeIndexOperands}, {"Autograd", TestDTypeAutograd},
-		{"String", TestDTypeString}, {"Chunks", TestDTypeChunks},
+		{"String", TestDTypeString}, {"Chunks", TestDTypeChunks}, {"ScatterAdd", TestScatterAdd},
 	} {
 		t.Run(c.name, c.f)
 	}

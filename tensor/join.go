@@ -154,6 +154,49 @@ func (t *Tensor) gather(name string, axis int, idx *Tensor, check bool) *Tensor 
 	return gradGather(out, t, idx, ax)
 }
 
+// ScatterAdd returns a copy of t with each element of src added at the
+// position idx gives along axis, as PyTorch's scatter_add: for axis 0 of
+// a matrix, out[idx[i][j]][j] += src[i][j]. idx and src have one shape, of
+// t's rank and at most t's size on every other axis; repeated indices
+// accumulate. Indices follow the index rule of the package doc. t and src
+// promote to one dtype. The gradient is g for t and g.Gather(axis, idx)
+// for src.
+func (t *Tensor) ScatterAdd(axis int, idx, src *Tensor) *Tensor {
+	const name = "ScatterAdd"
+	ax := t.axis(name, axis)
+	if len(idx.shape) != len(t.shape) || !slices.Equal(idx.shape, src.shape) {
+		shapePanic(name, "need an index and a source of one shape and the tensor's rank", t.shape, idx.shape, src.shape)
+	}
+	for d := range t.shape {
+		if d != ax && idx.shape[d] > t.shape[d] {
+			shapePanic(name, fmt.Sprintf("index is larger on axis %d", d), t.shape, idx.shape)
+		}
+	}
+	checkIndices(name, idx, ax, t.shape[ax], t.shape, idx.shape)
+	b := sameBackend(name, t, idx, src)
+	dt := Promote(t.DType(), src.DType())
+	t, src, idx = t.as(dt), src.as(dt), indexOperand(idx)
+	out := alloc(b, dt, t.shape, t, idx, src)
+	if out.ok() && out.Size() > 0 {
+		b.Copy(out.strided(name), t.strided(name))
+		if src.Size() > 0 {
+			dst := out
+			for d := range t.shape {
+				if d != ax {
+					dst = dst.Narrow(d, 0, idx.shape[d])
+				}
+			}
+			b.ScatterAdd(dst.strided(name), src.strided(name), idx.strided(name), ax)
+		}
+	}
+	if !anyRequires(t, src) {
+		return out
+	}
+	return record(out, name, []*Tensor{t, idx, src}, func(g *Tensor) []*Tensor {
+		return []*Tensor{g, nil, g.gather(name, ax, idx, false)}
+	})
+}
+
 // IndexSelect returns the entries of t at the positions idx (a 1-D tensor
 // of Int32 or float integers) along axis, as NumPy's take: the result has t's shape
 // with that axis replaced by len(idx). Indices follow the index rule of the
