@@ -74,10 +74,10 @@
 //
 // Indices (the results of ArgMax, ArgMin, ArgSort, TopK, Randint,
 // Permutation and Multinomial, which are Int32; the inputs of Gather,
-// IndexSelect, OneHot and the CrossEntropy targets, which may be Int32 or
-// a float dtype holding integers, the older form) follow one rule on every
-// backend: on an axis of n elements an index
-// i with −n ≤ i < n names position i, or n+i when i is negative (NumPy's
+// ScatterAdd, IndexSelect, OneHot and the CrossEntropy targets, which may
+// be Int32 or a float dtype holding integers, the older form) follow one
+// rule on every backend: on an axis of n elements an index i with
+// −n ≤ i < n names position i, or n+i when i is negative (NumPy's
 // rule, so -1 is the last). Any other value (out of range, not an integer,
 // NaN, ±Inf) is an error that names the op, the index and the axis size:
 // on the CPU, where the indices are at hand, the op panics with a
