@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/vktensor/vktensor/tensor/backend"
+	"github.com/vktensor/vktensor/tensor/internal/vec"
 )
 
 var _ backend.Fused = (*Backend)(nil)
@@ -41,8 +42,15 @@ func (be *Backend) MatMulBias(dst, a, b, bias backend.Strided, relu bool) {
 }
 
 // xentRow returns the row's maximum m and log Σ exp(x−m) (in float64, as
-// Softmax computes them), and the target column t.
-func xentRow(l []float32, off, sc, c int, t int) (m float32, lse float64, _ int) {
+// Softmax computes them), and the target column t. A contiguous row (sc =
+// 1) goes through package vec's kernels and leaves exp(x−m) in e (len c),
+// returning true; a strided one leaves e alone and returns false.
+func xentRow(l []float32, off, sc, c int, t int, e []float64) (m float32, lse float64, _ int, inE bool) {
+	if sc == 1 {
+		row := l[off : off+c]
+		m = vec.Extreme(row, true)
+		return m, math.Log(vec.ExpSum(e, row, m)), t, true
+	}
 	m = float32(math.Inf(-1))
 	for j := 0; j < c; j++ {
 		if v := l[off+j*sc]; v > m || v != v {
@@ -53,7 +61,7 @@ func xentRow(l []float32, off, sc, c int, t int) (m float32, lse float64, _ int)
 	for j := 0; j < c; j++ {
 		sum += math.Exp(float64(l[off+j*sc] - m))
 	}
-	return m, math.Log(sum), t
+	return m, math.Log(sum), t, false
 }
 
 // clampIndex converts a float32 index on an axis of n to a position under
@@ -84,9 +92,10 @@ func (*Backend) CrossEntropy(loss, logits, targets backend.Strided) {
 	d, l, tg := data(loss.Buf), data(logits.Buf), indexer(targets, c)
 	sr, sc := logits.Strides[0], logits.Strides[1]
 	parallelFor(rows, max(1, parallelMinHeavy/c), func(lo, hi int) {
+		e := make([]float64, c)
 		for i := lo; i < hi; i++ {
 			off := logits.Offset + i*sr
-			m, lse, t := xentRow(l, off, sc, c, tg(targets.Offset+i*targets.Strides[0]))
+			m, lse, t, _ := xentRow(l, off, sc, c, tg(targets.Offset+i*targets.Strides[0]), e)
 			// −log_softmax as LogSoftmax rounds it: (x−m) in float32 first.
 			d[loss.Offset+i*loss.Strides[0]] = float32(lse - float64(l[off+t*sc]-m))
 		}
@@ -104,13 +113,20 @@ func (*Backend) CrossEntropyGrad(dst, logits, targets, grad backend.Strided, sca
 	sr, sc := logits.Strides[0], logits.Strides[1]
 	dr, dc := dst.Strides[0], dst.Strides[1]
 	parallelFor(rows, max(1, parallelMinHeavy/c), func(lo, hi int) {
+		e := make([]float64, c)
 		for i := lo; i < hi; i++ {
 			off := logits.Offset + i*sr
-			m, lse, t := xentRow(l, off, sc, c, tg(targets.Offset+i*targets.Strides[0]))
+			m, lse, t, inE := xentRow(l, off, sc, c, tg(targets.Offset+i*targets.Strides[0]), e)
 			gs := float64(g[grad.Offset+i*grad.Strides[0]]) * float64(scale)
 			od := dst.Offset + i*dr
+			inv := math.Exp(-lse) // 1/Σ exp(x−m)
 			for j := 0; j < c; j++ {
-				p := math.Exp(float64(l[off+j*sc]-m) - lse)
+				var p float64
+				if inE {
+					p = e[j] * inv
+				} else {
+					p = math.Exp(float64(l[off+j*sc]-m) - lse)
+				}
 				if j == t {
 					p--
 				}
