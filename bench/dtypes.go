@@ -23,18 +23,48 @@ var dtypes16 = []struct {
 // ops16 lists the ops of the ops16 suite (a subset of the ops suite's).
 var ops16 = []string{"add", "add-broadcast", "sum-rows", "softmax-rows"}
 
+// sizes16 is the size list of a 16-bit suite on t: powers of two from 256
+// to cpuMax on the CPU, to the -max-gpu limit (at most 8192) on a GPU.
+func (r *runner) sizes16(t *target, cpuMax int) []int {
+	def := powers(256, cpuMax)
+	if t.gpu {
+		def = powers(256, min(8192, r.cfg.maxGPU))
+	}
+	if r.cfg.quick {
+		def = []int{64, 128}
+	}
+	return r.sizesFor(def, math.MaxInt)
+}
+
+// timeRow measures run (whose result it releases) on t for row and adds
+// the row, or a note when the op fails.
+func (r *runner) timeRow(t *target, row Row, run func() *tensor.Tensor) {
+	row.Timing = t.timing()
+	st, err := measure(r.cfg, func(inner int) (time.Duration, error) {
+		var opErr error
+		dur, err := t.timed(func() {
+			for range inner {
+				o := run()
+				opErr = firstErr(opErr, o.Err())
+				o.Release()
+			}
+		})
+		return dur, firstErr(opErr, err)
+	})
+	if err != nil {
+		r.notef("%s: %s %s failed: %v", t.impl, row.Op, row.Shape, err)
+		return
+	}
+	row.fill(st)
+	r.progress(row)
+	r.rows = append(r.rows, row)
+}
+
 func (r *runner) ops16() {
 	const suite = "ops16"
 	for _, t := range r.targets {
-		def := powers(256, 2048)
-		if t.gpu {
-			def = powers(256, min(8192, r.cfg.maxGPU))
-		}
-		if r.cfg.quick {
-			def = []int{64, 128}
-		}
 		for _, dt := range dtypes16 {
-			for _, n := range r.sizesFor(def, math.MaxInt) {
+			for _, n := range r.sizes16(t, 2048) {
 				rng := tensor.NewRNG(uint64(n))
 				d := tensor.On(t.be)
 				x := d.Uniform(rng, -1, 1, n, n).AsType(dt.dt)
@@ -51,25 +81,7 @@ func (r *runner) ops16() {
 					row := r.row(suite, spec.name+"/"+dt.name, t.impl, t.device)
 					row.Shape, row.N = fmt.Sprintf("%dx%d", n, n), n
 					row.Bytes, row.FLOP = spec.bytes(float64(n))/2, spec.flop(float64(n))
-					row.Timing = t.timing()
-					st, err := measure(r.cfg, func(inner int) (time.Duration, error) {
-						var opErr error
-						dur, err := t.timed(func() {
-							for range inner {
-								o := spec.run(x, y, v)
-								opErr = firstErr(opErr, o.Err())
-								o.Release()
-							}
-						})
-						return dur, firstErr(opErr, err)
-					})
-					if err != nil {
-						r.notef("%s: %s n=%d failed: %v", t.impl, row.Op, n, err)
-						continue
-					}
-					row.fill(st)
-					r.progress(row)
-					r.rows = append(r.rows, row)
+					r.timeRow(t, row, func() *tensor.Tensor { return spec.run(x, y, v) })
 				}
 				x.Release()
 				y.Release()
@@ -82,15 +94,8 @@ func (r *runner) ops16() {
 func (r *runner) matmul16() {
 	const suite = "matmul16"
 	for _, t := range r.targets {
-		def := powers(256, 1024)
-		if t.gpu {
-			def = powers(256, min(8192, r.cfg.maxGPU))
-		}
-		if r.cfg.quick {
-			def = []int{64, 128}
-		}
 		for _, dt := range dtypes16 {
-			for _, n := range r.sizesFor(def, math.MaxInt) {
+			for _, n := range r.sizes16(t, 1024) {
 				rng := tensor.NewRNG(uint64(n))
 				d := tensor.On(t.be)
 				a := d.Uniform(rng, -1, 1, n, n).AsType(dt.dt)
@@ -102,25 +107,7 @@ func (r *runner) matmul16() {
 				row := r.row(suite, "gemm/"+dt.name, t.impl, t.device)
 				row.Shape, row.N = fmt.Sprintf("%dx%dx%d", n, n, n), n
 				row.FLOP, row.Bytes = 2*float64(n)*float64(n)*float64(n), 6*float64(n)*float64(n)
-				row.Timing = t.timing()
-				st, err := measure(r.cfg, func(inner int) (time.Duration, error) {
-					var opErr error
-					dur, err := t.timed(func() {
-						for range inner {
-							o := a.MatMul(b)
-							opErr = firstErr(opErr, o.Err())
-							o.Release()
-						}
-					})
-					return dur, firstErr(opErr, err)
-				})
-				if err != nil {
-					r.notef("%s: %s n=%d failed: %v", t.impl, row.Op, n, err)
-					continue
-				}
-				row.fill(st)
-				r.progress(row)
-				r.rows = append(r.rows, row)
+				r.timeRow(t, row, func() *tensor.Tensor { return a.MatMul(b) })
 				a.Release()
 				b.Release()
 			}
