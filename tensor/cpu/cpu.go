@@ -176,23 +176,12 @@ func (*Backend) Copy(dst, src backend.Strided) {
 		copySame(db.h, sb.h, dst, src)
 		return
 	}
-	d, a := data(dst.Buf)[dst.Offset:], data(src.Buf)[src.Offset:]
 	it := newIter(dst.Shape, dst, src)
-	sd, sa := it.inner(0), it.inner(1)
-	if len(it.shape) == 2 && sd == 1 && sa != 1 && it.strides[1][0] == 1 {
-		transposeCopy(d, it.strides[0][0], a, sa, it.shape[0], it.shape[1])
+	if sd, sa := it.inner(0), it.inner(1); len(it.shape) == 2 && sd == 1 && sa != 1 && it.strides[1][0] == 1 {
+		transposeCopy(db.f[dst.Offset:], it.strides[0][0], sb.f[src.Offset:], sa, it.shape[0], it.shape[1])
 		return
 	}
-	it.run(func(_ int, off *[maxOps]int, n int) {
-		od, oa := off[0], off[1]
-		if sd == 1 && sa == 1 {
-			copy(d[od:od+n], a[oa:oa+n])
-			return
-		}
-		for i := 0; i < n; i++ {
-			d[od+i*sd] = a[oa+i*sa]
-		}
-	})
+	copySame(db.f, sb.f, dst, src)
 }
 
 // transposeCopy sets d[r*dr + c] = a[r + c*ac] for a rows×cols matrix: a
