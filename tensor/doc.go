@@ -100,7 +100,12 @@
 // Float16 and BFloat16 tensors are stored in 16 bits and computed in
 // float32: every op gives the float32 result on the widened operands,
 // rounded once to the result's dtype (to nearest, ties to even); sums and
-// matrix products accumulate in float32 or wider. Int32 arithmetic is
+// matrix products accumulate in float32 or wider. The ops composed of
+// several steps (Log1p, Expm1, LogSumExp, Var, Std, Prod, Cumsum, SiLU,
+// LayerNorm, ...) do too: they run on a float32 copy and round the result
+// once, and DivScalar divides by the float32 scalar, not by its 16-bit
+// rounding. (Gradients are composed ops in the tensors' dtypes, rounded
+// at every step, as PyTorch's are.) Int32 arithmetic is
 // exact and wraps around on overflow (a Sum too), as Go's int32 does.
 //
 // An op on operands of different dtypes computes in their promoted dtype,

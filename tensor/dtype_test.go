@@ -537,3 +537,43 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// TestDTypeComposed checks the ops composed of several steps compute a
+// 16-bit tensor in float32 and round once: bit for bit the float32 op on
+// the widened tensor, rounded; and an Int32 tensor as Float32.
+func TestDTypeComposed(t *testing.T) {
+	r := newRand(8)
+	ops := map[string]func(*Tensor) *Tensor{
+		"SiLU": (*Tensor).SiLU, "Log1p": func(x *Tensor) *Tensor { return x.Abs().Log1p() }, "Expm1": (*Tensor).Expm1,
+		"LogSumExp": func(x *Tensor) *Tensor { return x.LogSumExp(1) }, "Std": func(x *Tensor) *Tensor { return x.Std(0) },
+		"Var": func(x *Tensor) *Tensor { return x.VarKeepDims(1) }, "Cumsum": func(x *Tensor) *Tensor { return x.Cumsum(1) },
+		"Cumprod": func(x *Tensor) *Tensor { return x.Cumprod(0) }, "Prod": func(x *Tensor) *Tensor { return x.Prod(1) },
+		"DivScalar": func(x *Tensor) *Tensor { return x.DivScalar(0.1) },
+	}
+	for _, dt := range floatDTypes {
+		a := roundND(randND(r, []int{5, 37}, vNormal), dt)
+		x := fromND(a).AsType(dt)
+		for name, op := range ops {
+			got, err := op(x).Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := op(x.AsType(Float32)).AsType(dt).Bytes()
+			if !slices.Equal(got, want) {
+				t.Errorf("%v %s: not the float32 op rounded once", dt, name)
+			}
+		}
+	}
+	ints := FromInt32s([]int32{1, 2, 3, 4, 5, 6}, 2, 3)
+	for _, name := range []string{"SiLU", "Log1p", "Expm1", "LogSumExp", "Std", "Var", "DivScalar"} {
+		if got := ops[name](ints); got.DType() != Float32 {
+			t.Errorf("%s of int32: %v", name, got.DType())
+		}
+	}
+	if got := ints.Cumsum(1); got.DType() != Int32 || !slices.Equal(must(got.Int32s()), []int32{1, 3, 6, 4, 9, 15}) {
+		t.Errorf("int32 Cumsum: %v (%v)", got, got.DType())
+	}
+	if got := ints.Prod(1); got.DType() != Int32 || !slices.Equal(must(got.Int32s()), []int32{6, 120}) {
+		t.Errorf("int32 Prod: %v (%v)", got, got.DType())
+	}
+}

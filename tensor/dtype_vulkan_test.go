@@ -39,7 +39,7 @@ func TestDTypesVulkan(t *testing.T) {
 		{"Promote", TestPromote}, {"AsType", TestAsType}, {"UnaryBinary", TestDTypeUnaryBinary},
 		{"ReduceSoftmaxMatMul", TestDTypeReduceSoftmaxMatMul}, {"Int32", TestInt32Ops},
 		{"IndexOperands", TestDTypeIndexOperands}, {"Autograd", TestDTypeAutograd},
-		{"String", TestDTypeString}, {"Chunks", TestDTypeChunks}, {"ScatterAdd", TestScatterAdd},
+		{"String", TestDTypeString}, {"Chunks", TestDTypeChunks}, {"ScatterAdd", TestScatterAdd}, {"Composed", TestDTypeComposed},
 	} {
 		t.Run(c.name, c.f)
 	}

@@ -189,9 +189,9 @@ func (t *Tensor) MulScalar(s float32) *Tensor {
 
 // DivScalar returns t / s.
 func (t *Tensor) DivScalar(s float32) *Tensor {
-	// x·(1/s) can differ from x/s in the last bit, so divide for real.
-	t = t.as(floatOf(t.DType()))
-	return t.Div(scalarLike(t, s))
+	// x·(1/s) can differ from x/s in the last bit, so divide for real, by
+	// s itself (not s rounded to 16 bits).
+	return inFloat32(t, true, func(t *Tensor) *Tensor { return t.Div(scalarLike(t, s)) })
 }
 
 // RSubScalar returns s − t.

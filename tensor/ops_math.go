@@ -22,7 +22,24 @@ func (t *Tensor) Clamp(lo, hi float32) *Tensor {
 }
 
 // SiLU returns t·sigmoid(t) (the swish activation).
-func (t *Tensor) SiLU() *Tensor { return t.Mul(t.Sigmoid()) }
+func (t *Tensor) SiLU() *Tensor {
+	return inFloat32(t, true, func(t *Tensor) *Tensor { return t.Mul(t.Sigmoid()) })
+}
+
+// inFloat32 runs f, an op composed of several steps, on t as Float32 when t
+// is 16-bit (and, with ints, when t is Int32), and rounds the result once
+// to t's dtype (an Int32 t's result stays Float32): the op then computes in
+// float32 and rounds on store as a single kernel would, instead of
+// rounding every intermediate to 16 bits.
+func inFloat32(t *Tensor, ints bool, f func(*Tensor) *Tensor) *Tensor {
+	switch dt := t.DType(); {
+	case dt == Float16 || dt == BFloat16:
+		return f(t.AsType(Float32)).AsType(dt)
+	case dt == Int32 && ints:
+		return f(t.AsType(Float32))
+	}
+	return f(t)
+}
 
 // Where Log1p and Expm1 switch from their series to the composed formula.
 const (
@@ -39,7 +56,9 @@ const (
 // a few float32 ulps of log1p (4 in the tests); on a backend whose Log is less exact (GLSL
 // allows an absolute error of 2⁻²¹ on [0.5, 2]) that error carries over
 // for |t| ≥ 0.1, a relative error below 5e-6. NaN below −1, −Inf at −1.
-func (t *Tensor) Log1p() *Tensor {
+func (t *Tensor) Log1p() *Tensor { return inFloat32(t, true, (*Tensor).log1p) }
+
+func (t *Tensor) log1p() *Tensor {
 	small := t.Abs().LtScalar(log1pSeriesBound)
 	// Horner's rule on the clamped input, so the unused branch stays
 	// finite (and its zero gradient stays zero).
@@ -70,7 +89,9 @@ func (t *Tensor) Log1p() *Tensor {
 // t.Exp().SubScalar(1) cancels: for |t| < 0.5 it sums the Taylor series to
 // the 11th power (truncation below 1e-11 relative), elsewhere it computes
 // e^t − 1, whose relative error there is at most about 3 ulps of e^t.
-func (t *Tensor) Expm1() *Tensor {
+func (t *Tensor) Expm1() *Tensor { return inFloat32(t, true, (*Tensor).expm1) }
+
+func (t *Tensor) expm1() *Tensor {
 	small := t.Abs().LtScalar(expm1SeriesBound)
 	x := t.Clamp(-expm1SeriesBound, expm1SeriesBound)
 	// x·(1 + x/2·(1 + x/3·(1 + ...))), nested from the inside.
@@ -93,6 +114,9 @@ func (t *Tensor) LogSumExpKeepDims(axes ...int) *Tensor { return t.logSumExp(tru
 
 func (t *Tensor) logSumExp(keep bool, axes []int) *Tensor {
 	t.reduceAxes("LogSumExp", axes)
+	if t.DType() != Float32 {
+		return inFloat32(t, true, func(t *Tensor) *Tensor { return t.logSumExp(keep, axes) })
+	}
 	// The shift is a constant for autograd (the gradient does not depend
 	// on it); an infinite maximum is replaced by 0 so that x−m is no NaN.
 	m := t.Detach().MaxKeepDims(axes...)
@@ -124,10 +148,14 @@ func normAxes(op string, axes []int, shape []int) []int {
 // Std returns the population standard deviation √Var over axes (all axes
 // when none are given), as NumPy's std with ddof 0; the reduced axes are
 // removed. Its gradient is infinite where the deviation is 0.
-func (t *Tensor) Std(axes ...int) *Tensor { return t.Var(axes...).Sqrt() }
+func (t *Tensor) Std(axes ...int) *Tensor {
+	return inFloat32(t, true, func(t *Tensor) *Tensor { return t.Var(axes...).Sqrt() })
+}
 
 // StdKeepDims is Std keeping the reduced axes with size 1.
-func (t *Tensor) StdKeepDims(axes ...int) *Tensor { return t.VarKeepDims(axes...).Sqrt() }
+func (t *Tensor) StdKeepDims(axes ...int) *Tensor {
+	return inFloat32(t, true, func(t *Tensor) *Tensor { return t.VarKeepDims(axes...).Sqrt() })
+}
 
 // Prod returns the product of the elements over axes (all axes when none
 // are given); the reduced axes are removed, and an empty product is 1. It
@@ -137,6 +165,9 @@ func (t *Tensor) StdKeepDims(axes ...int) *Tensor { return t.VarKeepDims(axes...
 func (t *Tensor) Prod(axes ...int) *Tensor {
 	ax := normAxes("Prod", axes, t.shape)
 	t.reduceAxes("Prod", axes)
+	if dt := t.DType(); dt == Float16 || dt == BFloat16 {
+		return inFloat32(t, false, func(t *Tensor) *Tensor { return t.Prod(axes...) })
+	}
 	red := make([]bool, len(t.shape))
 	for _, a := range ax {
 		red[a] = true
@@ -188,6 +219,9 @@ func (t *Tensor) Cumprod(axis int) *Tensor { return t.scan("Cumprod", axis, 1, (
 
 func (t *Tensor) scan(name string, axis int, identity float32, op func(a, b *Tensor) *Tensor) *Tensor {
 	ax := t.axis(name, axis)
+	if dt := t.DType(); dt == Float16 || dt == BFloat16 {
+		return inFloat32(t, false, func(t *Tensor) *Tensor { return t.scan(name, axis, identity, op) })
+	}
 	n := t.shape[ax]
 	x := t
 	if n == 0 {

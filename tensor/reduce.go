@@ -132,6 +132,9 @@ func (t *Tensor) VarKeepDims(axes ...int) *Tensor { return t.variance(true, axes
 // cancellation of the one-pass E[x²]−E[x]² formula.
 func (t *Tensor) variance(keep bool, axes []int) *Tensor {
 	t.reduceAxes("Var", axes)
+	if t.DType() != Float32 {
+		return inFloat32(t, true, func(t *Tensor) *Tensor { return t.variance(keep, axes) })
+	}
 	d := t.Sub(t.reduce("Var", backend.Mean, true, axes))
 	return d.Mul(d).reduce("Var", backend.Mean, keep, axes)
 }
