@@ -105,7 +105,7 @@
 // LayerNorm, ...) do too: they run on a float32 copy and round the result
 // once, and DivScalar divides by the float32 scalar, not by its 16-bit
 // rounding. (Gradients are composed ops in the tensors' dtypes, rounded
-// at every step, as PyTorch's are.) Int32 arithmetic is
+// at every step.) Int32 arithmetic is
 // exact and wraps around on overflow (a Sum too), as Go's int32 does.
 //
 // An op on operands of different dtypes computes in their promoted dtype,
