@@ -65,6 +65,14 @@ func parallelRows(n int, work float64, f func(lo, hi int)) {
 // dot returns Σ x[i]·y[i] over len(x).
 func dot(x, y []float64) float64 {
 	y = y[:len(x)]
+	if n := len(x) &^ 15; n > 0 && hasFMA {
+		return dotFMA(&x[0], &y[0], n) + dotGo(x[n:], y[n:])
+	}
+	return dotGo(x, y)
+}
+
+// dotGo is dot in portable Go.
+func dotGo(x, y []float64) float64 {
 	var s0, s1, s2, s3 float64
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
@@ -83,6 +91,10 @@ func dot(x, y []float64) float64 {
 func axpy(alpha float64, x, y []float64) {
 	y = y[:len(x)]
 	i := 0
+	if n := len(x) &^ 7; n > 0 && hasFMA {
+		axpyFMA(alpha, &x[0], &y[0], n)
+		i = n
+	}
 	for ; i+4 <= len(x); i += 4 {
 		y[i] += alpha * x[i]
 		y[i+1] += alpha * x[i+1]
@@ -100,6 +112,10 @@ func axpy(alpha float64, x, y []float64) {
 func rot(c, s float64, x, y []float64) {
 	y = y[:len(x)]
 	i := 0
+	if n := len(x) &^ 7; n > 0 && hasFMA {
+		rotFMA(c, s, &x[0], &y[0], n)
+		i = n
+	}
 	for ; i+4 <= len(x); i += 4 {
 		xs, ys := x[i:i+4:i+4], y[i:i+4:i+4]
 		x0, x1, x2, x3 := xs[0], xs[1], xs[2], xs[3]
