@@ -6,6 +6,7 @@ import (
 	"github.com/vktensor/vktensor/tensor/backend"
 	"github.com/vktensor/vktensor/tensor/internal/half"
 	"github.com/vktensor/vktensor/tensor/internal/raw"
+	"github.com/vktensor/vktensor/tensor/internal/vec"
 	"sync"
 	"unsafe"
 )
@@ -366,4 +367,39 @@ func getScratch(n int) []float32 {
 		return (*p)[:n]
 	}
 	return make([]float32, n, max(n, chunkRows))
+}
+
+// binary16 is Binary for package vec's ops on contiguous operands of one
+// 16-bit dtype, the common case of 16-bit training: blocks of chunkRows
+// elements widened into float32 scratch, the vec kernel, and the block
+// rounded back, with no iterators in between. It reports false, doing
+// nothing, for other operands.
+func binary16(op vec.Op, dst, a, b backend.Strided) bool {
+	dt := dst.DType()
+	if dt != backend.Float16 && dt != backend.BFloat16 || a.DType() != dt || b.DType() != dt ||
+		!dst.Contiguous() || !a.Contiguous() || !b.Contiguous() {
+		return false
+	}
+	n := dst.Size()
+	d := halves(dst.Buf)[dst.Offset : dst.Offset+n]
+	x, y := halves(a.Buf)[a.Offset:a.Offset+n], halves(b.Buf)[b.Offset:b.Offset+n]
+	widen, narrow := half.F16sToFloat32, half.F16s
+	if dt == backend.BFloat16 {
+		widen, narrow = half.BF16sToFloat32, half.BF16s
+	}
+	blocks := (n + chunkRows - 1) / chunkRows
+	parallelFor(blocks, max(1, parallelMin/chunkRows), func(lo, hi int) {
+		fx, fy := getScratch(chunkRows), getScratch(chunkRows)
+		defer chunkScratch.Put(&fx)
+		defer chunkScratch.Put(&fy)
+		for blk := lo; blk < hi; blk++ {
+			i0, i1 := blk*chunkRows, min(n, (blk+1)*chunkRows)
+			m := i1 - i0
+			widen(fx[:m], x[i0:i1])
+			widen(fy[:m], y[i0:i1])
+			vec.Binary(op, fx[:m], fx[:m], fy[:m])
+			narrow(d[i0:i1], fx[:m])
+		}
+	})
+	return true
 }

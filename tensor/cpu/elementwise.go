@@ -235,6 +235,9 @@ var vecOps = map[backend.BinaryOp]vec.Op{
 // column vector, a scalar) run through package vec's kernels; any other
 // layout takes the strided loop.
 func (be *Backend) Binary(op backend.BinaryOp, dst, a, b backend.Strided) {
+	if vop, ok := vecOps[op]; ok && binary16(vop, dst, a, b) {
+		return
+	}
 	if chunk16([]backend.Strided{dst, a, b}, func(w []backend.Strided) { be.Binary(op, w[0], w[1], w[2]) }) {
 		return
 	}
