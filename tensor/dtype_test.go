@@ -496,6 +496,13 @@ func TestDTypeChunks(t *testing.T) {
 					t.Fatalf("%v %s %v: differs from the float32 op rounded", dt, name, shape)
 				}
 			}
+			for name, op := range map[string]func(*Tensor) *Tensor{"Exp": (*Tensor).Exp, "Gelu": (*Tensor).Gelu, "Relu": (*Tensor).Relu, "MulScalar": func(x *Tensor) *Tensor { return x.MulScalar(0.3) }} {
+				got, _ := op(x).Bytes()
+				want, _ := op(x.AsType(Float32)).AsType(dt).Bytes()
+				if !slices.Equal(got, want) {
+					t.Fatalf("%v %s %v: differs from the float32 op rounded", dt, name, shape)
+				}
+			}
 			ex, _ := x.T().Exp().Bytes()
 			want, _ := x.AsType(Float32).T().Exp().AsType(dt).Bytes()
 			if !slices.Equal(ex, want) {

@@ -403,3 +403,32 @@ func binary16(op vec.Op, dst, a, b backend.Strided) bool {
 	})
 	return true
 }
+
+// unary16 is Unary on contiguous operands of one 16-bit dtype, in flat
+// blocks as binary16. It reports false, doing nothing, for other operands.
+func unary16(op backend.UnaryOp, dst, src backend.Strided, alpha, beta float32) bool {
+	dt := dst.DType()
+	if dt != backend.Float16 && dt != backend.BFloat16 || src.DType() != dt || !dst.Contiguous() || !src.Contiguous() {
+		return false
+	}
+	n := dst.Size()
+	d, x := halves(dst.Buf)[dst.Offset:dst.Offset+n], halves(src.Buf)[src.Offset:src.Offset+n]
+	widen, narrow := half.F16sToFloat32, half.F16s
+	if dt == backend.BFloat16 {
+		widen, narrow = half.BF16sToFloat32, half.BF16s
+	}
+	f := unaryFunc(op, alpha, beta)
+	blocks := (n + chunkRows - 1) / chunkRows
+	parallelFor(blocks, max(1, unaryMinWork(op)/chunkRows), func(lo, hi int) {
+		fx := getScratch(chunkRows)
+		defer chunkScratch.Put(&fx)
+		for blk := lo; blk < hi; blk++ {
+			i0, i1 := blk*chunkRows, min(n, (blk+1)*chunkRows)
+			m := i1 - i0
+			widen(fx[:m], x[i0:i1])
+			unaryRow(op, f, fx[:m], fx[:m], alpha, beta)
+			narrow(d[i0:i1], fx[:m])
+		}
+	})
+	return true
+}

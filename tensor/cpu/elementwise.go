@@ -108,6 +108,9 @@ func minimum(a, b float32) float32 {
 
 // Unary sets dst = op(src).
 func (b *Backend) Unary(op backend.UnaryOp, dst, src backend.Strided, alpha64, beta64 float64) {
+	if unary16(op, dst, src, float32(alpha64), float32(beta64)) {
+		return
+	}
 	if chunk16([]backend.Strided{dst, src}, func(w []backend.Strided) { b.Unary(op, w[0], w[1], alpha64, beta64) }) {
 		return
 	}
@@ -120,42 +123,50 @@ func (b *Backend) Unary(op backend.UnaryOp, dst, src backend.Strided, alpha64, b
 	it := newIter(dst.Shape, dst, src)
 	sd, sa := it.inner(0), it.inner(1)
 	f := unaryFunc(op, alpha, beta)
-	minWork := parallelMin
-	switch op {
-	case backend.Exp, backend.Log, backend.Tanh, backend.Sigmoid, backend.Gelu, backend.PowS,
-		backend.Sin, backend.Cos, backend.Erf:
-		minWork = parallelMinHeavy
-	}
-	it.runMin(minWork, func(_ int, off *[maxOps]int, n int) {
+	it.runMin(unaryMinWork(op), func(_ int, off *[maxOps]int, n int) {
 		od, oa := off[0], off[1]
 		if sd == 1 && sa == 1 {
-			dd, aa := d[od:od+n], a[oa:oa+n]
-			if unaryVec(op, dd, aa, alpha) {
-				return
-			}
-			switch op {
-			case backend.Relu:
-				for i, x := range aa {
-					if !(x > 0 || x != x) {
-						x = 0
-					}
-					dd[i] = x
-				}
-			case backend.AffineS:
-				for i, x := range aa {
-					dd[i] = float32(float64(x)*float64(alpha) + float64(beta))
-				}
-			default:
-				for i, x := range aa {
-					dd[i] = f(x)
-				}
-			}
+			unaryRow(op, f, d[od:od+n], a[oa:oa+n], alpha, beta)
 			return
 		}
 		for i := 0; i < n; i++ {
 			d[od+i*sd] = f(a[oa+i*sa])
 		}
 	})
+}
+
+// unaryMinWork is the size from which Unary splits op over the cores.
+func unaryMinWork(op backend.UnaryOp) int {
+	switch op {
+	case backend.Exp, backend.Log, backend.Tanh, backend.Sigmoid, backend.Gelu, backend.PowS,
+		backend.Sin, backend.Cos, backend.Erf:
+		return parallelMinHeavy
+	}
+	return parallelMin
+}
+
+// unaryRow is Unary on a contiguous row, f being unaryFunc(op, alpha, beta).
+func unaryRow(op backend.UnaryOp, f func(float32) float32, dd, aa []float32, alpha, beta float32) {
+	if unaryVec(op, dd, aa, alpha) {
+		return
+	}
+	switch op {
+	case backend.Relu:
+		for i, x := range aa {
+			if !(x > 0 || x != x) {
+				x = 0
+			}
+			dd[i] = x
+		}
+	case backend.AffineS:
+		for i, x := range aa {
+			dd[i] = float32(float64(x)*float64(alpha) + float64(beta))
+		}
+	default:
+		for i, x := range aa {
+			dd[i] = f(x)
+		}
+	}
 }
 
 // unaryVec runs op on a contiguous row through package vec's kernels,
