@@ -161,6 +161,10 @@ func TestAsType(t *testing.T) {
 
 func TestDTypeUnaryBinary(t *testing.T) {
 	r := newRand(2)
+	cases := iters(4)
+	if Default() != CPU() {
+		cases = max(cases/3, 2) // lavapipe builds a pipeline per op, dtype and layout
+	}
 	type un struct {
 		name string
 		k    valKind
@@ -186,7 +190,7 @@ func TestDTypeUnaryBinary(t *testing.T) {
 	}
 	for _, dt := range floatDTypes {
 		for _, u := range unary {
-			for range iters(4) {
+			for range cases {
 				shape := randShape(r, 0, 3)
 				x, a := makeTensorAs(r, roundND(randND(r, shape, u.k), dt), layout(r.IntN(int(numLayouts))), dt)
 				// The float32 op on the widened input is within a few
@@ -213,7 +217,7 @@ func TestDTypeUnaryBinary(t *testing.T) {
 	}
 	for _, dt := range floatDTypes {
 		for _, b := range binary {
-			for range iters(4) {
+			for range cases {
 				shape := randShape(r, 1, 3)
 				x, a := makeTensorAs(r, roundND(randND(r, deriveShape(r, shape), b.k), dt), layout(r.IntN(int(numLayouts))), dt)
 				y, c := makeTensorAs(r, roundND(randND(r, shape, b.k), dt), layout(r.IntN(int(numLayouts))), dt)
