@@ -6,7 +6,6 @@ import (
 	"github.com/vktensor/vktensor/tensor/backend"
 	"github.com/vktensor/vktensor/tensor/internal/half"
 	"github.com/vktensor/vktensor/tensor/internal/raw"
-	"github.com/vktensor/vktensor/tensor/internal/vec"
 	"sync"
 	"unsafe"
 )
@@ -369,65 +368,51 @@ func getScratch(n int) []float32 {
 	return make([]float32, n, max(n, chunkRows))
 }
 
-// binary16 is Binary for package vec's ops on contiguous operands of one
-// 16-bit dtype, the common case of 16-bit training: blocks of chunkRows
-// elements widened into float32 scratch, the vec kernel, and the block
-// rounded back, with no iterators in between. It reports false, doing
-// nothing, for other operands.
-func binary16(op vec.Op, dst, a, b backend.Strided) bool {
-	dt := dst.DType()
-	if dt != backend.Float16 && dt != backend.BFloat16 || a.DType() != dt || b.DType() != dt ||
-		!dst.Contiguous() || !a.Contiguous() || !b.Contiguous() {
+// flat16 runs an elementwise op on contiguous operands of one 16-bit
+// dtype (ops[0] the destination) in flat blocks of chunkRows elements:
+// each source block widened into float32 scratch, kernel(d, srcs) writing
+// the float32 result into d (which may be srcs[0]), and d rounded back —
+// the common case of 16-bit training, with no iterators in between. It
+// reports false, doing nothing, for other operands.
+func flat16(ops []backend.Strided, minWork int, kernel func(d []float32, srcs [][]float32)) bool {
+	dt := ops[0].DType()
+	if dt != backend.Float16 && dt != backend.BFloat16 {
 		return false
 	}
-	n := dst.Size()
-	d := halves(dst.Buf)[dst.Offset : dst.Offset+n]
-	x, y := halves(a.Buf)[a.Offset:a.Offset+n], halves(b.Buf)[b.Offset:b.Offset+n]
-	widen, narrow := half.F16sToFloat32, half.F16s
-	if dt == backend.BFloat16 {
-		widen, narrow = half.BF16sToFloat32, half.BF16s
-	}
-	blocks := (n + chunkRows - 1) / chunkRows
-	parallelFor(blocks, max(1, parallelMin/chunkRows), func(lo, hi int) {
-		fx, fy := getScratch(chunkRows), getScratch(chunkRows)
-		defer chunkScratch.Put(&fx)
-		defer chunkScratch.Put(&fy)
-		for blk := lo; blk < hi; blk++ {
-			i0, i1 := blk*chunkRows, min(n, (blk+1)*chunkRows)
-			m := i1 - i0
-			widen(fx[:m], x[i0:i1])
-			widen(fy[:m], y[i0:i1])
-			vec.Binary(op, fx[:m], fx[:m], fy[:m])
-			narrow(d[i0:i1], fx[:m])
+	for _, s := range ops {
+		if s.DType() != dt || !s.Contiguous() {
+			return false
 		}
-	})
-	return true
-}
-
-// unary16 is Unary on contiguous operands of one 16-bit dtype, in flat
-// blocks as binary16. It reports false, doing nothing, for other operands.
-func unary16(op backend.UnaryOp, dst, src backend.Strided, alpha, beta float32) bool {
-	dt := dst.DType()
-	if dt != backend.Float16 && dt != backend.BFloat16 || src.DType() != dt || !dst.Contiguous() || !src.Contiguous() {
-		return false
 	}
-	n := dst.Size()
-	d, x := halves(dst.Buf)[dst.Offset:dst.Offset+n], halves(src.Buf)[src.Offset:src.Offset+n]
+	n := ops[0].Size()
+	hs := make([][]uint16, len(ops))
+	for i, s := range ops {
+		hs[i] = halves(s.Buf)[s.Offset : s.Offset+n]
+	}
 	widen, narrow := half.F16sToFloat32, half.F16s
 	if dt == backend.BFloat16 {
 		widen, narrow = half.BF16sToFloat32, half.BF16s
 	}
-	f := unaryFunc(op, alpha, beta)
 	blocks := (n + chunkRows - 1) / chunkRows
-	parallelFor(blocks, max(1, unaryMinWork(op)/chunkRows), func(lo, hi int) {
-		fx := getScratch(chunkRows)
-		defer chunkScratch.Put(&fx)
-		for blk := lo; blk < hi; blk++ {
-			i0, i1 := blk*chunkRows, min(n, (blk+1)*chunkRows)
-			m := i1 - i0
-			widen(fx[:m], x[i0:i1])
-			unaryRow(op, f, fx[:m], fx[:m], alpha, beta)
-			narrow(d[i0:i1], fx[:m])
+	parallelFor(blocks, max(1, minWork/chunkRows), func(lo, hi int) {
+		fs := make([][]float32, len(ops)-1)
+		for i := range fs {
+			fs[i] = getScratch(chunkRows)
+		}
+		defer func() {
+			for i := range fs {
+				chunkScratch.Put(&fs[i])
+			}
+		}()
+		blk := make([][]float32, len(fs))
+		for b := lo; b < hi; b++ {
+			i0, i1 := b*chunkRows, min(n, (b+1)*chunkRows)
+			for i := range fs {
+				blk[i] = fs[i][:i1-i0]
+				widen(blk[i], hs[i+1][i0:i1])
+			}
+			kernel(blk[0], blk)
+			narrow(hs[0][i0:i1], blk[0])
 		}
 	})
 	return true

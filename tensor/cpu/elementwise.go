@@ -108,7 +108,9 @@ func minimum(a, b float32) float32 {
 
 // Unary sets dst = op(src).
 func (b *Backend) Unary(op backend.UnaryOp, dst, src backend.Strided, alpha64, beta64 float64) {
-	if unary16(op, dst, src, float32(alpha64), float32(beta64)) {
+	if alpha, beta := float32(alpha64), float32(beta64); flat16([]backend.Strided{dst, src}, unaryMinWork(op), func(d []float32, s [][]float32) {
+		unaryRow(op, unaryFunc(op, alpha, beta), d, s[0], alpha, beta)
+	}) {
 		return
 	}
 	if chunk16([]backend.Strided{dst, src}, func(w []backend.Strided) { b.Unary(op, w[0], w[1], alpha64, beta64) }) {
@@ -246,7 +248,9 @@ var vecOps = map[backend.BinaryOp]vec.Op{
 // column vector, a scalar) run through package vec's kernels; any other
 // layout takes the strided loop.
 func (be *Backend) Binary(op backend.BinaryOp, dst, a, b backend.Strided) {
-	if vop, ok := vecOps[op]; ok && binary16(vop, dst, a, b) {
+	if vop, ok := vecOps[op]; ok && flat16([]backend.Strided{dst, a, b}, parallelMin, func(d []float32, s [][]float32) {
+		vec.Binary(vop, d, s[0], s[1])
+	}) {
 		return
 	}
 	if chunk16([]backend.Strided{dst, a, b}, func(w []backend.Strided) { be.Binary(op, w[0], w[1], w[2]) }) {
