@@ -25,6 +25,19 @@
 // The subgroup variant (SUBGROUP defined) combines within subgroups with
 // GL_KHR_shader_subgroup_arithmetic first in MODE 1; it is only used for
 // Sum, Mean, Max and Min.
+// ArgMax and ArgMin write int32 indices. The INT32 build (reduce_i32)
+// reduces int32 values: sums wrap, there are no NaNs, and Mean is not
+// asked for.
+
+#ifdef INT32
+#define VT int
+#define VT4 ivec4
+#define VNAN(x) false
+#else
+#define VT float
+#define VT4 vec4
+#define VNAN(x) isnan(x)
+#endif
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint OP = 0;
@@ -32,11 +45,11 @@ layout(constant_id = 2) const uint MODE = 0;
 layout(constant_id = 3) const uint PAIRS = 0;
 layout(constant_id = 4) const uint VEC = 0;
 
-layout(binding = 0) writeonly buffer D { float d[]; };
+layout(binding = 0) writeonly buffer D { VT d[]; };
 layout(binding = 0) writeonly buffer DU { uint du[]; };
-layout(binding = 1) readonly buffer S { float s[]; };
+layout(binding = 1) readonly buffer S { VT s[]; };
 layout(binding = 1) readonly buffer SU { uint su[]; };
-layout(binding = 1) readonly buffer S4 { vec4 s4[]; };
+layout(binding = 1) readonly buffer S4 { VT4 s4[]; };
 
 layout(push_constant) uniform PC {
     uvec4 oshape; // outer (output) shape, rank 4
@@ -87,30 +100,39 @@ void outer(uint r, out uint so, out uint dof) {
     dof = pc.offD + x * pc.dst.x + y * pc.dst.y + z * pc.dst.z + w * pc.dst.w;
 }
 
-float ident() {
+VT ident() {
+#ifdef INT32
+    if (ISSUM) return 0;
+    return ISMAX ? int(0x80000000u) : 0x7fffffff;
+#else
     if (ISSUM) return 0.0;
     return ISMAX ? uintBitsToFloat(0xff800000u) : uintBitsToFloat(0x7f800000u);
+#endif
 }
 
 // better reports whether candidate (v2, i2) beats the current (v1, i1) for
 // argmax/argmin: NaN beats numbers, ties go to the smaller index, NONE
 // loses to everything.
-bool better(float v1, uint i1, float v2, uint i2) {
+bool better(VT v1, uint i1, VT v2, uint i2) {
     if (i2 == NONE) return false;
     if (i1 == NONE) return true;
-    bool n1 = isnan(v1), n2 = isnan(v2);
+    bool n1 = VNAN(v1), n2 = VNAN(v2);
     if (n1 || n2) return n2 && (!n1 || i2 < i1);
     if (v2 == v1) return i2 < i1;
     return ISMAX ? v2 > v1 : v2 < v1;
 }
 
-float comb(float a, float b) {
+VT comb(VT a, VT b) {
     if (ISSUM) return a + b;
+#ifdef INT32
+    return ISMAX ? max(a, b) : min(a, b);
+#else
     return ISMAX ? nanmax(a, b) : nanmin(a, b);
+#endif
 }
 
 // foldValue adds x, element i of the block, to the running (v, vi).
-void foldValue(inout float v, inout uint vi, float x, uint i) {
+void foldValue(inout VT v, inout uint vi, VT x, uint i) {
     if (ISARG) {
         if (better(v, vi, x, i)) { v = x; vi = i; }
     } else {
@@ -119,23 +141,25 @@ void foldValue(inout float v, inout uint vi, float x, uint i) {
 }
 
 // fold adds element k (at src index e) to the running (v, vi).
-void fold(inout float v, inout uint vi, uint e, uint k) {
+void fold(inout VT v, inout uint vi, uint e, uint k) {
     foldValue(v, vi, s[e], PAIRS_IN ? su[e + pc.auxS] : k);
 }
 
 // store writes the result (or partial) of an output at dst index e.
-void store(uint e, float v, uint i) {
+void store(uint e, VT v, uint i) {
     if (ISARG && PAIRS_OUT) {
         d[e] = v;
         du[e + pc.auxD] = i;
         return;
     }
-    if (ISARG) d[e] = float(i);
+    if (ISARG) du[e] = i; // an int32 index
+#ifndef INT32
     else if (OP == 1u) d[e] = pc.div == 0u ? uintBitsToFloat(0x7fc00000u) : v / float(pc.div);
+#endif
     else d[e] = v;
 }
 
-shared float sv[gl_WorkGroupSize.x];
+shared VT sv[gl_WorkGroupSize.x];
 shared uint si[gl_WorkGroupSize.x];
 
 void main() {
@@ -148,7 +172,7 @@ void main() {
         uint k1 = min(pc.nIn - k0, pc.chunk) + k0;
         uint so, dof;
         outer(r, so, dof);
-        float v = ident();
+        VT v = ident();
         uint vi = NONE;
         for (uint k = k0; k < k1; k++) fold(v, vi, so + inner(k), k);
         store(dof + c * pc.cst, v, vi);
@@ -163,7 +187,7 @@ void main() {
         uint r = (gid - c * blocks) * RCOLS + tx;
         uint k0 = c * pc.chunk;
         uint k1 = k0 < pc.nIn ? min(pc.nIn - k0, pc.chunk) + k0 : 0u;
-        float v = ident();
+        VT v = ident();
         uint vi = NONE;
         uint so = 0u, dof = 0u;
         bool live = r < pc.nOut && k0 < pc.nIn;
@@ -176,7 +200,7 @@ void main() {
         barrier();
         if (ty == 0u && live) {
             for (uint j = 1u; j < ROWS; j++) {
-                float v2 = sv[j * RCOLS + tx];
+                VT v2 = sv[j * RCOLS + tx];
                 if (ISARG) {
                     uint i2 = si[j * RCOLS + tx];
                     if (better(v, vi, v2, i2)) { v = v2; vi = i2; }
@@ -196,7 +220,7 @@ void main() {
     uint so, dof;
     outer(r, so, dof);
     dof += c * pc.cst;
-    float v = ident();
+    VT v = ident();
     uint vi = NONE;
     if (VEC == 1u) {
         // one dense axis, so and k0 multiples of 4: vec4 loads, and for the
@@ -204,7 +228,7 @@ void main() {
         uint e4 = (so + k0) / 4u, n4 = (k1 - k0) / 4u;
         if (ISARG) {
             for (uint j = t; j < n4; j += gl_WorkGroupSize.x) {
-                vec4 x = s4[e4 + j];
+                VT4 x = s4[e4 + j];
                 uint k = k0 + 4u * j;
                 foldValue(v, vi, x.x, k);
                 foldValue(v, vi, x.y, k + 1u);
@@ -212,10 +236,10 @@ void main() {
                 foldValue(v, vi, x.w, k + 3u);
             }
         } else {
-            vec4 a = vec4(ident());
+            VT4 a = VT4(ident());
             for (uint j = t; j < n4; j += gl_WorkGroupSize.x) {
-                vec4 x = s4[e4 + j];
-                a = vec4(comb(a.x, x.x), comb(a.y, x.y), comb(a.z, x.z), comb(a.w, x.w));
+                VT4 x = s4[e4 + j];
+                a = VT4(comb(a.x, x.x), comb(a.y, x.y), comb(a.z, x.z), comb(a.w, x.w));
             }
             v = comb(comb(a.x, a.y), comb(a.z, a.w));
         }

@@ -115,6 +115,8 @@ type stridedSpec struct {
 	Layout    uint32 // addressing: 0 generic, 1.. the layouts of layout.go
 	Op        uint32 // the kernel's operation
 	Unroll    uint32 // vec4s per invocation of the vec4 layouts
+	DType     uint32 // the destination's backend.DType (and its sources')
+	SType     uint32 // the other source's dtype: Copy's source, Where's condition, the index
 }
 
 // matmulSpec specializes every matmul build (see matmul.comp's header).
@@ -144,6 +146,7 @@ type xentSpec struct {
 	Workgroup uint32
 	Mode      uint32 // 0 an invocation per row, 1 a workgroup per row
 	Grad      uint32 // 1: the gradient, 0: the loss
+	IType     uint32 // the targets' backend.DType (Float32 or Int32)
 }
 
 // groupSpec specializes a kernel whose only constant is its workgroup
@@ -193,6 +196,13 @@ var kernelABIs = map[string]kernelABI{
 	"gen":            {stridedPC{}, stridedSpec{}},
 	"gather":         {stridedPC{}, stridedSpec{}},
 	"scatter":        {stridedPC{}, stridedSpec{}},
+	"unary16":        {stridedPC{}, stridedSpec{}},
+	"binary16":       {stridedPC{}, stridedSpec{}},
+	"where16":        {stridedPC{}, stridedSpec{}},
+	"gen16":          {stridedPC{}, stridedSpec{}},
+	"gather16":       {stridedPC{}, stridedSpec{}},
+	"scatter16":      {stridedPC{}, stridedSpec{}},
+	"reduce_i32":     {reducePC{}, reduceSpec{}},
 	"matmul":         {matmulPC{}, matmulSpec{}},
 	"matmul_8x4":     {matmulPC{}, matmulSpec{}},
 	"matmul_8x8":     {matmulPC{}, matmulSpec{}},

@@ -30,6 +30,9 @@ func (b *Backend) conv(mode uint32, dst, src backend.Strided, img []int, ho, wo,
 	if b.err != nil || total == 0 {
 		return
 	}
+	if b.widen16([]backend.Strided{dst, src}, 1, func(w []backend.Strided) { b.conv(mode, w[0], w[1], img, ho, wo, k, stride, pad) }) {
+		return
+	}
 	if total >= 1<<32 || src.Size() >= 1<<32 {
 		b.fail(errTooLarge)
 		return

@@ -167,6 +167,10 @@ func (b *Backend) matmul(dst, a, x, bias backend.Strided, flags int) {
 	if b.err != nil || dst.Size() == 0 {
 		return
 	}
+	// 16-bit operands: float32 scratch copies, float32 sums, one rounding
+	if b.widen16([]backend.Strided{dst, a, x, bias}, 1, func(w []backend.Strided) { b.matmul(w[0], w[1], w[2], w[3], flags) }) {
+		return
+	}
 	r, M, N, K, parts := matmulPlan(dst, a, x)
 	sAM, sAK := a.Strides[r-2], a.Strides[r-1]
 	sBK, sBN := x.Strides[r-2], x.Strides[r-1]

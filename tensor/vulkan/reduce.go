@@ -23,10 +23,15 @@ const rowGroup = 256 // workgroup size of reduce and softmax (power of two)
 // spread over many workgroups, and the result does not depend on
 // scheduling.
 //
-// ArgMax and ArgMin of blocks of more than 2^24+1 elements fail
-// (errArgTooLong): their float32 indices would not all be exact.
+// ArgMax and ArgMin write Int32 indices; blocks of more than 2^31
+// elements fail (errArgTooLong). Int32 sources run reduce_i32 (exact,
+// wrapping sums); 16-bit ones are widened to float32 scratch copies and
+// the result rounded once (widen16).
 func (b *Backend) reduce(op backend.ReduceOp, dst, src backend.Strided) {
 	if b.err != nil || dst.Size() == 0 {
+		return
+	}
+	if b.widen16([]backend.Strided{dst, src}, 1, func(w []backend.Strided) { b.reduce(op, w[0], w[1]) }) {
 		return
 	}
 	nd := len(dst.Shape)
@@ -36,9 +41,9 @@ func (b *Backend) reduce(op backend.ReduceOp, dst, src backend.Strided) {
 		nIn *= s
 	}
 	if nIn == 0 {
-		v := float32(0)
+		v := 0.0
 		if op != backend.Sum {
-			v = float32(math.NaN())
+			v = math.NaN()
 		}
 		b.fill(dst, v)
 		return
@@ -54,7 +59,7 @@ func (b *Backend) reduce(op backend.ReduceOp, dst, src backend.Strided) {
 	inner := plan(inShape, []backend.Strided{{Strides: src.Strides[nd:]}}, false, -1)
 	if len(inner) != 1 {
 		// more than 4 non-mergeable reduced axes: make them dense first
-		tmp, err := b.alloc(src.Size())
+		tmp, err := b.allocOf(src.DType(), src.Size())
 		if err != nil {
 			b.fail(err)
 			return
@@ -74,17 +79,17 @@ func (b *Backend) reduce(op backend.ReduceOp, dst, src backend.Strided) {
 			b.fail(errTooLarge)
 			return
 		}
-		b.reducePasses(reduction{op: op, o: *p, ip: ip, nIn: nIn, div: nIn, dst: dst.Buf, src: src.Buf}, forceChunks)
+		b.reducePasses(reduction{op: op, o: *p, ip: ip, nIn: nIn, div: nIn, dst: dst.Buf, src: src.Buf,
+			ints: src.DType() == backend.Int32}, forceChunks)
 	}
 }
 
-// maxExactIndex is the largest index float32 holds exactly (and every
-// smaller one): 2^24.
-const maxExactIndex = 1 << 24
+// maxExactIndex is the largest index an Int32 result holds.
+const maxExactIndex = math.MaxInt32
 
 // errArgTooLong is the failure of ArgMax and ArgMin over more elements
-// than float32 indexes exactly.
-var errArgTooLong = errors.New("vulkan: reduced block too long for exact float32 indices (at most 2^24+1 elements)")
+// than int32 indexes.
+var errArgTooLong = errors.New("vulkan: reduced block too long for int32 indices (at most 2^31 elements)")
 
 func isArg(op backend.ReduceOp) bool { return op == backend.ArgMax || op == backend.ArgMin }
 
@@ -97,6 +102,7 @@ type reduction struct {
 	div      int // Mean's divisor: the elements of the original block
 	dst, src backend.Buffer
 	auxS     int // > 0: src holds arg partials, indices auxS after values
+	ints     bool // int32 values (reduce_i32), partials included
 }
 
 // Tuning of the reduce passes.
@@ -130,7 +136,10 @@ func (b *Backend) reducePasses(r reduction, force int) {
 		chunks = (r.nIn + chunk - 1) / chunk
 	}
 	kernel := "reduce"
-	if mode == 1 && b.info.SubgroupArithmetic && !isArg(r.op) {
+	switch {
+	case r.ints:
+		kernel = "reduce_i32"
+	case mode == 1 && b.info.SubgroupArithmetic && !isArg(r.op):
 		kernel = "reduce_sg"
 	}
 	pairsIn := uint32(0)
@@ -180,7 +189,7 @@ func (b *Backend) reducePasses(r reduction, force int) {
 	b.dispatch(b.pipeline(kernel, 2, specWords(&spec)), kernel, pushBytes(&pc),
 		b.grid(items, rowGroup), gbuf(tmp).Out(), gbuf(r.src).In())
 	// then reduce the chunks of every output: stride o.n in tmp
-	next := reduction{op: r.op, o: *o, nIn: chunks, div: r.div, dst: r.dst, src: tmp, auxS: auxD}
+	next := reduction{op: r.op, o: *o, nIn: chunks, div: r.div, dst: r.dst, src: tmp, auxS: auxD, ints: r.ints}
 	next.o.off[1] = 0
 	next.o.st[1] = q.st[0]
 	next.ip.rank, next.ip.n = 1, chunks
@@ -266,6 +275,9 @@ const colBlock = 32
 // shaders/softmax.comp.
 func (b *Backend) softmax(dst, src backend.Strided, log bool) {
 	if b.err != nil || dst.Size() == 0 {
+		return
+	}
+	if b.widen16([]backend.Strided{dst, src}, 1, func(w []backend.Strided) { b.softmax(w[0], w[1], log) }) {
 		return
 	}
 	r := len(src.Shape)

@@ -274,39 +274,56 @@ func (b *Backend) deviceFail(err error) error {
 // maxElems is the largest element count 32-bit shader indexing can address.
 const maxElems = 1<<32 - 1
 
-// Alloc returns a device buffer of n elements of dt.
+// Alloc returns a device buffer of n elements of dt. Float16 and BFloat16
+// buffers need the device's storageBuffer16BitAccess feature; without it
+// Alloc refuses them with ErrNo16BitStorage.
 func (b *Backend) Alloc(dt backend.DType, n int) (backend.Buffer, error) {
-	if dt != backend.Float32 {
-		return nil, fmt.Errorf("vulkan: %s buffers are not implemented yet", dt)
+	if !dt.Valid() {
+		return nil, fmt.Errorf("vulkan: Alloc of an unknown %s: %w", dt, gpu.ErrInvalid)
+	}
+	if dt.Size() == 2 && !b.info.Storage16Bit {
+		return nil, fmt.Errorf("vulkan: %s buffers on %q: %w", dt, b.info.Name, ErrNo16BitStorage)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	buf, err := b.newBuffer(n)
+	buf, err := b.newBuffer(dt, n)
 	if err != nil {
 		return nil, err
 	}
 	return buf, nil
 }
 
-func (b *Backend) newBuffer(n int) (*buffer, error) {
+// ErrNo16BitStorage is the failure of Alloc of a Float16 or BFloat16
+// buffer on a device without 16-bit storage buffers.
+var ErrNo16BitStorage = errors.New("the device lacks the storageBuffer16BitAccess feature that 16-bit buffers need")
+
+func (b *Backend) newBuffer(dt backend.DType, n int) (*buffer, error) {
 	if n < 0 || n > maxElems {
 		return nil, fmt.Errorf("vulkan: cannot allocate %d elements: %w", n, gpu.ErrTooLarge)
 	}
-	g, err := b.dev.Alloc(max(n, 1) * 4) // zero-size buffers cannot be bound
+	// whole 4-byte words (transfer fills and copies work on words), and
+	// never zero bytes: zero-size buffers cannot be bound
+	bytes := (max(n, 1)*dt.Size() + 3) &^ 3
+	g, err := b.dev.Alloc(bytes)
 	if err != nil {
 		return nil, err
 	}
-	return &buffer{be: b, g: g, n: n, dt: backend.Float32}, nil
+	return &buffer{be: b, g: g, n: n, dt: dt}, nil
 }
 
-// alloc returns a scratch buffer for the op being recorded (the hook
-// failScratch makes it fail, for tests); the caller reports a failure with
-// fail.
+// alloc returns a float32 scratch buffer for the op being recorded (the
+// hook failScratch makes it fail, for tests); the caller reports a failure
+// with fail.
 func (b *Backend) alloc(n int) (backend.Buffer, error) {
+	return b.allocOf(backend.Float32, n)
+}
+
+// allocOf is alloc for elements of dt.
+func (b *Backend) allocOf(dt backend.DType, n int) (backend.Buffer, error) {
 	if b.failScratch {
 		return nil, fmt.Errorf("vulkan: scratch buffer of %d elements (test hook): %w", n, gpu.ErrOutOfMemory)
 	}
-	buf, err := b.newBuffer(n)
+	buf, err := b.newBuffer(dt, n)
 	if err != nil {
 		return nil, err
 	}
@@ -381,7 +398,7 @@ func (b *Backend) Read(dst []byte, src backend.Strided) error {
 	var tmp *buffer
 	if !src.Contiguous() {
 		var err error
-		if tmp, err = b.newBuffer(n); err != nil {
+		if tmp, err = b.newBuffer(src.DType(), n); err != nil {
 			return err
 		}
 		b.cur = opState{name: "Read", dst: [maxDst]*buffer{tmp}, nd: 1}
