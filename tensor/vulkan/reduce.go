@@ -101,7 +101,7 @@ type reduction struct {
 	nIn      int
 	div      int // Mean's divisor: the elements of the original block
 	dst, src backend.Buffer
-	auxS     int // > 0: src holds arg partials, indices auxS after values
+	auxS     int  // > 0: src holds arg partials, indices auxS after values
 	ints     bool // int32 values (reduce_i32), partials included
 }
 
