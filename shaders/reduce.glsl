@@ -27,7 +27,10 @@
 // Sum, Mean, Max and Min.
 // ArgMax and ArgMin write int32 indices. The INT32 build (reduce_i32)
 // reduces int32 values: sums wrap, there are no NaNs, and Mean is not
-// asked for.
+// asked for. The D16 builds (reduce16, reduce_sg16) also read a 16-bit
+// src (STYPE, dtype.glsl's codes) and write a 16-bit dst (DTYPE), both
+// widened to and rounded from float32 (partials stay float32: the host
+// passes STYPE and DTYPE 0 for them); VEC is 0 with a 16-bit src.
 
 #ifdef INT32
 #define VT int
@@ -44,12 +47,39 @@ layout(constant_id = 1) const uint OP = 0;
 layout(constant_id = 2) const uint MODE = 0;
 layout(constant_id = 3) const uint PAIRS = 0;
 layout(constant_id = 4) const uint VEC = 0;
+layout(constant_id = 5) const uint STYPE = 0;
+layout(constant_id = 6) const uint DTYPE = 0;
 
 layout(binding = 0) writeonly buffer D { VT d[]; };
 layout(binding = 0) writeonly buffer DU { uint du[]; };
 layout(binding = 1) readonly buffer S { VT s[]; };
 layout(binding = 1) readonly buffer SU { uint su[]; };
 layout(binding = 1) readonly buffer S4 { VT4 s4[]; };
+#ifdef D16
+#include "dtype.glsl"
+layout(binding = 0) writeonly buffer DH { uint16_t dh[]; };
+layout(binding = 1) readonly buffer SH { uint16_t sh[]; };
+#endif
+
+// ld is src element e (widened from 16 bits in the D16 builds).
+VT ld(uint e) {
+#ifdef D16
+    if (STYPE == 1u || STYPE == 2u) return widen(uint(sh[e]), STYPE);
+#endif
+    return s[e];
+}
+
+// stv stores the value v as dst element e (rounded to 16 bits in the D16
+// builds).
+void stv(uint e, VT v) {
+#ifdef D16
+    if (DTYPE == 1u || DTYPE == 2u) {
+        dh[e] = uint16_t(narrow(v, DTYPE));
+        return;
+    }
+#endif
+    d[e] = v;
+}
 
 layout(push_constant) uniform PC {
     uvec4 oshape; // outer (output) shape, rank 4
@@ -142,7 +172,7 @@ void foldValue(inout VT v, inout uint vi, VT x, uint i) {
 
 // fold adds element k (at src index e) to the running (v, vi).
 void fold(inout VT v, inout uint vi, uint e, uint k) {
-    foldValue(v, vi, s[e], PAIRS_IN ? su[e + pc.auxS] : k);
+    foldValue(v, vi, ld(e), PAIRS_IN ? su[e + pc.auxS] : k);
 }
 
 // store writes the result (or partial) of an output at dst index e.
@@ -154,9 +184,9 @@ void store(uint e, VT v, uint i) {
     }
     if (ISARG) du[e] = i; // an int32 index
 #ifndef INT32
-    else if (OP == 1u) d[e] = pc.div == 0u ? uintBitsToFloat(0x7fc00000u) : v / float(pc.div);
+    else if (OP == 1u) stv(e, pc.div == 0u ? uintBitsToFloat(0x7fc00000u) : v / float(pc.div));
 #endif
-    else d[e] = v;
+    else stv(e, v);
 }
 
 shared VT sv[gl_WorkGroupSize.x];

@@ -162,6 +162,8 @@ type reduceSpec struct {
 	Mode      uint32 // 0 an invocation per output, 1 a workgroup, 2 columns
 	Pairs     uint32 // (value, index) pairs: bit 0 in src, bit 1 in dst
 	Vec       uint32 // 1: MODE 1 reads vec4s
+	SType     uint32 // src's backend.DType (the 16-bit builds: Float16, BFloat16)
+	DType     uint32 // dst's, for the values it receives
 }
 
 // softmaxSpec specializes softmax.glsl's softmax and softmax_sg.
@@ -203,6 +205,8 @@ var kernelABIs = map[string]kernelABI{
 	"gather16":       {stridedPC{}, stridedSpec{}},
 	"scatter16":      {stridedPC{}, stridedSpec{}},
 	"reduce_i32":     {reducePC{}, reduceSpec{}},
+	"reduce16":       {reducePC{}, reduceSpec{}},
+	"reduce_sg16":    {reducePC{}, reduceSpec{}},
 	"matmul":         {matmulPC{}, matmulSpec{}},
 	"matmul_8x4":     {matmulPC{}, matmulSpec{}},
 	"matmul_8x8":     {matmulPC{}, matmulSpec{}},

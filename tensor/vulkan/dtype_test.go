@@ -272,12 +272,29 @@ func halfCases() []pcase {
 				if isArg(op) {
 					dts[0] = i32
 				}
-				cs = append(cs, pcase{
-					name: fmt.Sprintf("reduce/%v/%d/%v/%d", dt, op, c.src, c.sl),
-					ops:  []opnd{{c.src[:c.nd], stepped, nil}, {c.src, c.sl, small}},
-					run:  func(b backend.Backend, o []backend.Strided) { b.Reduce(op, o[0], o[1]) },
-					rel:  rel, norm: norm, bound: bound, dts: dts, ulps: 1,
-				})
+				// each case also with 3 chunks (float32 partials, a
+				// second pass) and with shared-memory trees
+				for _, kind := range []string{"", "/3 chunks", "/tree"} {
+					cs = append(cs, pcase{
+						name: fmt.Sprintf("reduce/%v/%d/%v/%d%s", dt, op, c.src, c.sl, kind),
+						ops:  []opnd{{c.src[:c.nd], stepped, nil}, {c.src, c.sl, wide}},
+						run: func(b backend.Backend, o []backend.Strided) {
+							if vk, ok := b.(*Backend); ok {
+								switch kind {
+								case "/3 chunks":
+									forceChunks = 3
+									defer func() { forceChunks = 0 }()
+								case "/tree":
+									sg := vk.info.SubgroupArithmetic
+									vk.info.SubgroupArithmetic = false
+									defer func() { vk.info.SubgroupArithmetic = sg }()
+								}
+							}
+							b.Reduce(op, o[0], o[1])
+						},
+						rel: rel, norm: norm, bound: bound, dts: dts, ulps: 1,
+					})
+				}
 			}
 		}
 		for _, lg := range []bool{false, true} {
@@ -372,12 +389,20 @@ func intCases() []pcase {
 				if c.src[len(c.src)-1] == 0 && op != backend.Sum {
 					continue
 				}
-				cs = append(cs, pcase{
-					name: fmt.Sprintf("reduce/int32/%d/%v/%d", op, c.src, c.sl),
-					ops:  []opnd{{c.src[:c.nd], stepped, nil}, {c.src, c.sl, nil}},
-					run:  func(b backend.Backend, o []backend.Strided) { b.Reduce(op, o[0], o[1]) },
-					dts:  repeat(i32, 2), igen: []func(*rand.Rand) int32{nil, g},
-				})
+				for _, chunks := range []int{0, 3} {
+					cs = append(cs, pcase{
+						name: fmt.Sprintf("reduce/int32/%d/%v/%d/chunks%d", op, c.src, c.sl, chunks),
+						ops:  []opnd{{c.src[:c.nd], stepped, nil}, {c.src, c.sl, nil}},
+						run: func(b backend.Backend, o []backend.Strided) {
+							if _, ok := b.(*Backend); ok && chunks > 0 {
+								forceChunks = chunks
+								defer func() { forceChunks = 0 }()
+							}
+							b.Reduce(op, o[0], o[1])
+						},
+						dts: repeat(i32, 2), igen: []func(*rand.Rand) int32{nil, g},
+					})
+				}
 			}
 		}
 	}

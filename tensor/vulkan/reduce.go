@@ -25,13 +25,11 @@ const rowGroup = 256 // workgroup size of reduce and softmax (power of two)
 //
 // ArgMax and ArgMin write Int32 indices; blocks of more than 2^31
 // elements fail (errArgTooLong). Int32 sources run reduce_i32 (exact,
-// wrapping sums); 16-bit ones are widened to float32 scratch copies and
-// the result rounded once (widen16).
+// wrapping sums); 16-bit ones reduce16 or reduce_sg16, which widen each
+// element to float32 as they read it, keep float32 partials and round the
+// result once.
 func (b *Backend) reduce(op backend.ReduceOp, dst, src backend.Strided) {
 	if b.err != nil || dst.Size() == 0 {
-		return
-	}
-	if b.widen16([]backend.Strided{dst, src}, 1, func(w []backend.Strided) { b.reduce(op, w[0], w[1]) }) {
 		return
 	}
 	nd := len(dst.Shape)
@@ -80,7 +78,7 @@ func (b *Backend) reduce(op backend.ReduceOp, dst, src backend.Strided) {
 			return
 		}
 		b.reducePasses(reduction{op: op, o: *p, ip: ip, nIn: nIn, div: nIn, dst: dst.Buf, src: src.Buf,
-			ints: src.DType() == backend.Int32}, forceChunks)
+			ints: src.DType() == backend.Int32, st: src.DType(), dt: dst.DType()}, forceChunks)
 	}
 }
 
@@ -101,8 +99,9 @@ type reduction struct {
 	nIn      int
 	div      int // Mean's divisor: the elements of the original block
 	dst, src backend.Buffer
-	auxS     int  // > 0: src holds arg partials, indices auxS after values
-	ints     bool // int32 values (reduce_i32), partials included
+	auxS     int           // > 0: src holds arg partials, indices auxS after values
+	ints     bool          // int32 values (reduce_i32), partials included
+	st, dt   backend.DType // src's and dst's dtypes (Float32 for partials)
 }
 
 // Tuning of the reduce passes.
@@ -130,7 +129,7 @@ func (b *Backend) reducePasses(r reduction, force int) {
 	strided := ip.st[0][3] != 1 && o.st[1][3] == 1 // outputs adjacent, elements apart
 	mode, _, _, chunks, chunk := planReduce(o.n, r.nIn, strided, force)
 	vec := uint32(0)
-	if mode == 1 && r.auxS == 0 && dense4(o, ip) {
+	if mode == 1 && r.auxS == 0 && !is16(r.st) && dense4(o, ip) {
 		vec = 1
 		chunk = (chunk + 3) &^ 3 // chunks start on multiples of 4
 		chunks = (r.nIn + chunk - 1) / chunk
@@ -141,6 +140,14 @@ func (b *Backend) reducePasses(r reduction, force int) {
 		kernel = "reduce_i32"
 	case mode == 1 && b.info.SubgroupArithmetic && !isArg(r.op):
 		kernel = "reduce_sg"
+	}
+	// values: the dtypes of the 16-bit builds (0 where not 16-bit)
+	st, dt := uint32(0), uint32(0)
+	if is16(r.st) {
+		st = uint32(r.st)
+	}
+	if is16(r.dt) && !isArg(r.op) {
+		dt = uint32(r.dt)
 	}
 	pairsIn := uint32(0)
 	if r.auxS > 0 {
@@ -153,8 +160,11 @@ func (b *Backend) reducePasses(r reduction, force int) {
 		items = (o.n + colBlock - 1) / colBlock * chunks * rowGroup
 	}
 	if chunks == 1 {
+		if st != 0 || dt != 0 {
+			kernel += "16"
+		}
 		pc := reducePush(o, ip, r.nIn, chunk, 0, r.div, r.auxS, 0)
-		spec := reduceSpec{Workgroup: rowGroup, Op: uint32(r.op), Mode: uint32(mode), Pairs: pairsIn, Vec: vec}
+		spec := reduceSpec{Workgroup: rowGroup, Op: uint32(r.op), Mode: uint32(mode), Pairs: pairsIn, Vec: vec, SType: st, DType: dt}
 		b.dispatch(b.pipeline(kernel, 2, specWords(&spec)), kernel, pushBytes(&pc),
 			b.grid(items, rowGroup), gbuf(r.dst).Out(), gbuf(r.src).In())
 		return
@@ -185,11 +195,18 @@ func (b *Backend) reducePasses(r reduction, force int) {
 	q.off[0] = 0
 	q.st[0] = denseStrides(q.shape)
 	pc := reducePush(&q, ip, r.nIn, chunk, o.n, r.div, r.auxS, auxD)
-	spec := reduceSpec{Workgroup: rowGroup, Op: uint32(op1), Mode: uint32(mode), Pairs: pairs1, Vec: vec}
+	if st != 0 {
+		kernel += "16" // a 16-bit src, float32 partials
+	}
+	spec := reduceSpec{Workgroup: rowGroup, Op: uint32(op1), Mode: uint32(mode), Pairs: pairs1, Vec: vec, SType: st}
 	b.dispatch(b.pipeline(kernel, 2, specWords(&spec)), kernel, pushBytes(&pc),
 		b.grid(items, rowGroup), gbuf(tmp).Out(), gbuf(r.src).In())
 	// then reduce the chunks of every output: stride o.n in tmp
-	next := reduction{op: r.op, o: *o, nIn: chunks, div: r.div, dst: r.dst, src: tmp, auxS: auxD, ints: r.ints}
+	next := reduction{op: r.op, o: *o, nIn: chunks, div: r.div, dst: r.dst, src: tmp, auxS: auxD, ints: r.ints,
+		st: backend.Float32, dt: r.dt}
+	if r.ints {
+		next.st = backend.Int32
+	}
 	next.o.off[1] = 0
 	next.o.st[1] = q.st[0]
 	next.ip.rank, next.ip.n = 1, chunks

@@ -39,22 +39,22 @@ func TestReduceChunks(t *testing.T) {
 				name: fmt.Sprintf("reduce/%d/row %d", op, n),
 				ops:  []opnd{{[]int{}, dense, nil}, {[]int{n}, shifted, small}},
 				run:  func(b backend.Backend, o []backend.Strided) { b.Reduce(op, o[0], o[1]) },
-				rel:  rel, norm: norm, bound: bound,
+				rel:  rel, norm: norm, bound: bound, dts: argDst(op),
 			}, pcase{ // vec4 loads and a tail
 				name: fmt.Sprintf("reduce/%d/dense row %d", op, n),
 				ops:  []opnd{{[]int{}, dense, nil}, {[]int{n}, dense, small}},
 				run:  func(b backend.Backend, o []backend.Strided) { b.Reduce(op, o[0], o[1]) },
-				rel:  rel, norm: norm, bound: bound,
+				rel:  rel, norm: norm, bound: bound, dts: argDst(op),
 			}, pcase{ // vec4 loads
 				name: fmt.Sprintf("reduce/%d/dense rows %d", op, n),
 				ops:  []opnd{{[]int{3}, dense, nil}, {[]int{3, n &^ 3}, dense, small}},
 				run:  func(b backend.Backend, o []backend.Strided) { b.Reduce(op, o[0], o[1]) },
-				rel:  rel, norm: norm, bound: bound,
+				rel:  rel, norm: norm, bound: bound, dts: argDst(op),
 			}, pcase{
 				name: fmt.Sprintf("reduce/%d/columns %d", op, n),
 				ops:  []opnd{{[]int{33}, stepped, nil}, {[]int{33, n / 32}, transposed, small}},
 				run:  func(b backend.Backend, o []backend.Strided) { b.Reduce(op, o[0], o[1]) },
-				rel:  rel, norm: norm, bound: bound,
+				rel:  rel, norm: norm, bound: bound, dts: argDst(op),
 			})
 		}
 	}
@@ -92,13 +92,22 @@ func TestReduceRandom(t *testing.T) {
 				name: fmt.Sprintf("dense/%d/%v", op, sh),
 				ops:  []opnd{{sh[:len(sh)-1], dense, nil}, {sh, dense, wide}},
 				run:  func(b backend.Backend, o []backend.Strided) { b.Reduce(op, o[0], o[1]) },
-				rel:  rel, norm: norm, bound: bound,
+				rel:  rel, norm: norm, bound: bound, dts: argDst(op),
 			})
 		}
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { checkCase(t, c, ref, vk, r) })
 	}
+}
+
+// argDst is the operands' dtypes of a Reduce case of op: an Int32
+// destination for ArgMax and ArgMin, nil (all Float32) otherwise.
+func argDst(op backend.ReduceOp) []backend.DType {
+	if isArg(op) {
+		return []backend.DType{backend.Int32, backend.Float32}
+	}
+	return nil
 }
 
 // sumTol is the parity tolerance of op over blocks of n elements.
@@ -142,7 +151,7 @@ func randomReduceCases(r *rand.Rand, n int) []pcase {
 			name: fmt.Sprintf("random/%d/%v-keep%d/lay%d", op, shape, nd, lay),
 			ops:  []opnd{{shape[:nd], r.Intn(broadcast), nil}, {shape, lay, g}},
 			run:  func(b backend.Backend, o []backend.Strided) { b.Reduce(op, o[0], o[1]) },
-			rel:  rel, norm: norm, bound: bound,
+			rel:  rel, norm: norm, bound: bound, dts: argDst(op),
 		})
 	}
 	return cs

@@ -20,6 +20,46 @@
 //
 // Every kernel addresses elements with 32-bit offsets, so a single buffer
 // can hold at most 2^32-1 elements.
+//
+// Element types. Buffers hold any backend.DType. Float16 and BFloat16
+// buffers need the device's storageBuffer16BitAccess feature (lavapipe and
+// NVIDIA GPUs have it; the gpu package enables every feature a device
+// offers); without it Alloc refuses them with ErrNo16BitStorage rather than
+// emulating 16-bit stores through 32-bit words. Kernels read and write
+// 16-bit elements as uint16_t and convert on the bits (shaders/dtype.glsl,
+// the rules of tensor/internal/half): no shaderFloat16 arithmetic and no
+// driver rounding mode is involved, so conversions give the CPU backend's
+// bits. Int32 buffers are the float buffers' bindings seen as int arrays.
+//
+// The strided kernels (unary, binary, where, gen, gather, scatter) take the
+// operands' dtypes as specialization constants (DTYPE and STYPE in
+// shaders/strided.glsl): the plain SPIR-V builds handle Float32 and Int32,
+// and a "16" build of each (compiled with -DD16, the only modules that
+// declare the 16-bit storage capability) adds Float16 and BFloat16. The
+// Float32 specialization is the kernel as it was (the vec4, row and tile
+// layouts are Float32 only). Which ops read and write each dtype natively:
+//
+//	op                          Float16, BFloat16         Int32
+//	Copy (any to any), Fill     native                    native
+//	Unary, Binary, Where        native (float32 math,     native (exact,
+//	                            one rounding per store)   wrapping)
+//	Gather, ScatterAdd          native                    native
+//	Random                      native                    -
+//	Arange                      host (see below)          host
+//	Reduce (ArgMax, ArgMin      native (float32 sums      native (reduce_i32)
+//	writing Int32)              and partials)
+//	Softmax, MatMul,            float32 scratch           -
+//	Im2Col, Col2Im
+//
+// "float32 scratch" ops convert each 16-bit operand into a dense float32
+// copy on the device, run the float32 kernels and round the destination
+// back once (widen16), as the CPU backend does: the same result, at the
+// cost of the extra passes. Arange into another dtype than Float32 is
+// computed on the host in float64 and uploaded (a creation op: the upload
+// costs as much as the pass). ArgMax and ArgMin write Int32 indices, exact
+// up to 2^31 elements; index operands (Gather, ScatterAdd, the
+// cross-entropy targets) are Int32 or Float32, and a bad Int32 index is
+// reported with its integer value.
 package vulkan
 
 import (
