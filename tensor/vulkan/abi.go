@@ -173,12 +173,15 @@ type softmaxSpec struct {
 	Log       uint32 // 1: log-softmax
 	Cache     uint32 // MODE 2: vec4s per invocation
 	Vec       uint32 // MODE 2: vec4 loads and stores
+	DType     uint32 // src's and dst's backend.DType (the 16-bit builds: Float16, BFloat16)
 }
 
 // softmaxLongSpec specializes softmax_long and softmax_long_w.
 type softmaxLongSpec struct {
 	Workgroup uint32
 	Log       uint32 // 1: log-softmax
+	_, _, _   uint32 // softmax.comp's MODE, CACHE and VEC
+	DType     uint32 // as softmaxSpec's
 }
 
 // kernelABI is what the host hands one kernel: its push-constant block and
@@ -192,35 +195,39 @@ type kernelABI struct {
 // kernelABIs lists every kernel the backend dispatches; b.pipeline builds
 // no other.
 var kernelABIs = map[string]kernelABI{
-	"unary":          {stridedPC{}, stridedSpec{}},
-	"binary":         {stridedPC{}, stridedSpec{}},
-	"where":          {stridedPC{}, stridedSpec{}},
-	"gen":            {stridedPC{}, stridedSpec{}},
-	"gather":         {stridedPC{}, stridedSpec{}},
-	"scatter":        {stridedPC{}, stridedSpec{}},
-	"unary16":        {stridedPC{}, stridedSpec{}},
-	"binary16":       {stridedPC{}, stridedSpec{}},
-	"where16":        {stridedPC{}, stridedSpec{}},
-	"gen16":          {stridedPC{}, stridedSpec{}},
-	"gather16":       {stridedPC{}, stridedSpec{}},
-	"scatter16":      {stridedPC{}, stridedSpec{}},
-	"reduce_i32":     {reducePC{}, reduceSpec{}},
-	"reduce16":       {reducePC{}, reduceSpec{}},
-	"reduce_sg16":    {reducePC{}, reduceSpec{}},
-	"matmul":         {matmulPC{}, matmulSpec{}},
-	"matmul_8x4":     {matmulPC{}, matmulSpec{}},
-	"matmul_8x8":     {matmulPC{}, matmulSpec{}},
-	"splitk":         {splitkPC{}, splitkSpec{}},
-	"conv":           {convPC{}, convSpec{}},
-	"xent":           {xentPC{}, xentSpec{}},
-	"sgd":            {sgdPC{}, groupSpec{}},
-	"adam":           {adamPC{}, groupSpec{}},
-	"reduce":         {reducePC{}, reduceSpec{}},
-	"reduce_sg":      {reducePC{}, reduceSpec{}},
-	"softmax":        {softmaxPC{}, softmaxSpec{}},
-	"softmax_sg":     {softmaxPC{}, softmaxSpec{}},
-	"softmax_long":   {softmaxPC{}, softmaxLongSpec{}},
-	"softmax_long_w": {softmaxPC{}, softmaxLongSpec{}},
+	"unary":            {stridedPC{}, stridedSpec{}},
+	"binary":           {stridedPC{}, stridedSpec{}},
+	"where":            {stridedPC{}, stridedSpec{}},
+	"gen":              {stridedPC{}, stridedSpec{}},
+	"gather":           {stridedPC{}, stridedSpec{}},
+	"scatter":          {stridedPC{}, stridedSpec{}},
+	"unary16":          {stridedPC{}, stridedSpec{}},
+	"binary16":         {stridedPC{}, stridedSpec{}},
+	"where16":          {stridedPC{}, stridedSpec{}},
+	"gen16":            {stridedPC{}, stridedSpec{}},
+	"gather16":         {stridedPC{}, stridedSpec{}},
+	"scatter16":        {stridedPC{}, stridedSpec{}},
+	"reduce_i32":       {reducePC{}, reduceSpec{}},
+	"reduce16":         {reducePC{}, reduceSpec{}},
+	"softmax16":        {softmaxPC{}, softmaxSpec{}},
+	"softmax_sg16":     {softmaxPC{}, softmaxSpec{}},
+	"softmax_long16":   {softmaxPC{}, softmaxLongSpec{}},
+	"softmax_long_w16": {softmaxPC{}, softmaxLongSpec{}},
+	"reduce_sg16":      {reducePC{}, reduceSpec{}},
+	"matmul":           {matmulPC{}, matmulSpec{}},
+	"matmul_8x4":       {matmulPC{}, matmulSpec{}},
+	"matmul_8x8":       {matmulPC{}, matmulSpec{}},
+	"splitk":           {splitkPC{}, splitkSpec{}},
+	"conv":             {convPC{}, convSpec{}},
+	"xent":             {xentPC{}, xentSpec{}},
+	"sgd":              {sgdPC{}, groupSpec{}},
+	"adam":             {adamPC{}, groupSpec{}},
+	"reduce":           {reducePC{}, reduceSpec{}},
+	"reduce_sg":        {reducePC{}, reduceSpec{}},
+	"softmax":          {softmaxPC{}, softmaxSpec{}},
+	"softmax_sg":       {softmaxPC{}, softmaxSpec{}},
+	"softmax_long":     {softmaxPC{}, softmaxLongSpec{}},
+	"softmax_long_w":   {softmaxPC{}, softmaxLongSpec{}},
 }
 
 // pushBytes returns the bytes of a push-constant struct, as the kernel

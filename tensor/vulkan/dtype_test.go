@@ -301,13 +301,31 @@ func halfCases() []pcase {
 			for _, c := range []struct {
 				sh     []int
 				dl, sl int
-			}{{[]int{33, 257}, dense, dense}, {[]int{5}, stepped, transposed}, {[]int{3, 300}, stepped, transposed}} {
-				cs = append(cs, pcase{
-					name: fmt.Sprintf("softmax/%v/%v/%v", dt, lg, c.sh),
-					ops:  []opnd{{c.sh, c.dl, nil}, {c.sh, c.sl, wide}},
-					run:  func(b backend.Backend, o []backend.Strided) { b.Softmax(o[0], o[1], lg) },
-					rel:  1e-5, abs: 1e-7, norm: 4, bound: maxAbsBound, dts: repeat(dt, 2), ulps: 1,
-				})
+			}{{[]int{33, 257}, dense, dense}, {[]int{5}, stepped, transposed}, {[]int{3, 300}, stepped, transposed}, {[]int{2, 9000}, shifted, dense}} {
+				// rows held in registers (with and without subgroup
+				// operations), looped over (two-pass) and cut into chunks
+				for _, kind := range []string{"", "/tree", "/two-pass"} {
+					cs = append(cs, pcase{
+						name: fmt.Sprintf("softmax/%v/%v/%v%s", dt, lg, c.sh, kind),
+						ops:  []opnd{{c.sh, c.dl, nil}, {c.sh, c.sl, wide}},
+						run: func(b backend.Backend, o []backend.Strided) {
+							if vk, ok := b.(*Backend); ok {
+								switch kind {
+								case "/tree":
+									sg := vk.info.SubgroupArithmetic
+									vk.info.SubgroupArithmetic = false
+									defer func() { vk.info.SubgroupArithmetic = sg }()
+								case "/two-pass":
+									old := softmaxMaxCache
+									softmaxMaxCache = 0
+									defer func() { softmaxMaxCache = old }()
+								}
+							}
+							b.Softmax(o[0], o[1], lg)
+						},
+						rel: 1e-5, abs: 1e-7, norm: 4, bound: maxAbsBound, dts: repeat(dt, 2), ulps: 1,
+					})
+				}
 			}
 		}
 		for _, c := range []struct {

@@ -294,8 +294,10 @@ func (b *Backend) softmax(dst, src backend.Strided, log bool) {
 	if b.err != nil || dst.Size() == 0 {
 		return
 	}
-	if b.widen16([]backend.Strided{dst, src}, 1, func(w []backend.Strided) { b.softmax(w[0], w[1], log) }) {
-		return
+	// 16-bit rows: the "16" builds, without vec4 access
+	dt, suffix := uint32(0), ""
+	if is16(dst.DType()) {
+		dt, suffix = uint32(dst.DType()), "16"
 	}
 	r := len(src.Shape)
 	L, sst, dstr := 1, 0, 0
@@ -324,7 +326,7 @@ func (b *Backend) softmax(dst, src backend.Strided, log bool) {
 		cache, vec := uint32(1), uint32(0)
 		if c := softmaxCache(L); mode == 1 && c > 0 {
 			mode, cache = 2, uint32(c)
-			if sst == 1 && dstr == 1 && L%4 == 0 && aligned4(p) {
+			if dt == 0 && sst == 1 && dstr == 1 && L%4 == 0 && aligned4(p) {
 				vec = 1
 			}
 		}
@@ -336,7 +338,7 @@ func (b *Backend) softmax(dst, src backend.Strided, log bool) {
 		}
 		if mode == 1 {
 			if chunks := softmaxChunks(L, p.n); chunks > 1 {
-				b.softmaxLong(dst, src, &pc, L, p.n, chunks, lg)
+				b.softmaxLong(dst, src, &pc, L, p.n, chunks, lg, dt, suffix)
 				continue
 			}
 		}
@@ -344,7 +346,8 @@ func (b *Backend) softmax(dst, src backend.Strided, log bool) {
 		if mode == 2 && b.info.SubgroupArithmetic {
 			kernel = "softmax_sg"
 		}
-		pipe := b.pipeline(kernel, 2, specWords(&softmaxSpec{Workgroup: rowGroup, Mode: mode, Log: lg, Cache: cache, Vec: vec}))
+		kernel += suffix
+		pipe := b.pipeline(kernel, 2, specWords(&softmaxSpec{Workgroup: rowGroup, Mode: mode, Log: lg, Cache: cache, Vec: vec, DType: dt}))
 		items := p.n
 		if mode != 0 {
 			items *= rowGroup
@@ -376,7 +379,7 @@ func softmaxChunks(L, rows int) int {
 // softmaxLong runs softmax_long.comp over rows of L elements cut into
 // chunks workgroups each: push constants pc as for softmax.comp, to which
 // it adds the chunking.
-func (b *Backend) softmaxLong(dst, src backend.Strided, pc *softmaxPC, L, rows, chunks int, lg uint32) {
+func (b *Backend) softmaxLong(dst, src backend.Strided, pc *softmaxPC, L, rows, chunks int, lg, dt uint32, suffix string) {
 	chunk := (L + chunks - 1) / chunks
 	chunks = (L + chunk - 1) / chunk
 	pc.Chunk, pc.Chunks = uint32(chunk), uint32(chunks)
@@ -392,10 +395,10 @@ func (b *Backend) softmaxLong(dst, src backend.Strided, pc *softmaxPC, L, rows, 
 	}
 	defer b.free(pairs)
 	grid := b.grid(n*rowGroup, rowGroup)
-	spec := softmaxLongSpec{Workgroup: rowGroup, Log: lg}
-	b.dispatch(b.pipeline("softmax_long", 2, specWords(&spec)), "softmax_long", pushBytes(pc), grid,
+	spec := softmaxLongSpec{Workgroup: rowGroup, Log: lg, DType: dt}
+	b.dispatch(b.pipeline("softmax_long"+suffix, 2, specWords(&spec)), "softmax_long"+suffix, pushBytes(pc), grid,
 		gbuf(pairs).Out(), in(src))
-	b.dispatch(b.pipeline("softmax_long_w", 3, specWords(&spec)), "softmax_long_w", pushBytes(pc), grid,
+	b.dispatch(b.pipeline("softmax_long_w"+suffix, 3, specWords(&spec)), "softmax_long_w"+suffix, pushBytes(pc), grid,
 		gbuf(dst.Buf).Range(0, 0, gpu.Write), in(src), gbuf(pairs).In())
 }
 

@@ -48,7 +48,8 @@
 //	Arange                      host (see below)          host
 //	Reduce (ArgMax, ArgMin      native (float32 sums      native (reduce_i32)
 //	writing Int32)              and partials)
-//	Softmax, MatMul,            float32 scratch           -
+//	Softmax                     native                    -
+//	MatMul,                     float32 scratch           -
 //	Im2Col, Col2Im
 //
 // "float32 scratch" ops convert each 16-bit operand into a dense float32
