@@ -485,3 +485,39 @@ func TestAllocDTypes(t *testing.T) {
 		b.Free(buf)
 	}
 }
+
+// TestHalfReadWriteOffsets writes and reads 16-bit elements at odd element
+// offsets (byte offsets that are not multiples of 4), contiguous and
+// strided.
+func TestHalfReadWriteOffsets(t *testing.T) {
+	vk := vkBackend(t)
+	if !vk.info.Storage16Bit {
+		t.Skip("the device has no 16-bit storage")
+	}
+	nv := len(vk.Device().ValidationMessages())
+	buf, err := vk.Alloc(f16, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vk.Free(buf)
+	vk.Fill(backend.Strided{Buf: buf, Shape: []int{7}, Strides: []int{1}}, 0)
+	// elements 1, 2, 3 = 0x3c00 (1), 0x4000 (2), 0xc200 (-3)
+	if err := vk.Write(buf, 1, []byte{0x00, 0x3c, 0x00, 0x40, 0x00, 0xc2}); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, 6)
+	if err := vk.Read(got, backend.Strided{Buf: buf, Offset: 1, Shape: []int{3}, Strides: []int{1}}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []byte{0x00, 0x3c, 0x00, 0x40, 0x00, 0xc2}; string(got) != string(want) {
+		t.Errorf("contiguous read at element 1: % x, want % x", got, want)
+	}
+	got = make([]byte, 4)
+	if err := vk.Read(got, backend.Strided{Buf: buf, Offset: 1, Shape: []int{2}, Strides: []int{2}}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []byte{0x00, 0x3c, 0x00, 0xc2}; string(got) != string(want) {
+		t.Errorf("strided read of elements 1 and 3: % x, want % x", got, want)
+	}
+	checkValidation(t, vk, nv)
+}
