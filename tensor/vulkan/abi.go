@@ -139,6 +139,7 @@ type splitkSpec struct {
 type convSpec struct {
 	Workgroup uint32
 	Mode      uint32 // 0 Im2Col, 1 Col2Im
+	DType     uint32 // the operands' backend.DType (conv16: Float16, BFloat16)
 }
 
 // xentSpec specializes xent.comp.
@@ -209,6 +210,7 @@ var kernelABIs = map[string]kernelABI{
 	"scatter16":        {stridedPC{}, stridedSpec{}},
 	"reduce_i32":       {reducePC{}, reduceSpec{}},
 	"reduce16":         {reducePC{}, reduceSpec{}},
+	"conv16":           {convPC{}, convSpec{}},
 	"softmax16":        {softmaxPC{}, softmaxSpec{}},
 	"softmax_sg16":     {softmaxPC{}, softmaxSpec{}},
 	"softmax_long16":   {softmaxPC{}, softmaxLongSpec{}},

@@ -339,18 +339,21 @@ func halfCases() []pcase {
 				rel:  1e-6, norm: 2, bound: mmBound, dts: repeat(dt, 3), ulps: 1,
 			})
 		}
-		img, cols := []int{2, 3, 7, 9}, []int{2, 3, 9, 7, 9}
-		cs = append(cs, pcase{
-			name: fmt.Sprintf("im2col/%v", dt),
-			ops:  []opnd{{cols, dense, nil}, {img, transposed, nil}},
-			run:  func(b backend.Backend, o []backend.Strided) { b.Im2Col(o[0], o[1], 3, 1, 1) },
-			dts:  repeat(dt, 2), exact: true,
-		}, pcase{
-			name: fmt.Sprintf("col2im/%v", dt),
-			ops:  []opnd{{img, stepped, nil}, {cols, transposed, nil}},
-			run:  func(b backend.Backend, o []backend.Strided) { b.Col2Im(o[0], o[1], 3, 1, 1) },
-			dts:  repeat(dt, 2), rel: 1e-5, abs: 1e-6, ulps: 1,
-		})
+		for _, c := range []struct{ n, ch, h, w, k, s, p int }{{2, 3, 7, 9, 3, 1, 1}, {1, 2, 33, 7, 5, 2, 2}} {
+			ho, wo := (c.h+2*c.p-c.k)/c.s+1, (c.w+2*c.p-c.k)/c.s+1
+			img, cols := []int{c.n, c.ch, c.h, c.w}, []int{c.n, c.ch, c.k * c.k, ho, wo}
+			cs = append(cs, pcase{
+				name: fmt.Sprintf("im2col/%v/%v/k%d-s%d-p%d", dt, img, c.k, c.s, c.p),
+				ops:  []opnd{{cols, dense, nil}, {img, transposed, wideRange}},
+				run:  func(b backend.Backend, o []backend.Strided) { b.Im2Col(o[0], o[1], c.k, c.s, c.p) },
+				dts:  repeat(dt, 2), exact: true,
+			}, pcase{
+				name: fmt.Sprintf("col2im/%v/%v/k%d-s%d-p%d", dt, img, c.k, c.s, c.p),
+				ops:  []opnd{{img, stepped, nil}, {cols, transposed, nil}},
+				run:  func(b backend.Backend, o []backend.Strided) { b.Col2Im(o[0], o[1], c.k, c.s, c.p) },
+				dts:  repeat(dt, 2), rel: 1e-5, abs: 1e-6, ulps: 1,
+			})
+		}
 	}
 	return cs
 }

@@ -48,9 +48,8 @@
 //	Arange                      host (see below)          host
 //	Reduce (ArgMax, ArgMin      native (float32 sums      native (reduce_i32)
 //	writing Int32)              and partials)
-//	Softmax                     native                    -
-//	MatMul,                     float32 scratch           -
-//	Im2Col, Col2Im
+//	Softmax, Im2Col, Col2Im     native                    -
+//	MatMul                      float32 scratch           -
 //
 // "float32 scratch" ops convert each 16-bit operand into a dense float32
 // copy on the device, run the float32 kernels and round the destination
