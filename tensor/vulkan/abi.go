@@ -127,12 +127,14 @@ type matmulSpec struct {
 	AMode, BMode uint32 // how A and B are loaded
 	Flags        uint32 // epilogue and kernel flags (mm* in matmul.go)
 	Swz          uint32 // tile order: bands of Swz tile rows, 0 grid order
+	DType        uint32 // the operands' backend.DType (the 16-bit builds: Float16, BFloat16)
 }
 
 // splitkSpec specializes splitk.comp.
 type splitkSpec struct {
 	Workgroup uint32
 	Flags     uint32 // the epilogue flags of matmulSpec
+	DType     uint32 // D's and the bias's backend.DType (splitk16)
 }
 
 // convSpec specializes conv.comp.
@@ -210,6 +212,10 @@ var kernelABIs = map[string]kernelABI{
 	"scatter16":        {stridedPC{}, stridedSpec{}},
 	"reduce_i32":       {reducePC{}, reduceSpec{}},
 	"reduce16":         {reducePC{}, reduceSpec{}},
+	"matmul16":         {matmulPC{}, matmulSpec{}},
+	"matmul_8x4_16":    {matmulPC{}, matmulSpec{}},
+	"matmul_8x8_16":    {matmulPC{}, matmulSpec{}},
+	"splitk16":         {splitkPC{}, splitkSpec{}},
 	"conv16":           {convPC{}, convSpec{}},
 	"softmax16":        {softmaxPC{}, softmaxSpec{}},
 	"softmax_sg16":     {softmaxPC{}, softmaxSpec{}},

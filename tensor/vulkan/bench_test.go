@@ -120,8 +120,9 @@ func BenchmarkMatMul(b *testing.B) {
 // BenchmarkDTypes measures the elementwise kernels per dtype on [n, n]
 // operands (n as BenchmarkMemory's): a dense Add (the vec4 layout for
 // float32, the 16-bit builds' scalar layout for Float16 and BFloat16), a
-// transposed copy and the conversions from and to float32. GB/s counts the
-// bytes each op reads and writes.
+// transposed copy, row sums, softmax rows, an [n/2, n/2] matrix product
+// (GFLOP/s) and the conversions from and to float32. GB/s counts the bytes
+// each op reads and writes.
 func BenchmarkDTypes(b *testing.B) {
 	vk := benchBackend(b)
 	n := benchMax(vk)
@@ -154,6 +155,33 @@ func BenchmarkDTypes(b *testing.B) {
 			xt := x
 			xt.Strides = []int{1, n}
 			report(b, clock.Time(b, func() { vk.Copy(z, xt) }), 2*n*n*sz)
+		})
+		if dt == backend.Int32 {
+			continue
+		}
+		b.Run(fmt.Sprintf("sum-rows/%v/%d", dt, n), func(b *testing.B) {
+			x := operand(b, dt)
+			buf, err := vk.Alloc(dt, n)
+			if err != nil {
+				b.Skip(err)
+			}
+			b.Cleanup(func() { vk.Free(buf) })
+			y := backend.Strided{Buf: buf, Shape: []int{n}, Strides: []int{1}}
+			report(b, clock.Time(b, func() { vk.Reduce(backend.Sum, y, x) }), n*n*sz)
+		})
+		b.Run(fmt.Sprintf("softmax/%v/%d", dt, n), func(b *testing.B) {
+			x, z := operand(b, dt), operand(b, dt)
+			report(b, clock.Time(b, func() { vk.Softmax(z, x, false) }), 2*n*n*sz)
+		})
+		b.Run(fmt.Sprintf("matmul/%v/%d", dt, n/2), func(b *testing.B) {
+			m := n / 2
+			x, y, z := operand(b, dt), operand(b, dt), operand(b, dt)
+			sq := func(s backend.Strided) backend.Strided {
+				s.Shape, s.Strides = []int{m, m}, []int{m, 1}
+				return s
+			}
+			d := clock.Time(b, func() { vk.MatMul(sq(z), sq(x), sq(y), false) })
+			b.ReportMetric(2*float64(m)*float64(m)*float64(m)/d.Seconds()/1e9, "GFLOP/s")
 		})
 		if dt == backend.Float32 {
 			continue

@@ -328,15 +328,60 @@ func halfCases() []pcase {
 				}
 			}
 		}
+		// every tiling (-1: chosen by shape), split-K, full tiles, both
+		// scalar load orders of A and B, strided and dense D
 		for _, c := range []struct {
-			M, N, K int
-			acc     bool
-		}{{1, 1, 1, false}, {7, 33, 65, true}, {33, 7, 257, false}, {64, 68, 36, true}} {
+			M, N, K        int
+			la, lb, ld     int
+			acc            bool
+			variant, split int
+		}{{1, 1, 1, dense, dense, dense, false, -1, 0}, {7, 33, 65, transposed, dense, stepped, true, -1, 0},
+			{33, 7, 257, dense, transposed, dense, false, 0, 3}, {64, 68, 36, transposed, transposed, shifted, true, 1, 0},
+			{128, 128, 64, dense, dense, dense, false, 2, 0}, {130, 132, 68, dense, transposed, dense, true, 2, 2},
+			{32, 32, 64, shifted, dense, dense, false, 0, 2}} {
 			cs = append(cs, pcase{
-				name: fmt.Sprintf("matmul/%v/%dx%dx%d/acc=%v", dt, c.M, c.N, c.K, c.acc),
-				ops:  []opnd{{[]int{c.M, c.N}, stepped, nil}, {[]int{c.M, c.K}, transposed, nil}, {[]int{c.K, c.N}, dense, nil}},
-				run:  func(b backend.Backend, o []backend.Strided) { b.MatMul(o[0], o[1], o[2], c.acc) },
-				rel:  1e-6, norm: 2, bound: mmBound, dts: repeat(dt, 3), ulps: 1,
+				name: fmt.Sprintf("matmul/%v/%dx%dx%d/%d%d%d/acc=%v/v%d/s%d", dt, c.M, c.N, c.K, c.la, c.lb, c.ld, c.acc, c.variant, c.split),
+				ops:  []opnd{{[]int{c.M, c.N}, c.ld, nil}, {[]int{c.M, c.K}, c.la, nil}, {[]int{c.K, c.N}, c.lb, nil}},
+				run: func(b backend.Backend, o []backend.Strided) {
+					if v, ok := b.(*Backend); ok {
+						v.forceVariant, v.forceSplits = forcedTiling(c.variant), c.split
+						defer func() { v.forceVariant, v.forceSplits = nil, 0 }()
+					}
+					b.MatMul(o[0], o[1], o[2], c.acc)
+				},
+				rel: 1e-6, norm: 2, bound: mmBound, dts: repeat(dt, 3), ulps: 1,
+			})
+		}
+		// a batch with B broadcast
+		cs = append(cs, pcase{
+			name: fmt.Sprintf("matmul/%v/batch", dt),
+			ops:  []opnd{{[]int{3, 7, 33}, dense, nil}, {[]int{3, 7, 65}, stepped, nil}, {[]int{3, 65, 33}, dense, nil}},
+			run: func(b backend.Backend, o []backend.Strided) {
+				o[2].Strides[0] = 0
+				b.MatMul(o[0], o[1], o[2], false)
+			},
+			rel: 1e-6, norm: 2, bound: mmBound, dts: repeat(dt, 3), ulps: 1,
+		})
+		// MatMulBias with ReLU: the reference composes it; the CPU rounds
+		// the product before adding the bias, the device does not, hence
+		// two ulps
+		for _, split := range []int{0, 2} {
+			cs = append(cs, pcase{
+				name: fmt.Sprintf("matmulbias/%v/s%d", dt, split),
+				ops:  []opnd{{[]int{33, 36}, stepped, nil}, {[]int{33, 40}, dense, nil}, {[]int{40, 36}, dense, nil}, {[]int{36}, stepped, nil}},
+				run: func(b backend.Backend, o []backend.Strided) {
+					if v, ok := b.(*Backend); ok {
+						v.forceSplits = split
+						defer func() { v.forceSplits = 0 }()
+						v.MatMulBias(o[0], o[1], o[2], o[3], true)
+						return
+					}
+					b.MatMul(o[0], o[1], o[2], false)
+					bb := backend.Strided{Buf: o[3].Buf, Offset: o[3].Offset, Shape: []int{33, 36}, Strides: []int{0, o[3].Strides[0]}}
+					b.Binary(backend.Add, o[0], o[0], bb)
+					b.Unary(backend.Relu, o[0], o[0], 0, 0)
+				},
+				rel: 1e-6, norm: 2, bound: mmBound, dts: repeat(dt, 4), ulps: 2,
 			})
 		}
 		for _, c := range []struct{ n, ch, h, w, k, s, p int }{{2, 3, 7, 9, 3, 1, 1}, {1, 2, 33, 7, 5, 2, 2}} {

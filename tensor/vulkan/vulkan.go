@@ -49,14 +49,16 @@
 //	Reduce (ArgMax, ArgMin      native (float32 sums      native (reduce_i32)
 //	writing Int32)              and partials)
 //	Softmax, Im2Col, Col2Im     native                    -
-//	MatMul                      float32 scratch           -
+//	MatMul (and MatMulBias)     native: scalar loads,     -
+//	                            float32 sums
 //
-// "float32 scratch" ops convert each 16-bit operand into a dense float32
-// copy on the device, run the float32 kernels and round the destination
-// back once (widen16), as the CPU backend does: the same result, at the
-// cost of the extra passes. Arange into another dtype than Float32 is
-// computed on the host in float64 and uploaded (a creation op: the upload
-// costs as much as the pass). ArgMax and ArgMin write Int32 indices, exact
+// Every 16-bit kernel widens each element to float32 as it loads it and
+// rounds once when it stores; partial results between passes (split-K,
+// chunked reductions, long softmax rows) stay float32. No op goes through
+// float32 copies of its operands. The 16-bit builds use scalar loads and
+// stores where the float32 ones have vec4 layouts. Arange into another
+// dtype than Float32 is computed on the host in float64 and uploaded (a
+// creation op: the upload costs as much as the pass). ArgMax and ArgMin write Int32 indices, exact
 // up to 2^31 elements; index operands (Gather, ScatterAdd, the
 // cross-entropy targets) are Int32 or Float32, and a bad Int32 index is
 // reported with its integer value.
@@ -511,9 +513,13 @@ var errTooLarge = errors.New("vulkan: operand offsets exceed 32-bit indexing")
 // pipeKey identifies a specialized kernel.
 type pipeKey struct {
 	kernel string
-	spec   [10]uint32
+	spec   [maxSpec]uint32
 	nspec  int
 }
+
+// maxSpec is the most specialization constants a kernel takes (every spec
+// struct of abi.go fits: TestPipeKeyRoom).
+const maxSpec = 16
 
 // pipeline returns the cached pipeline of kernel with the specialization
 // constants spec (specWords of the kernel's spec struct in kernelABIs).
@@ -521,6 +527,10 @@ type pipeKey struct {
 // builds, it checks both against the kernel's SPIR-V (checkABI) and fails
 // the op when they differ.
 func (b *Backend) pipeline(kernel string, bindings int, spec []uint32) *gpu.Pipeline {
+	if len(spec) > maxSpec {
+		b.fail(fmt.Errorf("vulkan: kernel %s: %d specialization constants, the pipeline cache keys at most %d", kernel, len(spec), maxSpec))
+		return nil
+	}
 	k := pipeKey{kernel: kernel, nspec: len(spec)}
 	copy(k.spec[:], spec)
 	if p := b.pipes[k]; p != nil {
