@@ -180,6 +180,36 @@ func dtypeCases() []pcase {
 	}
 	cs = append(cs, halfCases()...)
 	cs = append(cs, intCases()...)
+	cs = append(cs, halfSpecials()...)
+	return cs
+}
+
+// halfSpecials runs the 16-bit elementwise ops with NaN and ±Inf among
+// their operands: both backends must give the same NaNs and infinities.
+func halfSpecials() []pcase {
+	var cs []pcase
+	for _, dt := range halfTypes {
+		for op := backend.UnaryOp(0); int(op) < backend.NumUnary; op++ {
+			abs := absEW
+			if op == backend.Gelu || op == backend.Log {
+				abs = 1e-12
+			}
+			cs = append(cs, pcase{
+				name: fmt.Sprintf("specials/unary/%v/%d", dt, op),
+				ops:  []opnd{{[]int{257}, dense, nil}, {[]int{257}, dense, denseSpecials}},
+				run:  func(b backend.Backend, o []backend.Strided) { b.Unary(op, o[0], o[1], 0.75, -0.5) },
+				dts:  repeat(dt, 2), rel: relPow, abs: abs, ulps: 1, exact: exactUnary(op),
+			})
+		}
+		for op := backend.BinaryOp(0); int(op) < backend.NumBinary; op++ {
+			cs = append(cs, pcase{
+				name: fmt.Sprintf("specials/binary/%v/%d", dt, op),
+				ops:  []opnd{{[]int{7, 33}, dense, nil}, {[]int{7, 33}, transposed, denseSpecials}, {[]int{7, 33}, broadcast, denseSpecials}},
+				run:  func(b backend.Backend, o []backend.Strided) { b.Binary(op, o[0], o[1], o[2]) },
+				dts:  repeat(dt, 3), rel: relPow, abs: absEW, ulps: 1,
+			})
+		}
+	}
 	return cs
 }
 
