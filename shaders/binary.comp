@@ -21,6 +21,9 @@ layout(binding = 2) readonly buffer BI { int bi[]; };
 layout(binding = 0) writeonly buffer DH { uint16_t dh[]; };
 layout(binding = 1) readonly buffer AH { uint16_t ah[]; };
 layout(binding = 2) readonly buffer BH { uint16_t bh[]; };
+layout(binding = 0) writeonly buffer DW { uint dw[]; };
+layout(binding = 1) readonly buffer AW { uint aw[]; };
+layout(binding = 2) readonly buffer BW { uint bw[]; };
 #endif
 
 float f(float x, float y) {
@@ -105,7 +108,37 @@ uint dst4(uint e4) {
     return (pc.off.x + r * pc.st0.z) / 4u + c4;
 }
 
+#ifdef D16
+// pair returns the two 16-bit elements of word i of a dense operand, or
+// its one element twice when it is broadcast (stride 0), widened.
+vec2 pair(uint k, uint off, uint st, uint i) {
+    if (st == 0u) return vec2(widen(uint(k == 1u ? ah[off] : bh[off]), DTYPE));
+    uint u = k == 1u ? aw[off / 2u + i] : bw[off / 2u + i];
+    return vec2(widen(u & 0xffffu, DTYPE), widen(u >> 16, DTYPE));
+}
+
+// pairs handles LAYOUT 2 of 16-bit operands: as LAYOUT 1, with dense
+// offsets even, two elements per invocation through 32-bit words; an odd
+// last element goes alone.
+void pairs() {
+    uint i = invocationIndex(), n2 = pc.n / 2u;
+    if (i < n2) {
+        vec2 x = pair(1u, pc.off.y, pc.st1.w, i), y = pair(2u, pc.off.z, pc.st2.w, i);
+        dw[pc.off.x / 2u + i] = narrow(f(x.x, y.x), DTYPE) | (narrow(f(x.y, y.y), DTYPE) << 16);
+    } else if (i == n2 && (pc.n & 1u) == 1u) {
+        uint e = pc.n - 1u;
+        apply(pc.off.x + e, pc.off.y + e * pc.st1.w, pc.off.z + e * pc.st2.w);
+    }
+}
+#endif
+
 void main() {
+#ifdef D16
+    if (LAYOUT == 2u && DTYPE != DT_F32 && DTYPE != DT_I32) {
+        pairs();
+        return;
+    }
+#endif
     uint i = invocationIndex();
     if (LAYOUT == 0) {
         if (i >= pc.n) return;

@@ -23,7 +23,9 @@
 // destination and of the sources of that type, and 5 = STYPE, the other
 // source type of a kernel (Copy's source, Where's condition, the index
 // operand of gather and scatter). LAYOUT 2, 3 and 4 are float32 only; the
-// 16-bit types need the kernels' "16" builds (compiled with -DD16).
+// 16-bit types need the kernels' "16" builds (compiled with -DD16), where
+// LAYOUT 2 of 16-bit operands (unary, binary) is LAYOUT 1 with every dense
+// offset even, two elements per invocation through 32-bit words.
 // The grid is 2-D (x capped at the device limit); invocations beyond n exit.
 
 layout(local_size_x_id = 0) in;

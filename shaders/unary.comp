@@ -20,6 +20,8 @@ layout(binding = 1) readonly buffer SI { int si[]; };
 #ifdef D16
 layout(binding = 0) writeonly buffer DH { uint16_t dh[]; };
 layout(binding = 1) readonly buffer SH { uint16_t sh[]; };
+layout(binding = 0) writeonly buffer DW { uint dw[]; };
+layout(binding = 1) readonly buffer SW { uint sw[]; };
 #endif
 
 // affine is x*a + b rounded (almost always) once, like the float64
@@ -188,6 +190,34 @@ void apply(uint de, uint se) {
     stD(de, f(ldS(se)));
 }
 
+#ifdef D16
+// pairs handles LAYOUT 2 of 16-bit operands (DTYPE and STYPE both 16-bit):
+// as LAYOUT 1, with dense offsets even, two elements per invocation
+// through 32-bit words; an odd last element goes alone.
+void pairs() {
+    uint i = invocationIndex(), n2 = pc.n / 2u;
+    if (i < n2) {
+        uint w;
+        if (OP == 255u && STYPE == DTYPE) { // a copy keeps every bit
+            w = pc.st1.w == 0u ? uint(sh[pc.off.y]) * 0x10001u : sw[pc.off.y / 2u + i];
+        } else {
+            vec2 x;
+            if (pc.st1.w == 0u) {
+                x = vec2(widen(uint(sh[pc.off.y]), STYPE));
+            } else {
+                uint u = sw[pc.off.y / 2u + i];
+                x = vec2(widen(u & 0xffffu, STYPE), widen(u >> 16, STYPE));
+            }
+            w = narrow(f(x.x), DTYPE) | (narrow(f(x.y), DTYPE) << 16);
+        }
+        dw[pc.off.x / 2u + i] = w;
+    } else if (i == n2 && (pc.n & 1u) == 1u) {
+        uint e = pc.n - 1u;
+        apply(pc.off.x + e, pc.off.y + e * pc.st1.w);
+    }
+}
+#endif
+
 shared float tile[32][33];
 
 // transpose handles LAYOUT 4: one 32×32 tile of one y slice per workgroup;
@@ -215,6 +245,12 @@ void transpose() {
 }
 
 void main() {
+#ifdef D16
+    if (LAYOUT == 2u && DTYPE != DT_F32 && DTYPE != DT_I32) {
+        pairs();
+        return;
+    }
+#endif
     if (LAYOUT == 4u) {
         transpose();
         return;

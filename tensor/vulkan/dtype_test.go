@@ -181,6 +181,55 @@ func dtypeCases() []pcase {
 	cs = append(cs, halfCases()...)
 	cs = append(cs, intCases()...)
 	cs = append(cs, halfSpecials()...)
+	cs = append(cs, pairCases()...)
+	return cs
+}
+
+// pairCases cover LAYOUT 2 of the 16-bit builds (two elements per
+// invocation): even and odd lengths, a broadcast scalar source, copies
+// that keep the bits (of NaNs too) and ones between the 16-bit dtypes.
+func pairCases() []pcase {
+	var cs []pcase
+	scalar := func(s backend.Strided, n int) backend.Strided { return view(s, []int{n}, []int{0}) }
+	for _, dt := range halfTypes {
+		for _, n := range []int{1, 2, 1030, 1031} {
+			cs = append(cs, pcase{
+				name: fmt.Sprintf("pairs/%v/%d/add-scalar", dt, n),
+				ops:  []opnd{{[]int{n}, dense, nil}, {[]int{n}, dense, wide}, {[]int{1}, dense, wide}},
+				run: func(b backend.Backend, o []backend.Strided) {
+					b.Binary(backend.Add, o[0], o[1], scalar(o[2], n))
+				},
+				dts: repeat(dt, 3), rel: relEW, abs: absEW, ulps: 1,
+			}, pcase{
+				name: fmt.Sprintf("pairs/%v/%d/scalar-sub", dt, n),
+				ops:  []opnd{{[]int{n}, dense, nil}, {[]int{1}, dense, wide}, {[]int{n}, dense, wide}},
+				run: func(b backend.Backend, o []backend.Strided) {
+					b.Binary(backend.Sub, o[0], scalar(o[1], n), o[2])
+				},
+				dts: repeat(dt, 3), rel: relEW, abs: absEW, ulps: 1,
+			}, pcase{
+				name: fmt.Sprintf("pairs/%v/%d/copy-scalar", dt, n),
+				ops:  []opnd{{[]int{n}, dense, nil}, {[]int{1}, dense, anyBits}},
+				run:  func(b backend.Backend, o []backend.Strided) { b.Copy(o[0], scalar(o[1], n)) },
+				dts:  repeat(dt, 2), exact: true,
+			}, pcase{
+				name: fmt.Sprintf("pairs/%v/%d/exp-scalar", dt, n),
+				ops:  []opnd{{[]int{n}, dense, nil}, {[]int{1}, dense, normal}},
+				run:  func(b backend.Backend, o []backend.Strided) { b.Unary(backend.Exp, o[0], scalar(o[1], n), 0, 0) },
+				dts:  repeat(dt, 2), rel: relEW, abs: absEW, ulps: 1,
+			})
+			other := bf16
+			if dt == bf16 {
+				other = f16
+			}
+			cs = append(cs, pcase{
+				name: fmt.Sprintf("pairs/%v-%v/%d/copy", other, dt, n),
+				ops:  []opnd{{[]int{n}, dense, nil}, {[]int{n}, dense, wideRange}},
+				run:  func(b backend.Backend, o []backend.Strided) { b.Copy(o[0], o[1]) },
+				dts:  []backend.DType{dt, other}, exact: true,
+			})
+		}
+	}
 	return cs
 }
 

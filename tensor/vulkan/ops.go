@@ -80,6 +80,8 @@ func (b *Backend) elementwise(c ewCall) {
 		}
 		lay := p.layout(len(ops), c.vec && f32)
 		switch {
+		case !f32 && lay == 1 && c.vec && is16(c.dt) && is16(c.st) && p.evenOffsets(len(ops)):
+			lay = 2 // pairs of 16-bit elements
 		case !f32:
 		case lay == 0 && c.kernel == "binary" && p.rows4(len(ops)):
 			lay = 3
@@ -88,14 +90,16 @@ func (b *Backend) elementwise(c ewCall) {
 		}
 		items := p.n
 		unroll := 1
-		switch lay {
-		case 2, 3:
+		switch {
+		case lay == 2 && !f32:
+			items = (p.n + 1) / 2
+		case lay == 2, lay == 3:
 			// several vec4s per invocation on large operands
 			if v := (p.n + 3) / 4; v >= ewUnrollMin {
 				unroll = max(1, ewUnroll)
 			}
 			items = ((p.n+3)/4 + unroll - 1) / unroll
-		case 4:
+		case lay == 4:
 			items = p.shape[1] * ((p.shape[2] + 31) / 32) * ((p.shape[3] + 31) / 32) * ewGroup
 		}
 		spec := stridedSpec{Workgroup: ewGroup, Layout: lay, Op: c.op, Unroll: uint32(unroll), DType: uint32(c.dt), SType: uint32(c.st)}
@@ -247,8 +251,9 @@ func (b *Backend) Binary(op backend.BinaryOp, dst, x, y backend.Strided) {
 }
 
 func (b *Backend) binary(op backend.BinaryOp, dst, x, y backend.Strided) {
+	dt := dst.DType()
 	b.elementwise(ewCall{kernel: "binary", op: uint32(op), dst: dst, srcs: []backend.Strided{x, y},
-		permute: true, keep: -1, vec: true, dstAccess: gpu.Write, dt: dst.DType()})
+		permute: true, keep: -1, vec: true, dstAccess: gpu.Write, dt: dt, st: dt})
 }
 
 // Where sets dst = x where cond != 0, else y.

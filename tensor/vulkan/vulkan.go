@@ -55,8 +55,10 @@
 // Every 16-bit kernel widens each element to float32 as it loads it and
 // rounds once when it stores; partial results between passes (split-K,
 // chunked reductions, long softmax rows) stay float32. No op goes through
-// float32 copies of its operands. The 16-bit builds use scalar loads and
-// stores where the float32 ones have vec4 layouts. Arange into another
+// float32 copies of its operands. Where the float32 kernels have vec4
+// layouts, the 16-bit builds of unary and binary move dense operands two
+// elements per 32-bit word (LAYOUT 2 there); the other 16-bit kernels use
+// scalar loads and stores. Arange into another
 // dtype than Float32 is computed on the host in float64 and uploaded (a
 // creation op: the upload costs as much as the pass). ArgMax and ArgMin write Int32 indices, exact
 // up to 2^31 elements; index operands (Gather, ScatterAdd, the
