@@ -11,11 +11,20 @@
 // CPU's bits: no float64 support, fused fma or denormal mode is needed.
 // random: Philox4x32-10, counter (i, 0, stream lo, stream hi), key (seed lo,
 // seed hi) with seed = (p0, p1), stream = (p2, p3); alpha, beta = a, b.
+// Other DTYPEs than float32: a fill stores the bits in p0 (converted by
+// the host), random values are rounded once on the store; arange is
+// float32 only.
+//gen:variant gen16 -DD16=1
 #include "strided.glsl"
+#include "dtype.glsl"
 #include "vkmath.glsl"
 #include "exact64.glsl"
 
 layout(binding = 0) writeonly buffer D { float d[]; };
+layout(binding = 0) writeonly buffer DU { uint du[]; };
+#ifdef D16
+layout(binding = 0) writeonly buffer DH { uint16_t dh[]; };
+#endif
 
 // arange is start + i*step rounded to float64 at each step and then to
 // float32, as the CPU computes it, in integer arithmetic.
@@ -67,5 +76,15 @@ void main() {
     uint i = invocationIndex();
     if (i >= pc.n) return;
     uint o = LAYOUT == 0 ? at(coords(i), pc.st0, pc.off.x) : pc.off.x + i;
-    d[o] = value(pc.p4 + i);
+    if (DTYPE == DT_F32) {
+        d[o] = value(pc.p4 + i);
+        return;
+    }
+    if (DTYPE == DT_I32) {
+        du[o] = OP == 0u ? pc.p0 : uint(toInt32(value(pc.p4 + i)));
+        return;
+    }
+#ifdef D16
+    dh[o] = uint16_t(OP == 0u ? pc.p0 : narrow(value(pc.p4 + i), DTYPE));
+#endif
 }

@@ -5,8 +5,9 @@
 // and skips the access, so no index reaches outside the operand. The
 // including kernel defines CHECK_BINDING, the binding of the slot: word 0
 // becomes 1 at the first bad index met (compare-and-swap, so exactly one
-// invocation wins) and the winner stores that index's bits in word 1. The
-// host reads the slot back after the work ran (tensor/vulkan/check.go).
+// invocation wins) and the winner stores that index's bits in word 1; an
+// int32 index sets word 0 to 2 instead. The host reads the slot back after
+// the work ran (tensor/vulkan/check.go).
 
 layout(binding = CHECK_BINDING) buffer Check { uint chk[]; };
 
@@ -29,6 +30,18 @@ bool resolveIndex(float v, uint n, out uint pos) {
     uint u = j < 0 ? uint(-j) : uint(j);
     if (j < 0 ? u > n : u >= n) {
         flagIndex(v);
+        return false;
+    }
+    pos = j < 0 ? n - u : u;
+    return true;
+}
+
+// resolveIntIndex is resolveIndex for an int32 index.
+bool resolveIntIndex(int j, uint n, out uint pos) {
+    pos = 0u;
+    uint u = j < 0 ? uint(-j) : uint(j); // -2^31 gives 2^31
+    if (j < 0 ? u > n : u >= n) {
+        if (atomicCompSwap(chk[0], 0u, 2u) == 0u) chk[1] = uint(j);
         return false;
     }
     pos = j < 0 ? n - u : u;

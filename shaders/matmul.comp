@@ -1,11 +1,16 @@
 #version 450
 #extension GL_EXT_control_flow_attributes : require
+#extension GL_GOOGLE_include_directive : require
 // matmul.comp: batched, strided, tiled SGEMM: D = A·B (+ D) (+ bias) (ReLU).
 //
 // Variants (go generate compiles each line below into its own .spv; the
 // plain matmul.spv uses the defaults TM = TN = 4):
 //gen:variant matmul_8x4 -DTM=8 -DTN=4
 //gen:variant matmul_8x8 -DTM=8 -DTN=8
+// and their 16-bit builds (DTYPE below):
+//gen:variant matmul16 -DD16=1
+//gen:variant matmul_8x4_16 -DTM=8 -DTN=4 -DD16=1
+//gen:variant matmul_8x8_16 -DTM=8 -DTN=8 -DD16=1
 //
 // Build options that are not compiled by default (add a //gen:variant line
 // and name the build with VKT_BENCH_KERNEL to measure one again): BKC=n
@@ -66,7 +71,12 @@
 //     RM % 4 == 0, RN % 8 == 0, WG % 32 == 0), instead of row-major order;
 // 9 = SWZ: 0 tiles in grid order, else workgroups walk the tiles in bands
 //     of SWZ tile rows, column by column within a band, so that the
-//     workgroups resident at once share more of A's and B's slices in L2.
+//     workgroups resident at once share more of A's and B's slices in L2;
+// 10 = DTYPE: the dtype of A, B, D and bias (dtype.glsl's codes). The D16
+//     builds read Float16 and BFloat16 operands, widened to float32 as they
+//     are loaded (scalar AMODE and BMODE only), sum in float32 and round
+//     once when they store D (no vec4 access to D; split-K partials stay
+//     float32).
 // Grid: x = N tiles, y = M tiles, z = batches*splits (split fastest).
 // Without flag 16 every global access is bounds-checked, so any M, N, K works.
 
@@ -108,6 +118,7 @@ layout(constant_id = 6) const uint AMODE = 0;
 layout(constant_id = 7) const uint BMODE = 0;
 layout(constant_id = 8) const uint FLAGS = 0;
 layout(constant_id = 9) const uint SWZ = 0;
+layout(constant_id = 10) const uint DTYPE = 0;
 
 layout(binding = 0) buffer D { float d[]; };
 layout(binding = 0) buffer D4 { vec4 d4[]; };
@@ -116,6 +127,25 @@ layout(binding = 1) restrict readonly buffer A4 { vec4 a4[]; };
 layout(binding = 2) restrict readonly buffer B { float b[]; };
 layout(binding = 2) restrict readonly buffer B4 { vec4 b4[]; };
 layout(binding = 3) readonly buffer Bias { float bias[]; };
+#include "dtype.glsl"
+#ifdef D16
+layout(binding = 0) buffer DH { uint16_t dh[]; };
+layout(binding = 1) restrict readonly buffer AH { uint16_t ah[]; };
+layout(binding = 2) restrict readonly buffer BH { uint16_t bh[]; };
+layout(binding = 3) readonly buffer BiasH { uint16_t biash[]; };
+const bool H16 = DTYPE == 1u || DTYPE == 2u;
+#define LDA(e) (H16 ? widen(uint(ah[e]), DTYPE) : a[e])
+#define LDB(e) (H16 ? widen(uint(bh[e]), DTYPE) : b[e])
+#define LDD(e) (H16 ? widen(uint(dh[e]), DTYPE) : d[e])
+#define LDBIAS(e) (H16 ? widen(uint(biash[e]), DTYPE) : bias[e])
+#define STD(e, v) if (H16) dh[e] = uint16_t(narrow(v, DTYPE)); else d[e] = (v)
+#else
+#define LDA(e) a[e]
+#define LDB(e) b[e]
+#define LDD(e) d[e]
+#define LDBIAS(e) bias[e]
+#define STD(e, v) d[e] = (v)
+#endif
 
 layout(push_constant) uniform PC {
     uint M, N, K;
@@ -191,7 +221,7 @@ void loadA(uint k0, uint kEnd) {
             slotA(l, mm, kk);
             uint m = m0 + mm, k = k0 + kk;
             ra[r] = 0.0;
-            if (l < NA && (FULL || (m < pc.M && k < kEnd))) ra[r] = a[aBase + m * pc.sAM + k * pc.sAK];
+            if (l < NA && (FULL || (m < pc.M && k < kEnd))) ra[r] = LDA(aBase + m * pc.sAM + k * pc.sAK);
         }
     }
 }
@@ -212,7 +242,7 @@ void loadB(uint k0, uint kEnd) {
             slotB(l, nn, kk);
             uint n = n0 + nn, k = k0 + kk;
             rb[r] = 0.0;
-            if (l < NB && (FULL || (n < pc.N && k < kEnd))) rb[r] = b[bBase + k * pc.sBK + n * pc.sBN];
+            if (l < NB && (FULL || (n < pc.N && k < kEnd))) rb[r] = LDB(bBase + k * pc.sBK + n * pc.sBN);
         }
     }
 }
@@ -301,10 +331,10 @@ void emit(uint m, uint n, uint dBase, uint pBase, vec4 v) {
             if (FULL || n + c < pc.N) {
                 uint o = dBase + m * pc.sDM + (n + c) * pc.sDN;
                 float x = v[c];
-                if (ACCUM) x += d[o];
-                if (BIAS) x += bias[pc.offBias + (n + c) * pc.sBias];
+                if (ACCUM) x += LDD(o);
+                if (BIAS) x += LDBIAS(pc.offBias + (n + c) * pc.sBias);
                 if (RELU) x = relu(x);
-                d[o] = x;
+                STD(o, x);
             }
         }
     }

@@ -25,18 +25,61 @@
 // The subgroup variant (SUBGROUP defined) combines within subgroups with
 // GL_KHR_shader_subgroup_arithmetic first in MODE 1; it is only used for
 // Sum, Mean, Max and Min.
+// ArgMax and ArgMin write int32 indices. The INT32 build (reduce_i32)
+// reduces int32 values: sums wrap, there are no NaNs, and Mean is not
+// asked for. The D16 builds (reduce16, reduce_sg16) also read a 16-bit
+// src (STYPE, dtype.glsl's codes) and write a 16-bit dst (DTYPE), both
+// widened to and rounded from float32 (partials stay float32: the host
+// passes STYPE and DTYPE 0 for them); VEC is 0 with a 16-bit src.
+
+#ifdef INT32
+#define VT int
+#define VT4 ivec4
+#define VNAN(x) false
+#else
+#define VT float
+#define VT4 vec4
+#define VNAN(x) isnan(x)
+#endif
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint OP = 0;
 layout(constant_id = 2) const uint MODE = 0;
 layout(constant_id = 3) const uint PAIRS = 0;
 layout(constant_id = 4) const uint VEC = 0;
+layout(constant_id = 5) const uint STYPE = 0;
+layout(constant_id = 6) const uint DTYPE = 0;
 
-layout(binding = 0) writeonly buffer D { float d[]; };
+layout(binding = 0) writeonly buffer D { VT d[]; };
 layout(binding = 0) writeonly buffer DU { uint du[]; };
-layout(binding = 1) readonly buffer S { float s[]; };
+layout(binding = 1) readonly buffer S { VT s[]; };
 layout(binding = 1) readonly buffer SU { uint su[]; };
-layout(binding = 1) readonly buffer S4 { vec4 s4[]; };
+layout(binding = 1) readonly buffer S4 { VT4 s4[]; };
+#ifdef D16
+#include "dtype.glsl"
+layout(binding = 0) writeonly buffer DH { uint16_t dh[]; };
+layout(binding = 1) readonly buffer SH { uint16_t sh[]; };
+#endif
+
+// ld is src element e (widened from 16 bits in the D16 builds).
+VT ld(uint e) {
+#ifdef D16
+    if (STYPE == 1u || STYPE == 2u) return widen(uint(sh[e]), STYPE);
+#endif
+    return s[e];
+}
+
+// stv stores the value v as dst element e (rounded to 16 bits in the D16
+// builds).
+void stv(uint e, VT v) {
+#ifdef D16
+    if (DTYPE == 1u || DTYPE == 2u) {
+        dh[e] = uint16_t(narrow(v, DTYPE));
+        return;
+    }
+#endif
+    d[e] = v;
+}
 
 layout(push_constant) uniform PC {
     uvec4 oshape; // outer (output) shape, rank 4
@@ -87,30 +130,39 @@ void outer(uint r, out uint so, out uint dof) {
     dof = pc.offD + x * pc.dst.x + y * pc.dst.y + z * pc.dst.z + w * pc.dst.w;
 }
 
-float ident() {
+VT ident() {
+#ifdef INT32
+    if (ISSUM) return 0;
+    return ISMAX ? int(0x80000000u) : 0x7fffffff;
+#else
     if (ISSUM) return 0.0;
     return ISMAX ? uintBitsToFloat(0xff800000u) : uintBitsToFloat(0x7f800000u);
+#endif
 }
 
 // better reports whether candidate (v2, i2) beats the current (v1, i1) for
 // argmax/argmin: NaN beats numbers, ties go to the smaller index, NONE
 // loses to everything.
-bool better(float v1, uint i1, float v2, uint i2) {
+bool better(VT v1, uint i1, VT v2, uint i2) {
     if (i2 == NONE) return false;
     if (i1 == NONE) return true;
-    bool n1 = isnan(v1), n2 = isnan(v2);
+    bool n1 = VNAN(v1), n2 = VNAN(v2);
     if (n1 || n2) return n2 && (!n1 || i2 < i1);
     if (v2 == v1) return i2 < i1;
     return ISMAX ? v2 > v1 : v2 < v1;
 }
 
-float comb(float a, float b) {
+VT comb(VT a, VT b) {
     if (ISSUM) return a + b;
+#ifdef INT32
+    return ISMAX ? max(a, b) : min(a, b);
+#else
     return ISMAX ? nanmax(a, b) : nanmin(a, b);
+#endif
 }
 
 // foldValue adds x, element i of the block, to the running (v, vi).
-void foldValue(inout float v, inout uint vi, float x, uint i) {
+void foldValue(inout VT v, inout uint vi, VT x, uint i) {
     if (ISARG) {
         if (better(v, vi, x, i)) { v = x; vi = i; }
     } else {
@@ -119,23 +171,25 @@ void foldValue(inout float v, inout uint vi, float x, uint i) {
 }
 
 // fold adds element k (at src index e) to the running (v, vi).
-void fold(inout float v, inout uint vi, uint e, uint k) {
-    foldValue(v, vi, s[e], PAIRS_IN ? su[e + pc.auxS] : k);
+void fold(inout VT v, inout uint vi, uint e, uint k) {
+    foldValue(v, vi, ld(e), PAIRS_IN ? su[e + pc.auxS] : k);
 }
 
 // store writes the result (or partial) of an output at dst index e.
-void store(uint e, float v, uint i) {
+void store(uint e, VT v, uint i) {
     if (ISARG && PAIRS_OUT) {
         d[e] = v;
         du[e + pc.auxD] = i;
         return;
     }
-    if (ISARG) d[e] = float(i);
-    else if (OP == 1u) d[e] = pc.div == 0u ? uintBitsToFloat(0x7fc00000u) : v / float(pc.div);
-    else d[e] = v;
+    if (ISARG) du[e] = i; // an int32 index
+#ifndef INT32
+    else if (OP == 1u) stv(e, pc.div == 0u ? uintBitsToFloat(0x7fc00000u) : v / float(pc.div));
+#endif
+    else stv(e, v);
 }
 
-shared float sv[gl_WorkGroupSize.x];
+shared VT sv[gl_WorkGroupSize.x];
 shared uint si[gl_WorkGroupSize.x];
 
 void main() {
@@ -148,7 +202,7 @@ void main() {
         uint k1 = min(pc.nIn - k0, pc.chunk) + k0;
         uint so, dof;
         outer(r, so, dof);
-        float v = ident();
+        VT v = ident();
         uint vi = NONE;
         for (uint k = k0; k < k1; k++) fold(v, vi, so + inner(k), k);
         store(dof + c * pc.cst, v, vi);
@@ -163,7 +217,7 @@ void main() {
         uint r = (gid - c * blocks) * RCOLS + tx;
         uint k0 = c * pc.chunk;
         uint k1 = k0 < pc.nIn ? min(pc.nIn - k0, pc.chunk) + k0 : 0u;
-        float v = ident();
+        VT v = ident();
         uint vi = NONE;
         uint so = 0u, dof = 0u;
         bool live = r < pc.nOut && k0 < pc.nIn;
@@ -176,7 +230,7 @@ void main() {
         barrier();
         if (ty == 0u && live) {
             for (uint j = 1u; j < ROWS; j++) {
-                float v2 = sv[j * RCOLS + tx];
+                VT v2 = sv[j * RCOLS + tx];
                 if (ISARG) {
                     uint i2 = si[j * RCOLS + tx];
                     if (better(v, vi, v2, i2)) { v = v2; vi = i2; }
@@ -196,7 +250,7 @@ void main() {
     uint so, dof;
     outer(r, so, dof);
     dof += c * pc.cst;
-    float v = ident();
+    VT v = ident();
     uint vi = NONE;
     if (VEC == 1u) {
         // one dense axis, so and k0 multiples of 4: vec4 loads, and for the
@@ -204,7 +258,7 @@ void main() {
         uint e4 = (so + k0) / 4u, n4 = (k1 - k0) / 4u;
         if (ISARG) {
             for (uint j = t; j < n4; j += gl_WorkGroupSize.x) {
-                vec4 x = s4[e4 + j];
+                VT4 x = s4[e4 + j];
                 uint k = k0 + 4u * j;
                 foldValue(v, vi, x.x, k);
                 foldValue(v, vi, x.y, k + 1u);
@@ -212,10 +266,10 @@ void main() {
                 foldValue(v, vi, x.w, k + 3u);
             }
         } else {
-            vec4 a = vec4(ident());
+            VT4 a = VT4(ident());
             for (uint j = t; j < n4; j += gl_WorkGroupSize.x) {
-                vec4 x = s4[e4 + j];
-                a = vec4(comb(a.x, x.x), comb(a.y, x.y), comb(a.z, x.z), comb(a.w, x.w));
+                VT4 x = s4[e4 + j];
+                a = VT4(comb(a.x, x.x), comb(a.y, x.y), comb(a.z, x.z), comb(a.w, x.w));
             }
             v = comb(comb(a.x, a.y), comb(a.z, a.w));
         }

@@ -7,7 +7,8 @@ import (
 
 // TestReflect checks the parser on a kernel whose interface is known from
 // its source (strided.glsl): six uvec4, a uint, two floats, five uints;
-// spec constants 0 (workgroup size) to 3, all uint.
+// spec constants 0 (workgroup size) to 4 (DTYPE; binary has no STYPE),
+// all uint.
 func TestReflect(t *testing.T) {
 	in, err := Reflect("binary")
 	if err != nil {
@@ -25,7 +26,7 @@ func TestReflect(t *testing.T) {
 	for _, c := range in.Spec {
 		ids += fmt.Sprintf("%d:%s ", c.ID, c.Type)
 	}
-	if ids != "0:uint 1:uint 2:uint 3:uint " {
+	if ids != "0:uint 1:uint 2:uint 3:uint 4:uint " {
 		t.Errorf("spec constants %q", ids)
 	}
 	// Every committed kernel parses.

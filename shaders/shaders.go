@@ -8,8 +8,11 @@
 //
 // Conventions shared by all kernels (details in each source's header):
 //   - storage buffers at set 0, binding 0 = destination, 1.. = sources;
-//   - offsets, shapes and strides in float32 elements, in push constants
-//     (at most 128 bytes, the Vulkan minimum);
+//   - offsets, shapes and strides in elements of the operand's dtype, in
+//     push constants (at most 128 bytes, the Vulkan minimum);
+//   - element types as in dtype.glsl: 16-bit floats are read and written as
+//     uint16_t only by the builds compiled with -DD16 (the "16" variants),
+//     the only modules that need storageBuffer16BitAccess;
 //   - specialization constant 0 is the workgroup size (local_size_x_id = 0);
 //   - 1-D work uses a 2-D grid, x capped by the device limit, and the
 //     linear invocation index (gy*nx + gx)*size + local.

@@ -3,11 +3,14 @@
 #extension GL_EXT_control_flow_attributes : require
 // softmax.comp: softmax (or log-softmax, LOG = 1) over the last axis.
 //gen:variant softmax_sg -DSUBGROUP
+//gen:variant softmax16 -DD16=1
+//gen:variant softmax_sg16 -DSUBGROUP -DD16=1
 // Bindings: 0 = dst, 1 = src. Spec constants: 0 = workgroup size (power of
 // two), 1 = MODE (0 one invocation per row, 1 one workgroup per row,
 // 2 one workgroup per row with the row held in registers), 2 = LOG,
 // 3 = CACHE (MODE 2: row elements per invocation / 4), 4 = VEC (MODE 2:
-// rows dense and 16-byte aligned in src and dst: vec4 loads and stores).
+// rows dense and 16-byte aligned in src and dst: vec4 loads and stores;
+// float32 only), 5 = DTYPE (softmax.glsl).
 // MODE 1 loops over the row (L / workgroup size steps), so the host sends
 // rows longer than that bound to softmax_long.comp.
 // MODE 0 and 1: one read pass keeps a running (max, sum of exp) pair per
@@ -122,7 +125,7 @@ void cached(uint r) {
     float xs[4u * CACHE];
     [[unroll]] for (uint j = 0u; j < 4u * CACHE; j++) {
         uint k = t + j * G;
-        xs[j] = k < pc.L ? s[so + k * pc.sst] : NEG_INF;
+        xs[j] = k < pc.L ? ld(so + k * pc.sst) : NEG_INF;
     }
     [[unroll]] for (uint j = 0u; j < 4u * CACHE; j++) m = nanmax(m, xs[j]);
     m = rowMax(t, m);
@@ -137,7 +140,7 @@ void cached(uint r) {
     float lz = vlog(z), iz = 1.0 / z;
     [[unroll]] for (uint j = 0u; j < 4u * CACHE; j++) {
         uint k = t + j * G;
-        if (k < pc.L) d[dof + k * pc.dstr] = LOG == 1u ? xs[j] - lz : xs[j] * iz;
+        if (k < pc.L) st(dof + k * pc.dstr, LOG == 1u ? xs[j] - lz : xs[j] * iz);
     }
 }
 
@@ -149,7 +152,7 @@ void main() {
         uint so, dof;
         rowBase(r, so, dof);
         float m = NEG_INF, z = 0.0;
-        for (uint k = 0u; k < pc.L; k++) add(m, z, s[so + k * pc.sst]);
+        for (uint k = 0u; k < pc.L; k++) add(m, z, ld(so + k * pc.sst));
         float lz = vlog(z), iz = 1.0 / z;
         for (uint k = 0u; k < pc.L; k++) write(so, dof, k, m, z, lz, iz);
         return;
@@ -163,7 +166,7 @@ void main() {
     uint so, dof;
     rowBase(gid, so, dof);
     float m = NEG_INF, z = 0.0;
-    for (uint k = t; k < pc.L; k += gl_WorkGroupSize.x) add(m, z, s[so + k * pc.sst]);
+    for (uint k = t; k < pc.L; k += gl_WorkGroupSize.x) add(m, z, ld(so + k * pc.sst));
     mergeAll(t, m, z);
     float lz = vlog(z), iz = 1.0 / z;
     for (uint k = t; k < pc.L; k += gl_WorkGroupSize.x) write(so, dof, k, m, z, lz, iz);

@@ -2,9 +2,39 @@
 // bindings of dst and src, the push constants, the row addressing and the
 // workgroup merge of online (max, sum) pairs. Needs vkmath.glsl and
 // online.glsl.
+// Spec constant 5 = DTYPE: the dtype of src and dst (dtype.glsl's codes).
+// The D16 builds read and write Float16 and BFloat16 rows (widened on
+// load, float32 arithmetic, rounded once on the store); the pairs of
+// softmax_long stay float32.
+
+layout(constant_id = 5) const uint DTYPE = 0;
 
 layout(binding = 0) writeonly buffer D { float d[]; };
 layout(binding = 1) readonly buffer S { float s[]; };
+#ifdef D16
+#include "dtype.glsl"
+layout(binding = 0) writeonly buffer DH { uint16_t dh[]; };
+layout(binding = 1) readonly buffer SH { uint16_t sh[]; };
+#endif
+
+// ld is src element e.
+float ld(uint e) {
+#ifdef D16
+    if (DTYPE == 1u || DTYPE == 2u) return widen(uint(sh[e]), DTYPE);
+#endif
+    return s[e];
+}
+
+// st stores v as dst element e.
+void st(uint e, float v) {
+#ifdef D16
+    if (DTYPE == 1u || DTYPE == 2u) {
+        dh[e] = uint16_t(narrow(v, DTYPE));
+        return;
+    }
+#endif
+    d[e] = v;
+}
 
 layout(push_constant) uniform PC {
     uvec4 oshape; // row shape (all axes but the last), rank 4
@@ -32,8 +62,8 @@ void rowBase(uint r, out uint so, out uint dof) {
 }
 
 void write(uint so, uint dof, uint k, float m, float z, float lz, float iz) {
-    float x = s[so + k * pc.sst] - m;
-    d[dof + k * pc.dstr] = LOG == 1u ? x - lz : vexp(x) * iz;
+    float x = ld(so + k * pc.sst) - m;
+    st(dof + k * pc.dstr, LOG == 1u ? x - lz : vexp(x) * iz);
 }
 
 shared float sm[gl_WorkGroupSize.x];

@@ -8,10 +8,13 @@
 // exp) pair (online.glsl) and writes it to binding 0 (the pairs, not
 // dst): m at [g], z at [nRows*chunks + g] for workgroup g.
 //gen:variant softmax_long_w -DWRITE
+//gen:variant softmax_long16 -DD16=1
+//gen:variant softmax_long_w16 -DWRITE -DD16=1
 // softmax_long_w, the second pass (binding 2 = the pairs): every workgroup
 // merges all the pairs of its row in the same fixed order, so they agree
 // on (max, sum), then writes its chunk of the row.
-// Spec constants: 0 = workgroup size (power of two), 1 = LOG.
+// Spec constants: 0 = workgroup size (power of two), 1 = LOG, 5 = DTYPE
+// (softmax.glsl; the "16" builds read and write 16-bit rows).
 #include "vkmath.glsl"
 #include "online.glsl"
 
@@ -44,7 +47,7 @@ void main() {
     uint so, dof;
     rowBase(r, so, dof);
     float m = NEG_INF, z = 0.0;
-    for (uint k = k0 + t; k < k1; k += G) add(m, z, s[so + k * pc.sst]);
+    for (uint k = k0 + t; k < k1; k += G) add(m, z, ld(so + k * pc.sst));
     mergeAll(t, m, z);
     if (t == 0u) {
         d[g] = m;

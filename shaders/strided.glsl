@@ -19,12 +19,21 @@
 //           src stride 1 along z: 32×32 tiles through shared memory.
 // Spec constant 3 = UNROLL: vec4s per invocation in LAYOUT 2 and 3 (the
 // j-th at workgroup base + j*size + local, so loads stay coalesced).
+// Spec constants 4 = DTYPE, the element type (dtype.glsl's codes) of the
+// destination and of the sources of that type, and 5 = STYPE, the other
+// source type of a kernel (Copy's source, Where's condition, the index
+// operand of gather and scatter). LAYOUT 2, 3 and 4 are float32 only; the
+// 16-bit types need the kernels' "16" builds (compiled with -DD16), where
+// LAYOUT 2 of 16-bit operands (unary, binary) is LAYOUT 1 with every dense
+// offset even, two elements per invocation through 32-bit words.
 // The grid is 2-D (x capped at the device limit); invocations beyond n exit.
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint LAYOUT = 0;
 layout(constant_id = 2) const uint OP = 0;
 layout(constant_id = 3) const uint UNROLL = 1;
+layout(constant_id = 4) const uint DTYPE = 0;
+layout(constant_id = 5) const uint STYPE = 0;
 
 layout(push_constant) uniform PC {
     uvec4 shape; // iteration shape

@@ -1,15 +1,28 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 // unary.comp: dst = op(src) for backend.UnaryOp values (OP spec constant);
-// OP 255 is a plain copy (backend Copy). alpha/beta are the op's scalars.
+// OP 255 is a plain copy (backend Copy), converting from STYPE to DTYPE.
+// alpha/beta are the op's scalars; for int32 operands they hold int32
+// bits. Other ops have STYPE == DTYPE. Float ops on 16-bit operands
+// compute in float32 and round once on the store; int32 ops wrap.
+//gen:variant unary16 -DD16=1
 #include "strided.glsl"
+#include "dtype.glsl"
 #include "vkmath.glsl"
 #include "trig.glsl"
 
 layout(binding = 0) writeonly buffer D { float d[]; };
 layout(binding = 0) writeonly buffer D4 { vec4 d4[]; };
+layout(binding = 0) writeonly buffer DI { int di[]; };
 layout(binding = 1) readonly buffer S { float s[]; };
 layout(binding = 1) readonly buffer S4 { vec4 s4[]; };
+layout(binding = 1) readonly buffer SI { int si[]; };
+#ifdef D16
+layout(binding = 0) writeonly buffer DH { uint16_t dh[]; };
+layout(binding = 1) readonly buffer SH { uint16_t sh[]; };
+layout(binding = 0) writeonly buffer DW { uint dw[]; };
+layout(binding = 1) readonly buffer SW { uint sw[]; };
+#endif
 
 // affine is x*a + b rounded (almost always) once, like the float64
 // reference. A pure add (a == 1: AddScalar, SubScalar) and a pure multiply
@@ -109,6 +122,102 @@ float f(float x) {
     return x; // 255: copy
 }
 
+// fi is f on int32 operands (the ops marked "int" in package backend).
+int fi(int x) {
+    const int a = floatBitsToInt(pc.alpha);
+    switch (OP) {
+    case 0: return -x;
+    case 1: return x < 0 ? -x : x;
+    case 8: return max(x, 0);
+    case 10: return x * a + floatBitsToInt(pc.beta);
+    case 11: return a - x;
+    case 14: return max(x, a);
+    case 15: return min(x, a);
+    case 16: return x == a ? 1 : 0;
+    case 17: return x == a ? 0 : 1;
+    case 18: return x < a ? 1 : 0;
+    case 19: return x <= a ? 1 : 0;
+    case 20: return x > a ? 1 : 0;
+    case 21: return x >= a ? 1 : 0;
+    case 22: return x * x;
+    case 24: return x > 0 ? 1 : (x < 0 ? -1 : 0);
+    }
+    return x; // 255: copy
+}
+
+// ldS is the float value of source element e (a float STYPE, or an int32
+// converted: correctly rounded to float32).
+float ldS(uint e) {
+#ifdef D16
+    if (STYPE == DT_F16 || STYPE == DT_BF16) return widen(uint(sh[e]), STYPE);
+#endif
+    if (STYPE == DT_I32) return float(si[e]);
+    return s[e];
+}
+
+// stD stores v as destination element e, rounded to DTYPE.
+void stD(uint e, float v) {
+#ifdef D16
+    if (DTYPE == DT_F16 || DTYPE == DT_BF16) {
+        dh[e] = uint16_t(narrow(v, DTYPE));
+        return;
+    }
+#endif
+    if (DTYPE == DT_I32) {
+        di[e] = toInt32(v);
+        return;
+    }
+    d[e] = v;
+}
+
+// apply computes destination element de from source element se in any
+// pair of types (LAYOUT 0 and 1).
+void apply(uint de, uint se) {
+    if (DTYPE == DT_I32 && STYPE == DT_I32) {
+        di[de] = fi(si[se]);
+        return;
+    }
+#ifdef D16
+    if (OP == 255u && DTYPE == STYPE && DTYPE != DT_F32) { // a 16-bit copy keeps every bit
+        dh[de] = sh[se];
+        return;
+    }
+    if (OP == 255u && STYPE == DT_I32 && DTYPE != DT_F32) { // int32 to 16 bits, rounded once
+        dh[de] = uint16_t(narrow(odd32(si[se]), DTYPE));
+        return;
+    }
+#endif
+    stD(de, f(ldS(se)));
+}
+
+#ifdef D16
+// pairs handles LAYOUT 2 of 16-bit operands (DTYPE and STYPE both 16-bit):
+// as LAYOUT 1, with dense offsets even, two elements per invocation
+// through 32-bit words; an odd last element goes alone.
+void pairs() {
+    uint i = invocationIndex(), n2 = pc.n / 2u;
+    if (i < n2) {
+        uint w;
+        if (OP == 255u && STYPE == DTYPE) { // a copy keeps every bit
+            w = pc.st1.w == 0u ? uint(sh[pc.off.y]) * 0x10001u : sw[pc.off.y / 2u + i];
+        } else {
+            vec2 x;
+            if (pc.st1.w == 0u) {
+                x = vec2(widen(uint(sh[pc.off.y]), STYPE));
+            } else {
+                uint u = sw[pc.off.y / 2u + i];
+                x = vec2(widen(u & 0xffffu, STYPE), widen(u >> 16, STYPE));
+            }
+            w = narrow(f(x.x), DTYPE) | (narrow(f(x.y), DTYPE) << 16);
+        }
+        dw[pc.off.x / 2u + i] = w;
+    } else if (i == n2 && (pc.n & 1u) == 1u) {
+        uint e = pc.n - 1u;
+        apply(pc.off.x + e, pc.off.y + e * pc.st1.w);
+    }
+}
+#endif
+
 shared float tile[32][33];
 
 // transpose handles LAYOUT 4: one 32×32 tile of one y slice per workgroup;
@@ -136,6 +245,12 @@ void transpose() {
 }
 
 void main() {
+#ifdef D16
+    if (LAYOUT == 2u && DTYPE != DT_F32 && DTYPE != DT_I32) {
+        pairs();
+        return;
+    }
+#endif
     if (LAYOUT == 4u) {
         transpose();
         return;
@@ -144,10 +259,10 @@ void main() {
     if (LAYOUT == 0) {
         if (i >= pc.n) return;
         uvec4 c = coords(i);
-        d[at(c, pc.st0, pc.off.x)] = f(s[at(c, pc.st1, pc.off.y)]);
+        apply(at(c, pc.st0, pc.off.x), at(c, pc.st1, pc.off.y));
     } else if (LAYOUT == 1) {
         if (i >= pc.n) return;
-        d[pc.off.x + i] = f(s[pc.off.y + i * pc.st1.w]);
+        apply(pc.off.x + i, pc.off.y + i * pc.st1.w);
     } else {
         uint n4 = pc.n / 4u;
         uint base = groupIndex() * gl_WorkGroupSize.x * UNROLL + gl_LocalInvocationID.x;

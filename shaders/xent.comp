@@ -19,10 +19,12 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint MODE = 0;
 layout(constant_id = 2) const uint GRAD = 0;
+layout(constant_id = 3) const uint ITYPE = 0; // the targets' dtype: 0 float32, 3 int32
 
 layout(binding = 0) writeonly buffer D { float d[]; };
 layout(binding = 1) readonly buffer L { float l[]; };
 layout(binding = 2) readonly buffer T { float tg[]; };
+layout(binding = 2) readonly buffer TI { int tgi[]; };
 layout(binding = 3) readonly buffer G { float g[]; };
 #define CHECK_BINDING 4
 #include "index.glsl"
@@ -45,8 +47,9 @@ layout(push_constant) uniform PC {
 
 // target returns row r's class, or C when the target is bad.
 uint target(uint r) {
-    uint t;
-    return resolveIndex(tg[pc.offT + r * pc.sT], pc.C, t) ? t : pc.C;
+    uint t, e = pc.offT + r * pc.sT;
+    bool ok = ITYPE == 3u ? resolveIntIndex(tgi[e], pc.C, t) : resolveIndex(tg[e], pc.C, t);
+    return ok ? t : pc.C;
 }
 
 // finish writes the loss of row r, or its gradient at columns k0, k0+step, ...

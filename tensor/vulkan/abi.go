@@ -115,6 +115,8 @@ type stridedSpec struct {
 	Layout    uint32 // addressing: 0 generic, 1.. the layouts of layout.go
 	Op        uint32 // the kernel's operation
 	Unroll    uint32 // vec4s per invocation of the vec4 layouts
+	DType     uint32 // the destination's backend.DType (and its sources')
+	SType     uint32 // the other source's dtype: Copy's source, Where's condition, the index
 }
 
 // matmulSpec specializes every matmul build (see matmul.comp's header).
@@ -125,18 +127,21 @@ type matmulSpec struct {
 	AMode, BMode uint32 // how A and B are loaded
 	Flags        uint32 // epilogue and kernel flags (mm* in matmul.go)
 	Swz          uint32 // tile order: bands of Swz tile rows, 0 grid order
+	DType        uint32 // the operands' backend.DType (the 16-bit builds: Float16, BFloat16)
 }
 
 // splitkSpec specializes splitk.comp.
 type splitkSpec struct {
 	Workgroup uint32
 	Flags     uint32 // the epilogue flags of matmulSpec
+	DType     uint32 // D's and the bias's backend.DType (splitk16)
 }
 
 // convSpec specializes conv.comp.
 type convSpec struct {
 	Workgroup uint32
 	Mode      uint32 // 0 Im2Col, 1 Col2Im
+	DType     uint32 // the operands' backend.DType (conv16: Float16, BFloat16)
 }
 
 // xentSpec specializes xent.comp.
@@ -144,6 +149,7 @@ type xentSpec struct {
 	Workgroup uint32
 	Mode      uint32 // 0 an invocation per row, 1 a workgroup per row
 	Grad      uint32 // 1: the gradient, 0: the loss
+	IType     uint32 // the targets' backend.DType (Float32 or Int32)
 }
 
 // groupSpec specializes a kernel whose only constant is its workgroup
@@ -159,6 +165,8 @@ type reduceSpec struct {
 	Mode      uint32 // 0 an invocation per output, 1 a workgroup, 2 columns
 	Pairs     uint32 // (value, index) pairs: bit 0 in src, bit 1 in dst
 	Vec       uint32 // 1: MODE 1 reads vec4s
+	SType     uint32 // src's backend.DType (the 16-bit builds: Float16, BFloat16)
+	DType     uint32 // dst's, for the values it receives
 }
 
 // softmaxSpec specializes softmax.glsl's softmax and softmax_sg.
@@ -168,12 +176,15 @@ type softmaxSpec struct {
 	Log       uint32 // 1: log-softmax
 	Cache     uint32 // MODE 2: vec4s per invocation
 	Vec       uint32 // MODE 2: vec4 loads and stores
+	DType     uint32 // src's and dst's backend.DType (the 16-bit builds: Float16, BFloat16)
 }
 
 // softmaxLongSpec specializes softmax_long and softmax_long_w.
 type softmaxLongSpec struct {
 	Workgroup uint32
 	Log       uint32 // 1: log-softmax
+	_, _, _   uint32 // softmax.comp's MODE, CACHE and VEC
+	DType     uint32 // as softmaxSpec's
 }
 
 // kernelABI is what the host hands one kernel: its push-constant block and
@@ -187,26 +198,44 @@ type kernelABI struct {
 // kernelABIs lists every kernel the backend dispatches; b.pipeline builds
 // no other.
 var kernelABIs = map[string]kernelABI{
-	"unary":          {stridedPC{}, stridedSpec{}},
-	"binary":         {stridedPC{}, stridedSpec{}},
-	"where":          {stridedPC{}, stridedSpec{}},
-	"gen":            {stridedPC{}, stridedSpec{}},
-	"gather":         {stridedPC{}, stridedSpec{}},
-	"scatter":        {stridedPC{}, stridedSpec{}},
-	"matmul":         {matmulPC{}, matmulSpec{}},
-	"matmul_8x4":     {matmulPC{}, matmulSpec{}},
-	"matmul_8x8":     {matmulPC{}, matmulSpec{}},
-	"splitk":         {splitkPC{}, splitkSpec{}},
-	"conv":           {convPC{}, convSpec{}},
-	"xent":           {xentPC{}, xentSpec{}},
-	"sgd":            {sgdPC{}, groupSpec{}},
-	"adam":           {adamPC{}, groupSpec{}},
-	"reduce":         {reducePC{}, reduceSpec{}},
-	"reduce_sg":      {reducePC{}, reduceSpec{}},
-	"softmax":        {softmaxPC{}, softmaxSpec{}},
-	"softmax_sg":     {softmaxPC{}, softmaxSpec{}},
-	"softmax_long":   {softmaxPC{}, softmaxLongSpec{}},
-	"softmax_long_w": {softmaxPC{}, softmaxLongSpec{}},
+	"unary":            {stridedPC{}, stridedSpec{}},
+	"binary":           {stridedPC{}, stridedSpec{}},
+	"where":            {stridedPC{}, stridedSpec{}},
+	"gen":              {stridedPC{}, stridedSpec{}},
+	"gather":           {stridedPC{}, stridedSpec{}},
+	"scatter":          {stridedPC{}, stridedSpec{}},
+	"unary16":          {stridedPC{}, stridedSpec{}},
+	"binary16":         {stridedPC{}, stridedSpec{}},
+	"where16":          {stridedPC{}, stridedSpec{}},
+	"gen16":            {stridedPC{}, stridedSpec{}},
+	"gather16":         {stridedPC{}, stridedSpec{}},
+	"scatter16":        {stridedPC{}, stridedSpec{}},
+	"reduce_i32":       {reducePC{}, reduceSpec{}},
+	"reduce16":         {reducePC{}, reduceSpec{}},
+	"matmul16":         {matmulPC{}, matmulSpec{}},
+	"matmul_8x4_16":    {matmulPC{}, matmulSpec{}},
+	"matmul_8x8_16":    {matmulPC{}, matmulSpec{}},
+	"splitk16":         {splitkPC{}, splitkSpec{}},
+	"conv16":           {convPC{}, convSpec{}},
+	"softmax16":        {softmaxPC{}, softmaxSpec{}},
+	"softmax_sg16":     {softmaxPC{}, softmaxSpec{}},
+	"softmax_long16":   {softmaxPC{}, softmaxLongSpec{}},
+	"softmax_long_w16": {softmaxPC{}, softmaxLongSpec{}},
+	"reduce_sg16":      {reducePC{}, reduceSpec{}},
+	"matmul":           {matmulPC{}, matmulSpec{}},
+	"matmul_8x4":       {matmulPC{}, matmulSpec{}},
+	"matmul_8x8":       {matmulPC{}, matmulSpec{}},
+	"splitk":           {splitkPC{}, splitkSpec{}},
+	"conv":             {convPC{}, convSpec{}},
+	"xent":             {xentPC{}, xentSpec{}},
+	"sgd":              {sgdPC{}, groupSpec{}},
+	"adam":             {adamPC{}, groupSpec{}},
+	"reduce":           {reducePC{}, reduceSpec{}},
+	"reduce_sg":        {reducePC{}, reduceSpec{}},
+	"softmax":          {softmaxPC{}, softmaxSpec{}},
+	"softmax_sg":       {softmaxPC{}, softmaxSpec{}},
+	"softmax_long":     {softmaxPC{}, softmaxLongSpec{}},
+	"softmax_long_w":   {softmaxPC{}, softmaxLongSpec{}},
 }
 
 // pushBytes returns the bytes of a push-constant struct, as the kernel

@@ -288,3 +288,13 @@ func TestPipelineABIFailsOp(t *testing.T) {
 	b.SGDStep(q, g, backend.Strided{}, backend.SGDParams{LR: 0.5})
 	wantValues(t, b, "SGDStep after the failures", q, []float32{-4, -8, -12})
 }
+
+// TestPipeKeyRoom: every kernel's spec words fit the pipeline cache's key,
+// so that no two specializations share a cached pipeline.
+func TestPipeKeyRoom(t *testing.T) {
+	for name, abi := range kernelABIs {
+		if n := reflect.TypeOf(abi.spec).NumField(); n > maxSpec {
+			t.Errorf("%s: %d spec constants, pipeKey holds %d", name, n, maxSpec)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vktensor/vktensor/gpu"
 	"github.com/vktensor/vktensor/internal/backendbench"
+	"github.com/vktensor/vktensor/tensor/backend"
 )
 
 // Benchmarks (go test -bench . ./tensor/vulkan). Times are GPU time from
@@ -114,6 +115,86 @@ func BenchmarkMatMul(b *testing.B) {
 	benchTile(b, vk)
 	maxBytes := vk.info.DeviceLocalBytes / 2
 	backendbench.MatMul(b, vk, benchSizes(vk), maxBytes, gpuClock(vk))
+}
+
+// BenchmarkDTypes measures the elementwise kernels per dtype on [n, n]
+// operands (n as BenchmarkMemory's): a dense Add (the vec4 layout for
+// float32, the 16-bit builds' scalar layout for Float16 and BFloat16), a
+// transposed copy, row sums, softmax rows, an [n/2, n/2] matrix product
+// (GFLOP/s) and the conversions from and to float32. GB/s counts the bytes
+// each op reads and writes.
+func BenchmarkDTypes(b *testing.B) {
+	vk := benchBackend(b)
+	n := benchMax(vk)
+	if vk.info.Type == gpu.DeviceCPU && os.Getenv("VKT_BENCH_N") == "" {
+		n = 1024
+	}
+	clock := gpuClock(vk)
+	operand := func(b *testing.B, dt backend.DType) backend.Strided {
+		buf, err := vk.Alloc(dt, n*n)
+		if err != nil {
+			b.Skip(err)
+		}
+		b.Cleanup(func() { vk.Free(buf) })
+		s := backend.Strided{Buf: buf, Shape: []int{n, n}, Strides: []int{n, 1}}
+		vk.Fill(s, 1.5)
+		return s
+	}
+	report := func(b *testing.B, d time.Duration, bytes int) {
+		b.ReportMetric(float64(bytes)/d.Seconds()/1e9, "GB/s")
+		b.ReportMetric(float64(d.Nanoseconds())/1e6, "ms/op")
+	}
+	for _, dt := range []backend.DType{backend.Float32, backend.Float16, backend.BFloat16, backend.Int32} {
+		sz := dt.Size()
+		b.Run(fmt.Sprintf("add/%v/%d", dt, n), func(b *testing.B) {
+			x, y, z := operand(b, dt), operand(b, dt), operand(b, dt)
+			report(b, clock.Time(b, func() { vk.Binary(backend.Add, z, x, y) }), 3*n*n*sz)
+		})
+		b.Run(fmt.Sprintf("transpose/%v/%d", dt, n), func(b *testing.B) {
+			x, z := operand(b, dt), operand(b, dt)
+			xt := x
+			xt.Strides = []int{1, n}
+			report(b, clock.Time(b, func() { vk.Copy(z, xt) }), 2*n*n*sz)
+		})
+		if dt == backend.Int32 {
+			continue
+		}
+		b.Run(fmt.Sprintf("sum-rows/%v/%d", dt, n), func(b *testing.B) {
+			x := operand(b, dt)
+			buf, err := vk.Alloc(dt, n)
+			if err != nil {
+				b.Skip(err)
+			}
+			b.Cleanup(func() { vk.Free(buf) })
+			y := backend.Strided{Buf: buf, Shape: []int{n}, Strides: []int{1}}
+			report(b, clock.Time(b, func() { vk.Reduce(backend.Sum, y, x) }), n*n*sz)
+		})
+		b.Run(fmt.Sprintf("softmax/%v/%d", dt, n), func(b *testing.B) {
+			x, z := operand(b, dt), operand(b, dt)
+			report(b, clock.Time(b, func() { vk.Softmax(z, x, false) }), 2*n*n*sz)
+		})
+		b.Run(fmt.Sprintf("matmul/%v/%d", dt, n/2), func(b *testing.B) {
+			m := n / 2
+			x, y, z := operand(b, dt), operand(b, dt), operand(b, dt)
+			sq := func(s backend.Strided) backend.Strided {
+				s.Shape, s.Strides = []int{m, m}, []int{m, 1}
+				return s
+			}
+			d := clock.Time(b, func() { vk.MatMul(sq(z), sq(x), sq(y), false) })
+			b.ReportMetric(2*float64(m)*float64(m)*float64(m)/d.Seconds()/1e9, "GFLOP/s")
+		})
+		if dt == backend.Float32 {
+			continue
+		}
+		b.Run(fmt.Sprintf("from-float32/%v/%d", dt, n), func(b *testing.B) {
+			x, z := operand(b, backend.Float32), operand(b, dt)
+			report(b, clock.Time(b, func() { vk.Copy(z, x) }), n*n*(4+sz))
+		})
+		b.Run(fmt.Sprintf("to-float32/%v/%d", dt, n), func(b *testing.B) {
+			x, z := operand(b, dt), operand(b, backend.Float32)
+			report(b, clock.Time(b, func() { vk.Copy(z, x) }), n*n*(4+sz))
+		})
+	}
 }
 
 // BenchmarkMemory measures the bandwidth-bound ops on an [n, n] operand

@@ -11,7 +11,8 @@ import (
 // Index checks. A kernel that reads indices (gather.comp, scatter.comp,
 // xent.comp) gets a check slot of its own, bound as its last binding: the
 // first invocation that meets a bad index sets word 0 of the slot to 1
-// (atomic compare-and-swap) and stores the index's bits in word 1; it then
+// (atomic compare-and-swap; 2 for an int32 index) and stores the index's
+// bits in word 1; it then
 // skips the access (a gathered or cross-entropy value becomes NaN, a
 // scattered one is dropped). Slots live in small device buffers (blocks)
 // that are zeroed when taken into use and read back after the work ran.
@@ -106,7 +107,11 @@ func (b *Backend) readChecks() {
 		for _, k := range blk.open {
 			w := words[k.slot*c.stride/4:]
 			k.done, k.blk = true, nil
-			if w[0] != 0 {
+			switch w[0] {
+			case 0:
+			case 2: // an int32 index
+				k.err = &backend.IndexError{Op: k.op, Index: float64(int32(w[1])), Axis: k.axis, Size: k.size}
+			default:
 				k.err = &backend.IndexError{Op: k.op, Index: float64(math.Float32frombits(w[1])), Axis: k.axis, Size: k.size}
 			}
 		}

@@ -45,7 +45,11 @@ func (b *Backend) conv(mode uint32, dst, src backend.Strided, img []int, ho, wo,
 	for i, v := range src.Strides {
 		*ss[i] = uint32(v)
 	}
-	pipe := b.pipeline("conv", 2, specWords(&convSpec{Workgroup: convGroup, Mode: mode}))
-	b.dispatch(pipe, "conv", pushBytes(&pc), b.grid(total, convGroup),
+	kernel, dt := "conv", uint32(0)
+	if is16(dst.DType()) {
+		kernel, dt = "conv16", uint32(dst.DType()) // 16-bit operands: the bits, float32 sums
+	}
+	pipe := b.pipeline(kernel, 2, specWords(&convSpec{Workgroup: convGroup, Mode: mode, DType: dt}))
+	b.dispatch(pipe, kernel, pushBytes(&pc), b.grid(total, convGroup),
 		gbuf(dst.Buf).Range(0, 0, gpu.Write), in(src))
 }

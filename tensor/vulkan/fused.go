@@ -78,7 +78,7 @@ func (b *Backend) xent(dst, logits, targets, grad backend.Strided, scale float32
 		g, gr = 1, in(grad)
 		pc.SDc, pc.OffG, pc.SG = uint32(dst.Strides[1]), uint32(grad.Offset), uint32(grad.Strides[0])
 	}
-	pipe := b.pipeline("xent", 5, specWords(&xentSpec{Workgroup: rowGroup, Mode: mode, Grad: g}))
+	pipe := b.pipeline("xent", 5, specWords(&xentSpec{Workgroup: rowGroup, Mode: mode, Grad: g, IType: uint32(targets.DType())}))
 	b.dispatch(pipe, "xent", pushBytes(&pc), b.grid(items, rowGroup), out(dst), in(logits), in(targets), gr, chk)
 }
 

@@ -70,6 +70,23 @@ func fusedCases() []pcase {
 			rel: 4e-6, abs: 2e-7, // p−1 at the target cancels in float32
 		})
 	}
+	// Int32 targets, both kernel modes
+	for _, c := range []struct{ rows, classes, lt int }{{37, 10, shifted}, {9, 300, stepped}} {
+		cs = append(cs, pcase{
+			name: fmt.Sprintf("xent/int32/%dx%d", c.rows, c.classes),
+			ops:  []opnd{{[]int{c.rows}, dense, nil}, {[]int{c.rows, c.classes}, transposed, wide}, {[]int{c.rows}, c.lt, classes(c.classes)}},
+			run:  func(b backend.Backend, o []backend.Strided) { fused(b).CrossEntropy(o[0], o[1], o[2]) },
+			rel:  2e-6, abs: 1e-6, dts: []backend.DType{backend.Float32, backend.Float32, backend.Int32},
+		}, pcase{
+			name: fmt.Sprintf("xentgrad/int32/%dx%d", c.rows, c.classes),
+			ops: []opnd{{[]int{c.rows, c.classes}, dense, nil}, {[]int{c.rows, c.classes}, stepped, wide},
+				{[]int{c.rows}, c.lt, classes(c.classes)}, {[]int{c.rows}, dense, normal}},
+			run: func(b backend.Backend, o []backend.Strided) {
+				fused(b).CrossEntropyGrad(o[0], o[1], o[2], o[3], 1/float32(c.rows))
+			},
+			rel: 4e-6, abs: 2e-7, dts: []backend.DType{backend.Float32, backend.Float32, backend.Int32, backend.Float32},
+		})
+	}
 	// broadcast incoming gradient (a mean's scalar), as tensor.CrossEntropy
 	cs = append(cs, pcase{
 		name: "xentgrad/scalar-g",

@@ -161,6 +161,17 @@ func (p *part) layout(nops int, vec bool) uint32 {
 	return 2
 }
 
+// evenOffsets reports whether every unit-strided operand of a LAYOUT 1
+// part starts on an even element (the 16-bit pairs of LAYOUT 2).
+func (p *part) evenOffsets(nops int) bool {
+	for k := 0; k < nops; k++ {
+		if p.st[k][3] == 1 && p.off[k]%2 != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // extent is the largest element offset, relative to off, that operand k
 // reaches.
 func (p *part) extent(k int) int {

@@ -167,6 +167,9 @@ func (b *Backend) matmul(dst, a, x, bias backend.Strided, flags int) {
 	if b.err != nil || dst.Size() == 0 {
 		return
 	}
+	// 16-bit operands: the "16" builds, widened on load (scalar loads),
+	// float32 sums, D rounded once (scalar stores)
+	h16 := is16(dst.DType())
 	r, M, N, K, parts := matmulPlan(dst, a, x)
 	sAM, sAK := a.Strides[r-2], a.Strides[r-1]
 	sBK, sBN := x.Strides[r-2], x.Strides[r-1]
@@ -219,7 +222,12 @@ func (b *Backend) matmul(dst, a, x, bias backend.Strided, flags int) {
 					KSplit: uint32(kSplit), Splits: uint32(splits), SBias: uint32(biasSt),
 				}
 				amode := uint32(0)
-				if sAK != 1 && sAM == 1 {
+				if h16 {
+					// scalar loads only: the mode with the unit stride fastest
+					if sAK != 1 && sAM == 1 {
+						amode = 1
+					}
+				} else if sAK != 1 && sAM == 1 {
 					amode = 1
 					if all4(off[1], sAK, M, p.st[1][2], p.st[1][3]) {
 						amode = 3
@@ -228,7 +236,11 @@ func (b *Backend) matmul(dst, a, x, bias backend.Strided, flags int) {
 					amode = 2
 				}
 				bmode := uint32(0)
-				if sBN != 1 && sBK == 1 {
+				if h16 {
+					if sBN != 1 && sBK == 1 {
+						bmode = 1
+					}
+				} else if sBN != 1 && sBK == 1 {
 					bmode = 1
 					if all4(off[2], sBN, K, p.st[2][2], p.st[2][3]) {
 						bmode = 3
@@ -243,13 +255,23 @@ func (b *Backend) matmul(dst, a, x, bias backend.Strided, flags int) {
 				if M%v.bm == 0 && N%v.bn == 0 && K%v.bk == 0 {
 					f |= mmFull
 				}
-				if splits > 1 && N%4 == 0 || splits == 1 && sDN == 1 && all4(off[0], sDM, N, p.st[0][2], p.st[0][3]) {
+				// vec4 D: the float32 partials of split-K, or a float32 D
+				if splits > 1 && N%4 == 0 || !h16 && splits == 1 && sDN == 1 && all4(off[0], sDM, N, p.st[0][2], p.st[0][3]) {
 					f |= mmVecD
 				}
 				b.launchMatmul(v, amode, bmode, f, splits, pc, [3]uint32{uint32(ceilDiv(N, v.bn)), uint32(ceilDiv(M, v.bm)), uint32(n1 * n2 * splits)}, dst, a, x, bias)
 			}
 		}
 	}
+}
+
+// kernel16 names the 16-bit build of the matmul build kernel
+// (matmul16, matmul_8x4_16, ...).
+func kernel16(kernel string) string {
+	if kernel == "matmul" {
+		return "matmul16"
+	}
+	return kernel + "_16"
 }
 
 func all4(v ...int) bool {
@@ -271,16 +293,20 @@ func (b *Backend) launchMatmul(v variant, amode, bmode uint32, flags, splits int
 	// flags carries the kernel-only bits (full tiles, vec4 D) beside the
 	// epilogue; splitk.comp gets only the epilogue bits
 	kflags := flags &^ (mmFull | mmVecD | mmWarps)
+	kernel, splitk, dt := v.kernel(), "splitk", uint32(0)
+	if is16(dst.DType()) {
+		kernel, splitk, dt = kernel16(kernel), "splitk16", uint32(dst.DType())
+	}
 	spec := func(f int) []uint32 {
 		return specWords(&matmulSpec{Workgroup: uint32(v.wg()), BM: uint32(v.bm), BN: uint32(v.bn), BK: uint32(v.bk),
-			AMode: amode, BMode: bmode, Flags: uint32(f), Swz: uint32(v.swz)})
+			AMode: amode, BMode: bmode, Flags: uint32(f), Swz: uint32(v.swz), DType: dt})
 	}
 	if splits == 1 {
 		access := gpu.Write
 		if flags&mmAccumulate != 0 {
 			access = gpu.ReadWrite
 		}
-		pipe := b.pipeline(v.kernel(), 4, spec(flags))
+		pipe := b.pipeline(kernel, 4, spec(flags))
 		b.dispatch(pipe, "matmul", pushBytes(&pc), groups, gbuf(dst.Buf).Range(0, 0, access), in(a), in(x), biasRange)
 		return
 	}
@@ -298,7 +324,7 @@ func (b *Backend) launchMatmul(v variant, amode, bmode uint32, flags, splits int
 		OffD: pc.OffD, OffP: 0, OffBias: pc.OffBias,
 		SDM: pc.SDM, SDN: pc.SDN, SD1: pc.SD1, SD2: pc.SD2, SBias: pc.SBias}
 	pc.OffD = 0
-	pipe := b.pipeline(v.kernel(), 4, spec(mmPartial|flags&(mmFull|mmVecD|mmWarps)))
+	pipe := b.pipeline(kernel, 4, spec(mmPartial|flags&(mmFull|mmVecD|mmWarps)))
 	sc := backend.Strided{Buf: scratch}
 	b.dispatch(pipe, "matmul", pushBytes(&pc), groups, out(sc), in(a), in(x), biasRange)
 	access := gpu.Write
@@ -308,6 +334,6 @@ func (b *Backend) launchMatmul(v variant, amode, bmode uint32, flags, splits int
 	if flags&mmBias == 0 {
 		biasRange = in(sc)
 	}
-	kp := b.pipeline("splitk", 3, specWords(&splitkSpec{Workgroup: ewGroup, Flags: uint32(kflags)}))
-	b.dispatch(kp, "splitk", pushBytes(&sp), b.grid(batches*M*N, ewGroup), gbuf(dst.Buf).Range(0, 0, access), in(sc), biasRange)
+	kp := b.pipeline(splitk, 3, specWords(&splitkSpec{Workgroup: ewGroup, Flags: uint32(kflags), DType: dt}))
+	b.dispatch(kp, splitk, pushBytes(&sp), b.grid(batches*M*N, ewGroup), gbuf(dst.Buf).Range(0, 0, access), in(sc), biasRange)
 }

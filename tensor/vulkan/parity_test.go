@@ -1,6 +1,7 @@
 package vulkan
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -14,7 +15,7 @@ import (
 	"github.com/vktensor/vktensor/gpu"
 	"github.com/vktensor/vktensor/tensor/backend"
 	"github.com/vktensor/vktensor/tensor/cpu"
-	"github.com/vktensor/vktensor/tensor/internal/raw"
+	"github.com/vktensor/vktensor/tensor/internal/half"
 )
 
 // Shared device for the package's tests: opening one (with validation) per
@@ -138,6 +139,88 @@ type pcase struct {
 	bound          func(in [][]float32, o []backend.Strided) float64
 	// exact requires the same bits (the sign of zero included; NaNs alike)
 	exact bool
+	// dts are the operands' dtypes (nil: all Float32); igen draws the
+	// values of Int32 operands (nil, or a nil entry: the float draw
+	// converted with half.Int32)
+	dts  []backend.DType
+	igen []func(r *rand.Rand) int32
+	// ulps widens the tolerance by that many units in the last place of
+	// a 16-bit destination dtype at the reference value
+	ulps float64
+}
+
+// dtypeOf is operand k's dtype in c.
+func (c pcase) dtypeOf(k int) backend.DType {
+	if k < len(c.dts) {
+		return c.dts[k]
+	}
+	return backend.Float32
+}
+
+// encode returns the values vs (drawn as float32s, or ints for Int32
+// operands) as the elements of dt, and the values they hold as float32s
+// (for the error bounds).
+func encode(dt backend.DType, vs []float32, is []int32) ([]byte, []float32) {
+	size := dt.Size()
+	out := make([]byte, len(vs)*size)
+	held := make([]float32, len(vs))
+	for i, v := range vs {
+		switch dt {
+		case backend.Float16:
+			h := half.F16(v)
+			binary.NativeEndian.PutUint16(out[2*i:], h)
+			held[i] = half.F16ToFloat32(h)
+		case backend.BFloat16:
+			h := half.BF16(v)
+			binary.NativeEndian.PutUint16(out[2*i:], h)
+			held[i] = half.BF16ToFloat32(h)
+		case backend.Int32:
+			x := half.Int32(float64(v))
+			if is != nil {
+				x = is[i]
+			}
+			binary.NativeEndian.PutUint32(out[4*i:], uint32(x))
+			held[i] = float32(x)
+		default:
+			binary.NativeEndian.PutUint32(out[4*i:], math.Float32bits(v))
+			held[i] = v
+		}
+	}
+	return out, held
+}
+
+// decode returns element i of raw elements of dt as a float64 (exact) and
+// its bits.
+func decode(dt backend.DType, raw []byte, i int) (float64, uint32) {
+	switch dt {
+	case backend.Float16:
+		h := binary.NativeEndian.Uint16(raw[2*i:])
+		return float64(half.F16ToFloat32(h)), uint32(h)
+	case backend.BFloat16:
+		h := binary.NativeEndian.Uint16(raw[2*i:])
+		return float64(half.BF16ToFloat32(h)), uint32(h)
+	case backend.Int32:
+		u := binary.NativeEndian.Uint32(raw[4*i:])
+		return float64(int32(u)), u
+	}
+	u := binary.NativeEndian.Uint32(raw[4*i:])
+	return float64(math.Float32frombits(u)), u
+}
+
+// ulpOf is the unit in the last place of dt at |v| (the 16-bit floats;
+// 0 for the others).
+func ulpOf(dt backend.DType, v float64) float64 {
+	var mant, emin int
+	switch dt {
+	case backend.Float16:
+		mant, emin = 10, -14
+	case backend.BFloat16:
+		mant, emin = 7, -126
+	default:
+		return 0
+	}
+	_, e := math.Frexp(math.Abs(v)) // |v| = f·2^e, f in [0.5, 1)
+	return math.Ldexp(1, max(e-1, emin)-mant)
 }
 
 func TestParity(t *testing.T) {
@@ -193,7 +276,7 @@ func checkCase(t *testing.T, c pcase, ref backend.Backend, vk *Backend, r *rand.
 	nv := len(vk.Device().ValidationMessages())
 	var ro, vo []backend.Strided
 	var data [][]float32
-	for _, o := range c.ops {
+	for k, o := range c.ops {
 		off, st, n := place(o.shape, o.lay, r)
 		buf := make([]float32, n)
 		g := o.gen
@@ -203,19 +286,28 @@ func checkCase(t *testing.T, c pcase, ref backend.Backend, vk *Backend, r *rand.
 		for i := range buf {
 			buf[i] = g(r)
 		}
-		data = append(data, buf)
-		rb, err := ref.Alloc(backend.Float32, n)
+		dt := c.dtypeOf(k)
+		var ints []int32
+		if dt == backend.Int32 && k < len(c.igen) && c.igen[k] != nil {
+			ints = make([]int32, n)
+			for i := range ints {
+				ints[i] = c.igen[k](r)
+			}
+		}
+		enc, held := encode(dt, buf, ints)
+		data = append(data, held)
+		rb, err := ref.Alloc(dt, n)
 		if err != nil {
 			t.Fatal(err)
 		}
-		vb, err := vk.Alloc(backend.Float32, n)
+		vb, err := vk.Alloc(dt, n)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := ref.Write(rb, 0, raw.Bytes(buf)); err != nil {
+		if err := ref.Write(rb, 0, enc); err != nil {
 			t.Fatal(err)
 		}
-		if err := vk.Write(vb, 0, raw.Bytes(buf)); err != nil {
+		if err := vk.Write(vb, 0, enc); err != nil {
 			t.Fatal(err)
 		}
 		ro = append(ro, backend.Strided{Buf: rb, Offset: off, Shape: o.shape, Strides: st})
@@ -224,14 +316,15 @@ func checkCase(t *testing.T, c pcase, ref backend.Backend, vk *Backend, r *rand.
 	c.run(ref, ro)
 	c.run(vk, vo)
 	n := ro[0].Buf.Len()
-	want, got := make([]float32, n), make([]float32, n)
+	dt := c.dtypeOf(0)
+	want, got := make([]byte, n*dt.Size()), make([]byte, n*dt.Size())
 	flat := func(s backend.Strided) backend.Strided {
 		return backend.Strided{Buf: s.Buf, Shape: []int{n}, Strides: []int{1}}
 	}
-	if err := ref.Read(raw.Bytes(want), flat(ro[0])); err != nil {
+	if err := ref.Read(want, flat(ro[0])); err != nil {
 		t.Fatal(err)
 	}
-	if err := vk.Read(raw.Bytes(got), flat(vo[0])); err != nil {
+	if err := vk.Read(got, flat(vo[0])); err != nil {
 		t.Fatal(err)
 	}
 	bound := 0.0
@@ -239,13 +332,14 @@ func checkCase(t *testing.T, c pcase, ref backend.Backend, vk *Backend, r *rand.
 		bound = c.bound(data, ro)
 	}
 	bad := 0
-	for i := range want {
-		w, g := float64(want[i]), float64(got[i])
-		if c.exact {
-			if !sameBits(want[i], got[i]) {
+	for i := 0; i < n; i++ {
+		w, wb := decode(dt, want, i)
+		g, gb := decode(dt, got, i)
+		if c.exact || dt == backend.Int32 {
+			if wb != gb && !(math.IsNaN(w) && math.IsNaN(g)) {
 				bad++
 				if bad <= 5 {
-					t.Errorf("element %d: vulkan %v (%#x), cpu %v (%#x), want the same bits", i, g, math.Float32bits(got[i]), w, math.Float32bits(want[i]))
+					t.Errorf("element %d: vulkan %v (%#x), cpu %v (%#x), want the same bits", i, g, gb, w, wb)
 				}
 			}
 			continue
@@ -268,10 +362,10 @@ func checkCase(t *testing.T, c pcase, ref backend.Backend, vk *Backend, r *rand.
 			}
 			continue
 		}
-		if d := math.Abs(g - w); d > c.rel*math.Abs(w)+c.abs+c.norm*bound {
+		if d, tol := math.Abs(g-w), c.rel*math.Abs(w)+c.abs+c.norm*bound+c.ulps*ulpOf(dt, w); d > tol {
 			bad++
 			if bad <= 5 {
-				t.Errorf("element %d: vulkan %.9g, cpu %.9g (diff %.3g, allowed %.3g)", i, g, w, d, c.rel*math.Abs(w)+c.abs+c.norm*bound)
+				t.Errorf("element %d: vulkan %.9g, cpu %.9g (diff %.3g, allowed %.3g)", i, g, w, d, tol)
 			}
 		}
 	}
@@ -623,11 +717,15 @@ func reduceCases() []pcase {
 					norm = 2.0 / float64(max(1, sizeOf(c.src[c.nd:])))
 				}
 			}
+			var dts []backend.DType
+			if isArg(op) {
+				dts = []backend.DType{backend.Int32, backend.Float32}
+			}
 			cs = append(cs, pcase{
 				name: fmt.Sprintf("reduce/%d/%s", op, c.name),
 				ops:  []opnd{{c.src[:c.nd], stepped, nil}, {c.src, c.sl, c.gen}},
 				run:  func(b backend.Backend, o []backend.Strided) { b.Reduce(op, o[0], o[1]) },
-				rel:  rel, norm: norm, bound: bound,
+				rel:  rel, norm: norm, bound: bound, dts: dts,
 			})
 		}
 		// column reduction split into 3 chunks (two passes), several kept axes

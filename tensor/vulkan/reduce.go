@@ -23,8 +23,11 @@ const rowGroup = 256 // workgroup size of reduce and softmax (power of two)
 // spread over many workgroups, and the result does not depend on
 // scheduling.
 //
-// ArgMax and ArgMin of blocks of more than 2^24+1 elements fail
-// (errArgTooLong): their float32 indices would not all be exact.
+// ArgMax and ArgMin write Int32 indices; blocks of more than 2^31
+// elements fail (errArgTooLong). Int32 sources run reduce_i32 (exact,
+// wrapping sums); 16-bit ones reduce16 or reduce_sg16, which widen each
+// element to float32 as they read it, keep float32 partials and round the
+// result once.
 func (b *Backend) reduce(op backend.ReduceOp, dst, src backend.Strided) {
 	if b.err != nil || dst.Size() == 0 {
 		return
@@ -36,9 +39,9 @@ func (b *Backend) reduce(op backend.ReduceOp, dst, src backend.Strided) {
 		nIn *= s
 	}
 	if nIn == 0 {
-		v := float32(0)
+		v := 0.0
 		if op != backend.Sum {
-			v = float32(math.NaN())
+			v = math.NaN()
 		}
 		b.fill(dst, v)
 		return
@@ -54,7 +57,7 @@ func (b *Backend) reduce(op backend.ReduceOp, dst, src backend.Strided) {
 	inner := plan(inShape, []backend.Strided{{Strides: src.Strides[nd:]}}, false, -1)
 	if len(inner) != 1 {
 		// more than 4 non-mergeable reduced axes: make them dense first
-		tmp, err := b.alloc(src.Size())
+		tmp, err := b.allocOf(src.DType(), src.Size())
 		if err != nil {
 			b.fail(err)
 			return
@@ -74,17 +77,17 @@ func (b *Backend) reduce(op backend.ReduceOp, dst, src backend.Strided) {
 			b.fail(errTooLarge)
 			return
 		}
-		b.reducePasses(reduction{op: op, o: *p, ip: ip, nIn: nIn, div: nIn, dst: dst.Buf, src: src.Buf}, forceChunks)
+		b.reducePasses(reduction{op: op, o: *p, ip: ip, nIn: nIn, div: nIn, dst: dst.Buf, src: src.Buf,
+			ints: src.DType() == backend.Int32, st: src.DType(), dt: dst.DType()}, forceChunks)
 	}
 }
 
-// maxExactIndex is the largest index float32 holds exactly (and every
-// smaller one): 2^24.
-const maxExactIndex = 1 << 24
+// maxExactIndex is the largest index an Int32 result holds.
+const maxExactIndex = math.MaxInt32
 
 // errArgTooLong is the failure of ArgMax and ArgMin over more elements
-// than float32 indexes exactly.
-var errArgTooLong = errors.New("vulkan: reduced block too long for exact float32 indices (at most 2^24+1 elements)")
+// than int32 indexes.
+var errArgTooLong = errors.New("vulkan: reduced block too long for int32 indices (at most 2^31 elements)")
 
 func isArg(op backend.ReduceOp) bool { return op == backend.ArgMax || op == backend.ArgMin }
 
@@ -96,7 +99,9 @@ type reduction struct {
 	nIn      int
 	div      int // Mean's divisor: the elements of the original block
 	dst, src backend.Buffer
-	auxS     int // > 0: src holds arg partials, indices auxS after values
+	auxS     int           // > 0: src holds arg partials, indices auxS after values
+	ints     bool          // int32 values (reduce_i32), partials included
+	st, dt   backend.DType // src's and dst's dtypes (Float32 for partials)
 }
 
 // Tuning of the reduce passes.
@@ -124,14 +129,25 @@ func (b *Backend) reducePasses(r reduction, force int) {
 	strided := ip.st[0][3] != 1 && o.st[1][3] == 1 // outputs adjacent, elements apart
 	mode, _, _, chunks, chunk := planReduce(o.n, r.nIn, strided, force)
 	vec := uint32(0)
-	if mode == 1 && r.auxS == 0 && dense4(o, ip) {
+	if mode == 1 && r.auxS == 0 && !is16(r.st) && dense4(o, ip) {
 		vec = 1
 		chunk = (chunk + 3) &^ 3 // chunks start on multiples of 4
 		chunks = (r.nIn + chunk - 1) / chunk
 	}
 	kernel := "reduce"
-	if mode == 1 && b.info.SubgroupArithmetic && !isArg(r.op) {
+	switch {
+	case r.ints:
+		kernel = "reduce_i32"
+	case mode == 1 && b.info.SubgroupArithmetic && !isArg(r.op):
 		kernel = "reduce_sg"
+	}
+	// values: the dtypes of the 16-bit builds (0 where not 16-bit)
+	st, dt := uint32(0), uint32(0)
+	if is16(r.st) {
+		st = uint32(r.st)
+	}
+	if is16(r.dt) && !isArg(r.op) {
+		dt = uint32(r.dt)
 	}
 	pairsIn := uint32(0)
 	if r.auxS > 0 {
@@ -144,8 +160,11 @@ func (b *Backend) reducePasses(r reduction, force int) {
 		items = (o.n + colBlock - 1) / colBlock * chunks * rowGroup
 	}
 	if chunks == 1 {
+		if st != 0 || dt != 0 {
+			kernel += "16"
+		}
 		pc := reducePush(o, ip, r.nIn, chunk, 0, r.div, r.auxS, 0)
-		spec := reduceSpec{Workgroup: rowGroup, Op: uint32(r.op), Mode: uint32(mode), Pairs: pairsIn, Vec: vec}
+		spec := reduceSpec{Workgroup: rowGroup, Op: uint32(r.op), Mode: uint32(mode), Pairs: pairsIn, Vec: vec, SType: st, DType: dt}
 		b.dispatch(b.pipeline(kernel, 2, specWords(&spec)), kernel, pushBytes(&pc),
 			b.grid(items, rowGroup), gbuf(r.dst).Out(), gbuf(r.src).In())
 		return
@@ -176,11 +195,18 @@ func (b *Backend) reducePasses(r reduction, force int) {
 	q.off[0] = 0
 	q.st[0] = denseStrides(q.shape)
 	pc := reducePush(&q, ip, r.nIn, chunk, o.n, r.div, r.auxS, auxD)
-	spec := reduceSpec{Workgroup: rowGroup, Op: uint32(op1), Mode: uint32(mode), Pairs: pairs1, Vec: vec}
+	if st != 0 {
+		kernel += "16" // a 16-bit src, float32 partials
+	}
+	spec := reduceSpec{Workgroup: rowGroup, Op: uint32(op1), Mode: uint32(mode), Pairs: pairs1, Vec: vec, SType: st}
 	b.dispatch(b.pipeline(kernel, 2, specWords(&spec)), kernel, pushBytes(&pc),
 		b.grid(items, rowGroup), gbuf(tmp).Out(), gbuf(r.src).In())
 	// then reduce the chunks of every output: stride o.n in tmp
-	next := reduction{op: r.op, o: *o, nIn: chunks, div: r.div, dst: r.dst, src: tmp, auxS: auxD}
+	next := reduction{op: r.op, o: *o, nIn: chunks, div: r.div, dst: r.dst, src: tmp, auxS: auxD, ints: r.ints,
+		st: backend.Float32, dt: r.dt}
+	if r.ints {
+		next.st = backend.Int32
+	}
 	next.o.off[1] = 0
 	next.o.st[1] = q.st[0]
 	next.ip.rank, next.ip.n = 1, chunks
@@ -268,6 +294,11 @@ func (b *Backend) softmax(dst, src backend.Strided, log bool) {
 	if b.err != nil || dst.Size() == 0 {
 		return
 	}
+	// 16-bit rows: the "16" builds, without vec4 access
+	dt, suffix := uint32(0), ""
+	if is16(dst.DType()) {
+		dt, suffix = uint32(dst.DType()), "16"
+	}
 	r := len(src.Shape)
 	L, sst, dstr := 1, 0, 0
 	rows := backend.Strided{Offset: src.Offset}
@@ -295,7 +326,7 @@ func (b *Backend) softmax(dst, src backend.Strided, log bool) {
 		cache, vec := uint32(1), uint32(0)
 		if c := softmaxCache(L); mode == 1 && c > 0 {
 			mode, cache = 2, uint32(c)
-			if sst == 1 && dstr == 1 && L%4 == 0 && aligned4(p) {
+			if dt == 0 && sst == 1 && dstr == 1 && L%4 == 0 && aligned4(p) {
 				vec = 1
 			}
 		}
@@ -307,7 +338,7 @@ func (b *Backend) softmax(dst, src backend.Strided, log bool) {
 		}
 		if mode == 1 {
 			if chunks := softmaxChunks(L, p.n); chunks > 1 {
-				b.softmaxLong(dst, src, &pc, L, p.n, chunks, lg)
+				b.softmaxLong(dst, src, &pc, L, p.n, chunks, lg, dt, suffix)
 				continue
 			}
 		}
@@ -315,7 +346,8 @@ func (b *Backend) softmax(dst, src backend.Strided, log bool) {
 		if mode == 2 && b.info.SubgroupArithmetic {
 			kernel = "softmax_sg"
 		}
-		pipe := b.pipeline(kernel, 2, specWords(&softmaxSpec{Workgroup: rowGroup, Mode: mode, Log: lg, Cache: cache, Vec: vec}))
+		kernel += suffix
+		pipe := b.pipeline(kernel, 2, specWords(&softmaxSpec{Workgroup: rowGroup, Mode: mode, Log: lg, Cache: cache, Vec: vec, DType: dt}))
 		items := p.n
 		if mode != 0 {
 			items *= rowGroup
@@ -347,7 +379,7 @@ func softmaxChunks(L, rows int) int {
 // softmaxLong runs softmax_long.comp over rows of L elements cut into
 // chunks workgroups each: push constants pc as for softmax.comp, to which
 // it adds the chunking.
-func (b *Backend) softmaxLong(dst, src backend.Strided, pc *softmaxPC, L, rows, chunks int, lg uint32) {
+func (b *Backend) softmaxLong(dst, src backend.Strided, pc *softmaxPC, L, rows, chunks int, lg, dt uint32, suffix string) {
 	chunk := (L + chunks - 1) / chunks
 	chunks = (L + chunk - 1) / chunk
 	pc.Chunk, pc.Chunks = uint32(chunk), uint32(chunks)
@@ -363,10 +395,10 @@ func (b *Backend) softmaxLong(dst, src backend.Strided, pc *softmaxPC, L, rows, 
 	}
 	defer b.free(pairs)
 	grid := b.grid(n*rowGroup, rowGroup)
-	spec := softmaxLongSpec{Workgroup: rowGroup, Log: lg}
-	b.dispatch(b.pipeline("softmax_long", 2, specWords(&spec)), "softmax_long", pushBytes(pc), grid,
+	spec := softmaxLongSpec{Workgroup: rowGroup, Log: lg, DType: dt}
+	b.dispatch(b.pipeline("softmax_long"+suffix, 2, specWords(&spec)), "softmax_long"+suffix, pushBytes(pc), grid,
 		gbuf(pairs).Out(), in(src))
-	b.dispatch(b.pipeline("softmax_long_w", 3, specWords(&spec)), "softmax_long_w", pushBytes(pc), grid,
+	b.dispatch(b.pipeline("softmax_long_w"+suffix, 3, specWords(&spec)), "softmax_long_w"+suffix, pushBytes(pc), grid,
 		gbuf(dst.Buf).Range(0, 0, gpu.Write), in(src), gbuf(pairs).In())
 }
 

@@ -20,6 +20,50 @@
 //
 // Every kernel addresses elements with 32-bit offsets, so a single buffer
 // can hold at most 2^32-1 elements.
+//
+// Element types. Buffers hold any backend.DType. Float16 and BFloat16
+// buffers need the device's storageBuffer16BitAccess feature (lavapipe and
+// NVIDIA GPUs have it; the gpu package enables every feature a device
+// offers); without it Alloc refuses them with ErrNo16BitStorage rather than
+// emulating 16-bit stores through 32-bit words. Kernels read and write
+// 16-bit elements as uint16_t and convert on the bits (shaders/dtype.glsl,
+// the rules of tensor/internal/half): no shaderFloat16 arithmetic and no
+// driver rounding mode is involved, so conversions give the CPU backend's
+// bits. Int32 buffers are the float buffers' bindings seen as int arrays.
+//
+// The strided kernels (unary, binary, where, gen, gather, scatter) take the
+// operands' dtypes as specialization constants (DTYPE and STYPE in
+// shaders/strided.glsl): the plain SPIR-V builds handle Float32 and Int32,
+// and a "16" build of each (compiled with -DD16, the only modules that
+// declare the 16-bit storage capability) adds Float16 and BFloat16. The
+// Float32 specialization is the kernel as it was (the vec4, row and tile
+// layouts are Float32 only). Which ops read and write each dtype natively:
+//
+//	op                          Float16, BFloat16         Int32
+//	Copy (any to any), Fill     native                    native
+//	Unary, Binary, Where        native (float32 math,     native (exact,
+//	                            one rounding per store)   wrapping)
+//	Gather, ScatterAdd          native                    native
+//	Random                      native                    -
+//	Arange                      host (see below)          host
+//	Reduce (ArgMax, ArgMin      native (float32 sums      native (reduce_i32)
+//	writing Int32)              and partials)
+//	Softmax, Im2Col, Col2Im     native                    -
+//	MatMul (and MatMulBias)     native: scalar loads,     -
+//	                            float32 sums
+//
+// Every 16-bit kernel widens each element to float32 as it loads it and
+// rounds once when it stores; partial results between passes (split-K,
+// chunked reductions, long softmax rows) stay float32. No op goes through
+// float32 copies of its operands. Where the float32 kernels have vec4
+// layouts, the 16-bit builds of unary and binary move dense operands two
+// elements per 32-bit word (LAYOUT 2 there); the other 16-bit kernels use
+// scalar loads and stores. Arange into another
+// dtype than Float32 is computed on the host in float64 and uploaded (a
+// creation op: the upload costs as much as the pass). ArgMax and ArgMin write Int32 indices, exact
+// up to 2^31 elements; index operands (Gather, ScatterAdd, the
+// cross-entropy targets) are Int32 or Float32, and a bad Int32 index is
+// reported with its integer value.
 package vulkan
 
 import (
@@ -274,39 +318,56 @@ func (b *Backend) deviceFail(err error) error {
 // maxElems is the largest element count 32-bit shader indexing can address.
 const maxElems = 1<<32 - 1
 
-// Alloc returns a device buffer of n elements of dt.
+// Alloc returns a device buffer of n elements of dt. Float16 and BFloat16
+// buffers need the device's storageBuffer16BitAccess feature; without it
+// Alloc refuses them with ErrNo16BitStorage.
 func (b *Backend) Alloc(dt backend.DType, n int) (backend.Buffer, error) {
-	if dt != backend.Float32 {
-		return nil, fmt.Errorf("vulkan: %s buffers are not implemented yet", dt)
+	if !dt.Valid() {
+		return nil, fmt.Errorf("vulkan: Alloc of an unknown %s: %w", dt, gpu.ErrInvalid)
+	}
+	if dt.Size() == 2 && !b.info.Storage16Bit {
+		return nil, fmt.Errorf("vulkan: %s buffers on %q: %w", dt, b.info.Name, ErrNo16BitStorage)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	buf, err := b.newBuffer(n)
+	buf, err := b.newBuffer(dt, n)
 	if err != nil {
 		return nil, err
 	}
 	return buf, nil
 }
 
-func (b *Backend) newBuffer(n int) (*buffer, error) {
+// ErrNo16BitStorage is the failure of Alloc of a Float16 or BFloat16
+// buffer on a device without 16-bit storage buffers.
+var ErrNo16BitStorage = errors.New("the device lacks the storageBuffer16BitAccess feature that 16-bit buffers need")
+
+func (b *Backend) newBuffer(dt backend.DType, n int) (*buffer, error) {
 	if n < 0 || n > maxElems {
 		return nil, fmt.Errorf("vulkan: cannot allocate %d elements: %w", n, gpu.ErrTooLarge)
 	}
-	g, err := b.dev.Alloc(max(n, 1) * 4) // zero-size buffers cannot be bound
+	// whole 4-byte words (transfer fills and copies work on words), and
+	// never zero bytes: zero-size buffers cannot be bound
+	bytes := (max(n, 1)*dt.Size() + 3) &^ 3
+	g, err := b.dev.Alloc(bytes)
 	if err != nil {
 		return nil, err
 	}
-	return &buffer{be: b, g: g, n: n, dt: backend.Float32}, nil
+	return &buffer{be: b, g: g, n: n, dt: dt}, nil
 }
 
-// alloc returns a scratch buffer for the op being recorded (the hook
-// failScratch makes it fail, for tests); the caller reports a failure with
-// fail.
+// alloc returns a float32 scratch buffer for the op being recorded (the
+// hook failScratch makes it fail, for tests); the caller reports a failure
+// with fail.
 func (b *Backend) alloc(n int) (backend.Buffer, error) {
+	return b.allocOf(backend.Float32, n)
+}
+
+// allocOf is alloc for elements of dt.
+func (b *Backend) allocOf(dt backend.DType, n int) (backend.Buffer, error) {
 	if b.failScratch {
 		return nil, fmt.Errorf("vulkan: scratch buffer of %d elements (test hook): %w", n, gpu.ErrOutOfMemory)
 	}
-	buf, err := b.newBuffer(n)
+	buf, err := b.newBuffer(dt, n)
 	if err != nil {
 		return nil, err
 	}
@@ -381,7 +442,7 @@ func (b *Backend) Read(dst []byte, src backend.Strided) error {
 	var tmp *buffer
 	if !src.Contiguous() {
 		var err error
-		if tmp, err = b.newBuffer(n); err != nil {
+		if tmp, err = b.newBuffer(src.DType(), n); err != nil {
 			return err
 		}
 		b.cur = opState{name: "Read", dst: [maxDst]*buffer{tmp}, nd: 1}
@@ -454,9 +515,13 @@ var errTooLarge = errors.New("vulkan: operand offsets exceed 32-bit indexing")
 // pipeKey identifies a specialized kernel.
 type pipeKey struct {
 	kernel string
-	spec   [10]uint32
+	spec   [maxSpec]uint32
 	nspec  int
 }
+
+// maxSpec is the most specialization constants a kernel takes (every spec
+// struct of abi.go fits: TestPipeKeyRoom).
+const maxSpec = 16
 
 // pipeline returns the cached pipeline of kernel with the specialization
 // constants spec (specWords of the kernel's spec struct in kernelABIs).
@@ -464,6 +529,10 @@ type pipeKey struct {
 // builds, it checks both against the kernel's SPIR-V (checkABI) and fails
 // the op when they differ.
 func (b *Backend) pipeline(kernel string, bindings int, spec []uint32) *gpu.Pipeline {
+	if len(spec) > maxSpec {
+		b.fail(fmt.Errorf("vulkan: kernel %s: %d specialization constants, the pipeline cache keys at most %d", kernel, len(spec), maxSpec))
+		return nil
+	}
 	k := pipeKey{kernel: kernel, nspec: len(spec)}
 	copy(k.spec[:], spec)
 	if p := b.pipes[k]; p != nil {
