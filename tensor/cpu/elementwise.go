@@ -231,6 +231,9 @@ func (*Backend) Binary(op backend.BinaryOp, dst, a, b backend.Strided) {
 	d := data(dst.Buf)[dst.Offset:]
 	x, y := data(a.Buf)[a.Offset:], data(b.Buf)[b.Offset:]
 	it := newIter(dst.Shape, dst, a, b)
+	if binaryShort(op, d, x, y, &it) {
+		return
+	}
 	sd, sa, sb := it.inner(0), it.inner(1), it.inner(2)
 	f := binaryFunc(op)
 	vop, vecOK := vecOps[op]
