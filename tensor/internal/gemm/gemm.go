@@ -17,7 +17,8 @@
 // temporary tile, as is any C whose column stride is not 1.
 //
 // On amd64 the micro-kernel is written in assembly, a 12×32 tile with
-// AVX-512 or a 6×16 one with AVX2 and FMA, chosen at run time
+// AVX-512 (8×32 where m is a multiple of 8 that 12 pads by more than a
+// twentieth) or a 6×16 one with AVX2 and FMA, chosen at run time
 // (VKT_NO_AVX512=1 forces AVX2); elsewhere, or with the purego build tag, a
 // portable Go kernel is used. A skinny product (n below the tile width, as
 // the 10-class output layer) is computed transposed when that pads less.
@@ -92,16 +93,18 @@ type kernelFunc func(k int, a, b, c []float32, ldc int, accum bool)
 type directFunc func(k int, a, b []float32, ldb int, c []float32, ldc int, accum bool)
 
 // microKernel is a kernel with its register tile, and optionally its
-// variant reading B in place.
+// variant reading B in place and a kernel with a shorter tile for the
+// row counts it pads less.
 type microKernel struct {
 	fn     kernelFunc
 	mr, nr int
 	name   string
 	direct directFunc
+	narrow *microKernel
 }
 
 // generic is the portable kernel.
-var generic = microKernel{kernelGeneric, mr, nr, "generic", nil}
+var generic = microKernel{fn: kernelGeneric, mr: mr, nr: nr, name: "generic"}
 
 // kernel is the micro-kernel used by Sgemm. Tests swap it to cover every
 // kernel the machine can run.
@@ -159,6 +162,11 @@ func Sgemm(m, n, k int, a, b, c Matrix, accumulate bool) {
 		a, b = b.transposed(), a.transposed()
 		c = c.transposed()
 		m, n = n, m
+	}
+	if nk := kern.narrow; nk != nil && 20*padded(m, nk.mr) <= 19*padded(m, kern.mr) {
+		// The shorter tile saves at least a twentieth of the work (the
+		// CNN's 32 and 64 channels: a ninth).
+		kern = *nk
 	}
 	workers := runtime.GOMAXPROCS(0)
 	if m*n*k < parallelThreshold || workers <= 1 {
