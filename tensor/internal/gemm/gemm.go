@@ -416,6 +416,9 @@ func packB(dst []float32, b Matrix, p0, j0, kc, nc, nr int) {
 		// order however long its rows are.
 		for p := 0; p < kc; p++ {
 			row := b.Data[b.at(p0+p, j0):]
+			if spreadRow(dst[p*nr:], nr*kc, row, nr, full/nr) {
+				continue
+			}
 			for jr := 0; jr < full; jr += nr {
 				copySliver(dst[jr*kc+p*nr:], row[jr:], nr)
 			}

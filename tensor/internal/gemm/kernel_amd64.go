@@ -105,3 +105,21 @@ func kernelAVX2(k int, a, b, c []float32, ldc int, accum bool) {
 //
 //go:noescape
 func sgemmKernel6x16(k int, a, b, c *float32, ldc int, accum bool)
+
+// spreadRow copies count runs of width floats, consecutive in src, to
+// dst[0:], dst[step:], dst[2·step:], …: one row of a row-major B into
+// count packed slivers, in one call rather than one memmove per sliver.
+// It reports false, copying nothing, without AVX or when width is not a
+// multiple of 8.
+func spreadRow(dst []float32, step int, src []float32, width, count int) bool {
+	if !cpu.X86.HasAVX || width%8 != 0 || count <= 0 {
+		return false
+	}
+	_ = dst[(count-1)*step+width-1]
+	_ = src[count*width-1]
+	spreadRowAVX(&dst[0], step, &src[0], width, count)
+	return true
+}
+
+//go:noescape
+func spreadRowAVX(dst *float32, step int, src *float32, width, count int)
