@@ -1,9 +1,6 @@
 package gemm
 
-import (
-	"fmt"
-	"testing"
-)
+import "testing"
 
 // convShapes are the products of one training step of the MNIST CNN
 // (batch 256) as nn.Conv2d lowers them: the forward product, the weight
@@ -55,5 +52,3 @@ func viewOf(r, c int, trans bool) Matrix {
 	}
 	return Matrix{Data: d, RS: c, CS: 1}
 }
-
-var _ = fmt.Sprint
