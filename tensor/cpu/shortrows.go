@@ -16,7 +16,7 @@ const shortInner = 4
 // of binaryFunc, element for element.
 func binaryShort(op backend.BinaryOp, d, x, y []float32, it *iter) bool {
 	last := len(it.shape) - 1
-	if last < 1 || it.shape[last] > shortInner {
+	if last < 1 || it.size == 0 || it.shape[last] > shortInner {
 		return false
 	}
 	switch op {

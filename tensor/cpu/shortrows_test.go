@@ -43,7 +43,8 @@ func TestBinaryShortInner(t *testing.T) {
 	cases = append(cases,
 		tc{"transposed-3", []int{500, 3}, []int{1, 500}, []int{3, 1}, 1500, 1500},
 		tc{"column-1", []int{70000, 1}, []int{2, 1}, []int{0, 0}, 140000, 1},
-		tc{"inner-4", []int{9, 5, 4}, []int{20, 4, 1}, []int{1, 0, 9}, 180, 36})
+		tc{"inner-4", []int{9, 5, 4}, []int{20, 4, 1}, []int{1, 0, 9}, 180, 36},
+		tc{"empty", []int{3, 0, 2}, []int{2, 2, 1}, []int{1, 0, 0}, 1, 3})
 	for op := backend.BinaryOp(0); int(op) < backend.NumBinary; op++ {
 		f := binaryFunc(op)
 		for _, c := range cases {
