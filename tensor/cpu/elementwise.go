@@ -178,6 +178,8 @@ func unaryVec(op backend.UnaryOp, d, a []float32, alpha float32) bool {
 		vec.BinaryScalar(vec.Max, d, a, alpha)
 	case backend.MinS:
 		vec.BinaryScalar(vec.Min, d, a, alpha)
+	case backend.GtS: // ReLU's gradient mask
+		vec.GreaterScalar(d, a, alpha)
 	default:
 		return false
 	}

@@ -1,6 +1,9 @@
 package cpu
 
-import "github.com/vktensor/vktensor/tensor/backend"
+import (
+	"github.com/vktensor/vktensor/tensor/backend"
+	"github.com/vktensor/vktensor/tensor/internal/vec"
+)
 
 // shortInner is the longest inner axis that Binary walks through
 // binaryShort.
@@ -63,6 +66,16 @@ func pairs(op backend.BinaryOp, d, x, y []float32, sy int) {
 	}
 	x = x[:2*n]
 	_ = y[(n-1)*sy]
+	if sy == 1 {
+		switch op {
+		case backend.Eq:
+			vec.PairsEqual(d, x, y[:n])
+			return
+		case backend.Mul:
+			vec.PairsMul(d, x, y[:n])
+			return
+		}
+	}
 	switch op {
 	case backend.Add:
 		for i := 0; i < n; i++ {
