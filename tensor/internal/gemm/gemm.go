@@ -410,10 +410,11 @@ func packA(dst []float32, a Matrix, i0, p0, mc, kc, mr int) {
 func packB(dst []float32, b Matrix, p0, j0, kc, nc, nr int) {
 	full := nc / nr * nr
 	if b.CS == 1 && full > 0 {
-		// Row-major B: walk each row of the block from left to right, one
-		// sliver row per full sliver (as an array assignment, no memmove
-		// call per sixteen floats), so that B streams through memory in
-		// order however long its rows are.
+		// Row-major B: walk each row of the block from left to right,
+		// into every full sliver in one spreadRow call where there is
+		// one, so that B streams through memory in order however long
+		// its rows are. (Go compiles copySliver's array assignments of
+		// 64 and 128 bytes to memmove calls.)
 		for p := 0; p < kc; p++ {
 			row := b.Data[b.at(p0+p, j0):]
 			if spreadRow(dst[p*nr:], nr*kc, row, nr, full/nr) {
