@@ -198,6 +198,8 @@ func unaryVec(op backend.UnaryOp, d, a []float32, alpha float32) bool {
 		vec.BinaryScalar(vec.Max, d, a, alpha)
 	case backend.MinS:
 		vec.BinaryScalar(vec.Min, d, a, alpha)
+	case backend.GtS: // ReLU's gradient mask
+		vec.GreaterScalar(d, a, alpha)
 	default:
 		return false
 	}
@@ -263,6 +265,9 @@ func (be *Backend) Binary(op backend.BinaryOp, dst, a, b backend.Strided) {
 	d := data(dst.Buf)[dst.Offset:]
 	x, y := data(a.Buf)[a.Offset:], data(b.Buf)[b.Offset:]
 	it := newIter(dst.Shape, dst, a, b)
+	if binaryShort(op, d, x, y, &it) {
+		return
+	}
 	sd, sa, sb := it.inner(0), it.inner(1), it.inner(2)
 	f := binaryFunc(op)
 	vop, vecOK := vecOps[op]

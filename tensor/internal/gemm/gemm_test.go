@@ -204,6 +204,9 @@ func TestSgemmBlocks(t *testing.T) {
 		{7, 1000, 300},
 		{1000, 7, 300},
 		{1, 1, 5000},
+		// B rows far apart: packed past m = mr, read in place up to it.
+		{40, 2000, 300},
+		{10, 2000, 300},
 	}
 	if testing.Short() {
 		shapes = shapes[:2]

@@ -8,3 +8,6 @@ func pickKernel() microKernel { return generic }
 
 // kernels lists the kernels this build can run: the portable one.
 func kernels() []microKernel { return []microKernel{generic} }
+
+// spreadRow reports false: the packing loop copies each sliver itself.
+func spreadRow(dst []float32, step int, src []float32, width, count int) bool { return false }

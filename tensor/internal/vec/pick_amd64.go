@@ -32,6 +32,7 @@ func avx2Set() *kernelSet {
 		exp: expAVX2, sigmoid: sigmoidAVX2, tanh: tanhAVX2,
 		expSum: expSumAVX2, scaleCvt: scaleCvtAVX2, shiftCvt: shiftCvtAVX2, expSum32: expSum32AVX2,
 		transpose8: transpose8AVX2,
+		gtScalar:   gtScalarAVX2, pairsEq: pairsEqAVX2, pairsMul: pairsMulAVX2,
 	}
 }
 
@@ -44,6 +45,7 @@ func avx512Set() *kernelSet {
 		exp: expAVX512, sigmoid: sigmoidAVX512, tanh: tanhAVX512,
 		expSum: expSumAVX512, scaleCvt: scaleCvtAVX512, shiftCvt: shiftCvtAVX512, expSum32: expSum32AVX512,
 		transpose8: transpose8AVX2,
+		gtScalar:   gtScalarAVX2, pairsEq: pairsEqAVX2, pairsMul: pairsMulAVX2,
 	}
 }
 

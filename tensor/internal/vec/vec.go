@@ -141,6 +141,10 @@ type kernelSet struct {
 
 	// transpose8 transposes one 8×8 tile (see Transpose).
 	transpose8 func(d *float32, ld int, a *float32, la int)
+
+	// The masks and pair products (mask.go), eight lanes at a time.
+	gtScalar          func(d, a *float32, s float32, n int)
+	pairsEq, pairsMul func(d, x, y *float32, n int)
 }
 
 // kernels is the implementation in use, set at init.
