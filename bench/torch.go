@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 )
@@ -32,6 +33,9 @@ func runTorch(cfg config, mach Machine, errOut io.Writer) []Row {
 		"--max-gpu", strconv.Itoa(cfg.maxGPU),
 		"--budget", strconv.FormatFloat(cfg.budget.Seconds(), 'g', -1, 64),
 		"--command", mach.Command,
+		// As many threads as the Go rows have cores: Debian's torch 1.13
+		// would otherwise run on one.
+		"--threads", strconv.Itoa(runtime.GOMAXPROCS(0)),
 	}
 	if cfg.quick {
 		args = append(args, "--quick")

@@ -98,7 +98,7 @@ class Dev:
             self.name = torch.cuda.get_device_name(0)
         else:
             self.impl = "pytorch-cpu"
-            self.name = cpu_model()
+            self.name = "%s (%d threads)" % (cpu_model(), torch.get_num_threads())
 
     def sync(self):
         if self.kind == "cuda":
@@ -381,7 +381,11 @@ def main():
     p.add_argument("--gpu-timing", default="timestamps", choices=["timestamps", "wall"],
                    help="CUDA events, or the wall clock around a synchronize")
     p.add_argument("--command", default="python3 " + " ".join(sys.argv))
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                   help="CPU threads for torch (default: every core, as GOMAXPROCS; Debian's torch 1.13 "
+                        "otherwise starts with one)")
     args = p.parse_args()
+    torch.set_num_threads(args.threads)
     args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if args.reps <= 0:
         args.reps = 2 if args.quick else 7
