@@ -222,7 +222,7 @@ func (d *Dropout) Forward(x *tensor.Tensor) *tensor.Tensor {
 	} else {
 		keep = x.Device().Uniform(d.rng, 0, 1, x.Shape()...)
 	}
-	keep = keep.GeScalar(d.P)
+	keep = keep.GeScalar(d.P).AsType(x.DType()) // a 16-bit x stays 16-bit
 	return x.Mul(keep).MulScalar(1 / (1 - d.P))
 }
 
