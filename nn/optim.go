@@ -40,7 +40,9 @@ func zeroGrad(ps []*tensor.Tensor) {
 //	p ← p − LR·g
 //
 // On backends with fused kernels (backend.Fused) each parameter's update is
-// one launch (tensor.SGDUpdate), with the same float32 roundings.
+// one launch (tensor.SGDUpdate), with the same float32 roundings. A 16-bit
+// parameter is updated through a Float32 master copy, with its momentum
+// buffer in Float32 (see "Mixed precision" in amp.go).
 type SGD struct {
 	LR, Momentum, Dampening, WeightDecay float32
 	Nesterov                             bool
@@ -188,7 +190,9 @@ func keepErr(first *error, err error) {
 //	p ← p − LR/(1−Beta1ᵗ) · m / (√v/√(1−Beta2ᵗ) + Eps)
 //
 // On backends with fused kernels (backend.Fused) each parameter's update is
-// one launch (tensor.AdamUpdate), with the same float32 roundings.
+// one launch (tensor.AdamUpdate), with the same float32 roundings. A 16-bit
+// parameter is updated through a Float32 master copy, with m and v in
+// Float32 (see "Mixed precision" in amp.go).
 type Adam struct {
 	LR, Beta1, Beta2, Eps, WeightDecay float32
 	Decoupled                          bool
