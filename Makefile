@@ -36,7 +36,8 @@ test-race: setup
 # Failing inputs land in the package's testdata/fuzz and then run in make test.
 FUZZTIME ?= 30s
 FUZZ_TARGETS = ./datasets/mnist:FuzzReadImages ./datasets/mnist:FuzzReadLabels \
-	./nn/safetensors:FuzzRead ./tensor:FuzzViewChain ./tensor:FuzzReshape ./tensor:FuzzBroadcastShapes
+	./nn/safetensors:FuzzRead ./tensor:FuzzViewChain ./tensor:FuzzReshape ./tensor:FuzzBroadcastShapes \
+	./tensor:FuzzPromotion
 fuzz: setup
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t%%:*} $${t##*:} for $(FUZZTIME)"; \

@@ -73,7 +73,7 @@ type config struct {
 }
 
 // allSuites lists the suites in the order they run.
-var allSuites = []string{"matmul", "ops", "latency", "mnist", "linalg", "gpt"}
+var allSuites = []string{"matmul", "ops", "latency", "mnist", "linalg", "gpt", "ops16", "matmul16"}
 
 func main() {
 	cfg, err := parseFlags(os.Args[1:], os.Stderr)
@@ -227,6 +227,10 @@ func run(cfg config, out, errOut io.Writer) ([]Row, error) {
 			r.linalg() // bench/linalg.go
 		case "gpt":
 			r.gpt() // bench/chargpt.go
+		case "ops16":
+			r.ops16() // bench/dtypes.go
+		case "matmul16":
+			r.matmul16()
 		}
 		for _, tr := range torchRows {
 			if tr.Suite == s {

@@ -21,11 +21,11 @@ type metric struct {
 // suiteMetric returns the figure of merit of a suite.
 func suiteMetric(suite string) metric {
 	switch suite {
-	case "matmul":
+	case "matmul", "matmul16":
 		return metric{"GFLOP/s", func(r Row) float64 { return r.GFLOPS }}
 	case "linalg":
 		return metric{"nominal GFLOP/s", func(r Row) float64 { return r.GFLOPS }}
-	case "ops":
+	case "ops", "ops16":
 		return metric{"GB/s", func(r Row) float64 { return r.GBps }}
 	case "latency":
 		return metric{"ops/s", func(r Row) float64 { return r.OpsPerS }}

@@ -234,6 +234,58 @@ class Bench:
                 self.emit("ops", name, dev, "%dx%d" % (n, n), n, st, dev.timing(), flop(n), nbytes(n))
             del x, y, v
 
+    # --- ops16, matmul16 -------------------------------------------------
+
+    DTYPES16 = [("bf16", torch.bfloat16), ("fp16", torch.float16)]
+    OPS16 = ["add", "add-broadcast", "sum-rows", "softmax-rows"]
+
+    def ops16(self, dev):
+        if self.args.quick:
+            default = [64, 128]
+        elif dev.kind == "cuda":
+            default = powers(256, min(8192, self.args.max_gpu))
+        else:
+            default = powers(256, 2048)
+        for suffix, dt in self.DTYPES16:
+            for n in self.sizes(default, 1 << 62):
+                gen = torch.Generator(device="cpu").manual_seed(n)
+                x = (torch.rand(n, n, generator=gen) * 2 - 1).to(dev.torch, dt)
+                y = (torch.rand(n, n, generator=gen) * 2 - 1).to(dev.torch, dt)
+                v = (torch.rand(n, generator=gen) * 2 - 1).to(dev.torch, dt)
+                for name, nbytes, flop, fn in self.OPS:
+                    if name not in self.OPS16:
+                        continue
+                    try:
+                        fn(x, y, v)
+                    except RuntimeError as e:  # an op PyTorch lacks for this dtype on this device
+                        note("%s: %s/%s: %s" % (dev.impl, name, suffix, str(e).splitlines()[0]))
+                        continue
+                    st = self.measure(lambda inner: dev.timed(lambda: fn(x, y, v), inner))
+                    self.emit("ops16", name + "/" + suffix, dev, "%dx%d" % (n, n), n, st, dev.timing(), flop(n), nbytes(n) / 2)
+                del x, y, v
+
+    def matmul16(self, dev):
+        if self.args.quick:
+            default = [64, 128]
+        elif dev.kind == "cuda":
+            default = powers(256, min(8192, self.args.max_gpu))
+        else:
+            default = powers(256, 1024)
+        for suffix, dt in self.DTYPES16:
+            for n in self.sizes(default, 1 << 62):
+                gen = torch.Generator(device="cpu").manual_seed(n)
+                a = (torch.rand(n, n, generator=gen) * 2 - 1).to(dev.torch, dt)
+                b = (torch.rand(n, n, generator=gen) * 2 - 1).to(dev.torch, dt)
+                try:
+                    a @ b
+                except RuntimeError as e:
+                    note("%s: gemm/%s: %s" % (dev.impl, suffix, str(e).splitlines()[0]))
+                    continue
+                st = self.measure(lambda inner: dev.timed(lambda: a @ b, inner))
+                self.emit("matmul16", "gemm/" + suffix, dev, "%dx%dx%d" % (n, n, n), n, st, dev.timing(),
+                          2.0 * n * n * n, 6.0 * n * n)
+                del a, b
+
     # --- latency --------------------------------------------------------
 
     def latency(self, dev):
@@ -353,7 +405,8 @@ def main():
             p.error("unknown device %r" % d)
 
     bench = Bench(args)
-    suites = {"matmul": bench.matmul, "ops": bench.ops, "latency": bench.latency, "mnist": bench.mnist, "gpt": lambda dev: None}  # gpt: bench/chargpt_ref.py
+    suites = {"matmul": bench.matmul, "ops": bench.ops, "latency": bench.latency, "mnist": bench.mnist, "gpt": lambda dev: None,
+              "ops16": bench.ops16, "matmul16": bench.matmul16}  # gpt: bench/chargpt_ref.py
     with torch.no_grad():
         for s in args.suite.split(","):
             s = s.strip()

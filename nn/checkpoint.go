@@ -39,7 +39,8 @@ func adamsOf(opt Optimizer) ([]*Adam, error) {
 
 // SaveCheckpoint writes m's parameters, the state of opt (an *Adam or
 // *AdamGroups over m's parameters, or nil) and hparams (any value
-// encoding/json encodes, or nil) to path.
+// encoding/json encodes, or nil) to path. Every tensor is written in its
+// own dtype (see SaveTensors), bit for bit.
 func SaveCheckpoint(path string, m Module, opt Optimizer, hparams any) error {
 	ts := map[string]safetensors.Tensor{}
 	meta := map[string]string{metaFormat: formatName}
@@ -47,11 +48,11 @@ func SaveCheckpoint(path string, m Module, opt Optimizer, hparams any) error {
 		if _, dup := ts[name]; dup {
 			return fmt.Errorf("nn.SaveCheckpoint: two tensors are named %q", name)
 		}
-		data, err := t.Data()
+		st, err := fileTensor(t)
 		if err != nil {
 			return fmt.Errorf("nn.SaveCheckpoint: %q: %w", name, err)
 		}
-		ts[name] = safetensors.FromFloat32(t.Shape(), data)
+		ts[name] = st
 		return nil
 	}
 	ps := m.NamedParameters()
@@ -114,10 +115,13 @@ func ReadHParams(path string, v any) error {
 
 // LoadCheckpoint reads the checkpoint at path into m's parameters and, if
 // opt is not nil, into opt's state (an *Adam or *AdamGroups over m's
-// parameters; parameters without saved state start fresh), in place. As
-// Load, it fails, changing nothing, when a parameter is missing or has
-// another shape, or when the file holds model tensors m does not have.
-func LoadCheckpoint(path string, m Module, opt Optimizer) error {
+// parameters; parameters without saved state start fresh), in place.
+// Parameters load as Load loads them (a float tensor of another dtype is
+// converted to the parameter's); optimizer state is restored in the dtype
+// it was saved in (or the one opts convert it to). As Load, it fails,
+// changing nothing, when a parameter is missing or has another shape, or
+// when the file holds model tensors m does not have.
+func LoadCheckpoint(path string, m Module, opt Optimizer, opts ...LoadOption) error {
 	f, err := safetensors.ReadFile(path)
 	if err != nil {
 		return err
@@ -125,27 +129,38 @@ func LoadCheckpoint(path string, m Module, opt Optimizer) error {
 	if f.Metadata[metaFormat] != formatName {
 		return fmt.Errorf("nn.LoadCheckpoint: %s is not a checkpoint (no %q metadata); nn.Load reads plain weights", path, formatName)
 	}
-	read := func(name string, shape []int) ([]float32, error) {
+	c := newLoadConfig(opts)
+	// read decodes a tensor of the given shape; into is the dtype of the
+	// parameter it loads into, nil for optimizer state.
+	read := func(name string, shape []int, into *tensor.DType) (decoded, error) {
 		t, ok := f.Tensors[name]
 		if !ok {
-			return nil, fmt.Errorf("nn.LoadCheckpoint: %s has no tensor %q", path, name)
+			return decoded{}, fmt.Errorf("nn.LoadCheckpoint: %s has no tensor %q", path, name)
 		}
 		if !slices.Equal(t.Shape, shape) {
-			return nil, fmt.Errorf("nn.LoadCheckpoint: %s: tensor %q has shape %v, the model %v", path, name, t.Shape, shape)
+			return decoded{}, fmt.Errorf("nn.LoadCheckpoint: %s: tensor %q has shape %v, the model %v", path, name, t.Shape, shape)
 		}
-		return t.Float32()
+		d, err := c.decode(path, name, t, into)
+		if err != nil {
+			return decoded{}, fmt.Errorf("nn.LoadCheckpoint: %w", err)
+		}
+		if into == nil && !d.dt.IsFloat() {
+			return decoded{}, fmt.Errorf("nn.LoadCheckpoint: %s: optimizer state %q is %s; it must be a float", path, name, t.DType)
+		}
+		return d, nil
 	}
 	type pending struct {
 		dst  **tensor.Tensor // optimizer state slot, or nil for a parameter
 		p    *tensor.Tensor
-		vals []float32
+		vals decoded
 	}
 	var todo []pending
 	ps := m.NamedParameters()
 	names := map[*tensor.Tensor]string{}
 	used := map[string]bool{}
 	for _, p := range ps {
-		vals, err := read(p.Name, p.Tensor.Shape())
+		dt := p.Tensor.DType()
+		vals, err := read(p.Name, p.Tensor.Shape(), &dt)
 		if err != nil {
 			return err
 		}
@@ -176,7 +191,7 @@ func LoadCheckpoint(path string, m Module, opt Optimizer) error {
 				dst    **tensor.Tensor
 				suffix string
 			}{{&a.m[i], ".exp_avg"}, {&a.v[i], ".exp_avg_sq"}} {
-				vals, err := read("optimizer."+name+slot.suffix, p.Shape())
+				vals, err := read("optimizer."+name+slot.suffix, p.Shape(), nil)
 				if err != nil {
 					return err
 				}
@@ -192,7 +207,7 @@ func LoadCheckpoint(path string, m Module, opt Optimizer) error {
 		}
 	}
 	for _, w := range todo {
-		src := w.p.Device().FromSlice(w.vals, len(w.vals)).Reshape(w.p.Shape()...)
+		src := w.vals.on(w.p.Device())
 		if w.dst == nil {
 			if err := w.p.Assign(src); err != nil {
 				return fmt.Errorf("nn.LoadCheckpoint: %w", err)

@@ -1,5 +1,6 @@
-// Package tensor provides n-dimensional float32 tensors with NumPy
-// semantics, on the CPU or on a GPU through Vulkan.
+// Package tensor provides n-dimensional tensors of float32, float16,
+// bfloat16 and int32 with NumPy semantics, on the CPU or on a GPU through
+// Vulkan.
 //
 // # Tensors, shapes and strides
 //
@@ -71,9 +72,11 @@
 //
 // Axes may be given negative, counting from the end: -1 is the last axis.
 //
-// Indices (ArgMax results; the inputs of Gather, IndexSelect, OneHot and
-// the CrossEntropy targets) are float32 holding integers, exact below
-// 2^24, under one rule on every backend: on an axis of n elements an index
+// Indices (the results of ArgMax, ArgMin, ArgSort, TopK, Randint,
+// Permutation and Multinomial, which are Int32; the inputs of Gather,
+// IndexSelect, OneHot and the CrossEntropy targets, which may be Int32 or
+// a float dtype holding integers, the older form) follow one rule on every
+// backend: on an axis of n elements an index
 // i with −n ≤ i < n names position i, or n+i when i is negative (NumPy's
 // rule, so -1 is the last). Any other value (out of range, not an integer,
 // NaN, ±Inf) is an error that names the op, the index and the axis size:
@@ -85,6 +88,41 @@
 // Tensor.Err). The error of a GPU check names the backend op that found
 // it: Gather for IndexSelect, ScatterAdd for OneHot and for Gather's
 // gradient.
+//
+// # Element types
+//
+// Every tensor has a DType: Float32 (the default: FromSlice, Zeros, Full,
+// Arange, Uniform and Normal make Float32 tensors), Float16, BFloat16 or
+// Int32. AsType converts; FromInt32s, FromBytes and the ...Of functions
+// (ZerosOf, FullOf, ArangeOf, ...) create other dtypes; Data reads any
+// dtype as float32, Int32s as int32 and Bytes as the stored bits.
+//
+// Float16 and BFloat16 tensors are stored in 16 bits and computed in
+// float32: every op gives the float32 result on the widened operands,
+// rounded once to the result's dtype (to nearest, ties to even); sums and
+// matrix products accumulate in float32 or wider. Int32 arithmetic is
+// exact and wraps around on overflow (a Sum too), as Go's int32 does.
+//
+// An op on operands of different dtypes computes in their promoted dtype,
+// as PyTorch promotes:
+//
+//	         | Float32  Float16  BFloat16  Int32
+//	Float32  | Float32  Float32  Float32   Float32
+//	Float16  | Float32  Float16  Float32   Float16
+//	BFloat16 | Float32  Float32  BFloat16  BFloat16
+//	Int32    | Float32  Float16  BFloat16  Int32
+//
+// (Promote gives the table). Ops whose results are not integers (Div, Pow,
+// Mean, Var, Softmax, MatMul, the convolutions and the functions Exp, Log,
+// Sqrt, Tanh, Sigmoid, Gelu, Sin, Cos, Erf, ...) compute an Int32 operand
+// as Float32, as NumPy does; Floor, Ceil, Round and Trunc return an Int32
+// operand unchanged. A Scalar op (AddScalar, MulScalar, LtScalar, ...)
+// keeps an Int32 tensor Int32 when the scalar is an integer and computes
+// in Float32 otherwise. Comparisons give 1 or 0 in the promoted dtype
+// (there is no boolean dtype). Only float tensors have gradients
+// (SetRequiresGrad on an Int32 tensor panics with a *DTypeError); a
+// gradient has the dtype of its tensor, and AsType between floats is
+// differentiable.
 //
 // A shape mistake is a programming error, like indexing past the end of a
 // slice: the op panics with a *ShapeError whose message names the op, the

@@ -160,6 +160,13 @@ const sentinel = -7777
 // makeTensor returns a tensor of a's shape laid out as lay, and the values
 // it holds (a itself, except for lBroadcast, which repeats a slice of a).
 func makeTensor(r *rand.Rand, a *nd, lay layout) (*Tensor, *nd) {
+	return makeTensorAs(r, a, lay, Float32)
+}
+
+// makeTensorAs is makeTensor with storage of dtype dt (a's values must be
+// values of dt).
+func makeTensorAs(r *rand.Rand, a *nd, lay layout, dt DType) (*Tensor, *nd) {
+	fromND := func(x *nd) *Tensor { return fromND(x).AsType(dt) }
 	rank := len(a.shape)
 	switch lay {
 	case lTransposed:

@@ -155,7 +155,7 @@ func (t *Tensor) gather(name string, axis int, idx *Tensor, check bool) *Tensor 
 }
 
 // IndexSelect returns the entries of t at the positions idx (a 1-D tensor
-// of float32 integers) along axis, as NumPy's take: the result has t's shape
+// of Int32 or float integers) along axis, as NumPy's take: the result has t's shape
 // with that axis replaced by len(idx). Indices follow the index rule of the
 // package doc (negative ones count from the end).
 func (t *Tensor) IndexSelect(axis int, idx *Tensor) *Tensor {
@@ -177,7 +177,7 @@ func (t *Tensor) IndexSelect(axis int, idx *Tensor) *Tensor {
 }
 
 // OneHot returns a tensor with a new last axis of size n that is 1 at the
-// position each element of t (a float32 class index) names and 0
+// position each element of t (an Int32 or float class index) names and 0
 // elsewhere. Indices follow the index rule of the package doc: a negative
 // one counts from the end, and one outside [−n, n) or not an integer is an
 // error (a *ShapeError panic on the CPU, the result's error on a GPU, where

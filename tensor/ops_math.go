@@ -157,7 +157,7 @@ func (t *Tensor) Prod(axes ...int) *Tensor {
 		}
 	}
 	if n == 0 {
-		return t.st.dev.full(t.sc.open(), 1, kept)
+		return t.st.dev.fullOf(t.sc.open(), t.DType(), 1, kept)
 	}
 	x := t.Permute(order...).Reshape(append(kept[:len(kept):len(kept)], n)...)
 	last := len(kept)
@@ -167,7 +167,7 @@ func (t *Tensor) Prod(axes ...int) *Tensor {
 			pad := make([]int, len(x.shape))
 			copy(pad, x.shape)
 			pad[last] = 1
-			x = Concat(last, x, t.st.dev.full(resultScope(x), 1, pad))
+			x = Concat(last, x, t.st.dev.fullOf(resultScope(x), t.DType(), 1, pad))
 			m++
 		}
 		x = x.Slice(last, 0, m, 2).Mul(x.Slice(last, 1, m, 2))
@@ -197,7 +197,7 @@ func (t *Tensor) scan(name string, axis int, identity float32, op func(a, b *Ten
 		padShape := make([]int, len(t.shape))
 		copy(padShape, t.shape)
 		padShape[ax] = shift
-		pad := t.st.dev.full(resultScope(x), identity, padShape)
+		pad := t.st.dev.fullOf(resultScope(x), t.DType(), float64(identity), padShape)
 		shifted := Concat(ax, pad, x.Narrow(ax, 0, n-shift))
 		x = op(x, shifted)
 	}

@@ -9,8 +9,9 @@ import (
 
 // Seeded sampling composed from Uniform draws and comparisons: like
 // Uniform and Normal, the same RNG state and the same calls give the same
-// tensors on every backend. Results hold float32 integers (see the package
-// conventions) and record no gradient.
+// tensors on every backend. Randint, Permutation and Multinomial return
+// Int32 tensors (Bernoulli returns Float32 zeros and ones); none records a
+// gradient.
 
 // Randint returns integers drawn uniformly from [lo, hi) with the given
 // shape: a uniform u in [0, 1) becomes the count of the thresholds
@@ -36,13 +37,13 @@ func (d *Device) randint(sc *Scope, r *RNG, lo, hi int, shape []int) *Tensor {
 	}
 	u := d.random(sc, "Randint", r, backend.Uniform, 0, 1, shape)
 	if n == 1 || u.Size() == 0 {
-		return u.MulScalar(0).AddScalar(float32(lo))
+		return u.MulScalar(0).AddScalar(float32(lo)).AsType(Int32)
 	}
 	th := make([]float32, n-1)
 	for k := range th {
 		th[k] = float32(float64(k+1) / float64(n))
 	}
-	return u.Unsqueeze(-1).Ge(d.fromSlice(sc, th, []int{n - 1})).Sum(-1).AddScalar(float32(lo))
+	return u.Unsqueeze(-1).Ge(d.fromSlice(sc, th, []int{n - 1})).Sum(-1).AddScalar(float32(lo)).AsType(Int32)
 }
 
 // Permutation returns a random permutation of 0 … n−1: the ranks of n
@@ -62,7 +63,7 @@ func (d *Device) permutation(sc *Scope, r *RNG, n int) *Tensor {
 	}
 	u := d.random(sc, "Permutation", r, backend.Uniform, 0, 1, []int{n})
 	if n <= 1 {
-		return u.MulScalar(0)
+		return u.MulScalar(0).AsType(Int32)
 	}
 	ui, uj := u.Unsqueeze(1), u.Unsqueeze(0) // [n 1] and [1 n]
 	// rank_i = #{j : u_j < u_i} + #{j < i : u_j = u_i}.
@@ -73,7 +74,7 @@ func (d *Device) permutation(sc *Scope, r *RNG, n int) *Tensor {
 		}
 	}
 	tie := ui.Eq(uj).Mul(d.fromSlice(sc, lowerStrict, []int{n, n}))
-	return uj.Lt(ui).Add(tie).Sum(1)
+	return uj.Lt(ui).Add(tie).Sum(1).AsType(Int32)
 }
 
 // Bernoulli returns 1 with probability p and 0 otherwise, elementwise, on
@@ -110,9 +111,9 @@ func Multinomial(r *RNG, weights *Tensor, n int) *Tensor {
 	shape[len(shape)-1] = n
 	u := weights.st.dev.random(weights.sc.open(), name, r, backend.Uniform, 0, 1, shape).Mul(total)
 	if k == 1 || n == 0 {
-		return u.MulScalar(0)
+		return u.MulScalar(0).AsType(Int32)
 	}
 	// Index = number of running sums (all but the last) that u reaches.
 	edges := cdf.Narrow(-1, 0, k-1).Unsqueeze(-2) // [..., 1, K−1]
-	return u.Unsqueeze(-1).Ge(edges).Sum(-1)
+	return u.Unsqueeze(-1).Ge(edges).Sum(-1).AsType(Int32)
 }

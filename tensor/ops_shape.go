@@ -29,7 +29,7 @@ func (t *Tensor) Pad(value float32, widths ...[2]int) *Tensor {
 		fill := func(n int) *Tensor {
 			shape := slices.Clone(x.shape)
 			shape[ax] = n
-			return t.st.dev.full(resultScope(x), value, shape)
+			return t.st.dev.fullOf(resultScope(x), t.DType(), float64(value), shape)
 		}
 		parts := []*Tensor{x}
 		if w[0] > 0 {
@@ -203,10 +203,11 @@ func ZerosLike(t *Tensor) *Tensor { return FullLike(t, 0) }
 // OnesLike returns ones of t's shape on t's device, in t's scope.
 func OnesLike(t *Tensor) *Tensor { return FullLike(t, 1) }
 
-// FullLike returns a tensor of t's shape filled with v, on t's device and
-// in t's scope (if t belongs to one). It does not require a gradient.
+// FullLike returns a tensor of t's shape and dtype filled with v (converted
+// as AsType converts), on t's device and in t's scope (if t belongs to
+// one). It does not require a gradient.
 func FullLike(t *Tensor, v float32) *Tensor {
-	return t.st.dev.full(t.sc.open(), v, slices.Clone(t.shape))
+	return t.st.dev.fullOf(t.sc.open(), t.DType(), float64(v), slices.Clone(t.shape))
 }
 
 // Linspace returns n evenly spaced numbers from start to stop, both

@@ -1,6 +1,9 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Sorting composed from comparisons: each element's rank is the number of
 // elements that go before it, and the sorted values are picked by rank
@@ -17,7 +20,7 @@ func (t *Tensor) Sort(axis int, descending bool) *Tensor {
 	return v
 }
 
-// ArgSort returns the positions (float32 integers) that sort t along axis,
+// ArgSort returns the positions (Int32) that sort t along axis,
 // stably, ascending or descending: t.Gather(axis, t.ArgSort(axis, d))
 // equals t.Sort(axis, d).
 func (t *Tensor) ArgSort(axis int, descending bool) *Tensor {
@@ -26,7 +29,7 @@ func (t *Tensor) ArgSort(axis int, descending bool) *Tensor {
 }
 
 // TopK returns the k largest elements along axis in descending order and
-// their positions, ties taken in order of position (as a stable
+// their positions (Int32), ties taken in order of position (as a stable
 // descending sort). k must lie in [0, size of axis].
 func (t *Tensor) TopK(k, axis int) (values, indices *Tensor) {
 	ax := t.axis("TopK", axis)
@@ -43,7 +46,7 @@ func (t *Tensor) sort(name string, axis int, descending, values bool) (*Tensor, 
 	ax := t.axis(name, axis)
 	n := t.shape[ax]
 	if n <= 1 {
-		idx := FullLike(t, 0)
+		idx := t.st.dev.fullOf(resultScope(t), Int32, 0, slices.Clone(t.shape))
 		return t.Contiguous(), idx
 	}
 	x := t.Transpose(ax, -1) // the axis last
@@ -64,7 +67,7 @@ func (t *Tensor) sort(name string, axis int, descending, values bool) (*Tensor, 
 	positions := t.st.dev.arange(sc, 0, float64(n), 1)
 	at := rank.Unsqueeze(-1).Eq(positions) // [..., i, p]: element i goes to p
 	zero := scalarLike(t, 0)
-	idx := Where(at, positions.Unsqueeze(-1), zero).Sum(-2).Transpose(ax, -1)
+	idx := Where(at, positions.Unsqueeze(-1), zero).Sum(-2).Transpose(ax, -1).AsType(Int32) // exact: n ≤ 2^24 is far beyond the O(n²) memory
 	if !values {
 		return nil, idx
 	}

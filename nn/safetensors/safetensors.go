@@ -15,6 +15,15 @@
 // Read checks this and every other structural rule, and reports violations
 // as *FormatError values naming the file offset and the problem.
 //
+// Elements stay in the file's encoding: Tensor.Data holds them as they are
+// stored, whatever the dtype, so a file read and written again is the same
+// bit for bit (NaN payloads included). Tensor.Convert changes the element
+// type, exactly or with a documented rounding, and fails with a
+// *ConvertError naming the element it cannot convert faithfully (an I64
+// beyond the int32 range, an F64 beyond F32's). The package knows only the
+// file format; package nn moves tensors between files and tensor.Tensor
+// values (nn.SaveTensors, nn.LoadTensors, nn.Save, nn.Load).
+//
 // Write produces the same bytes as the reference (Rust/Python)
 // implementation: no whitespace in the JSON, "__metadata__" first, tensors
 // laid out in order of decreasing dtype alignment and then by name, header
@@ -86,6 +95,16 @@ func (d DType) Size() int {
 // Valid reports whether d is a known element type.
 func (d DType) Valid() bool { return d.Size() != 0 }
 
+// IsFloat reports whether d is a floating-point element type (F8_E5M2,
+// F8_E4M3, F16, BF16, F32, F64).
+func (d DType) IsFloat() bool {
+	switch d {
+	case F8E5M2, F8E4M3, F16, BF16, F32, F64:
+		return true
+	}
+	return false
+}
+
 // rank is d's position in the reference's enum order.
 func (d DType) rank() int { return slices.Index(dtypes, d) }
 
@@ -102,6 +121,10 @@ type Tensor struct {
 	DType DType
 	Shape []int
 	Data  []byte
+	// Offset is the file offset of Data's first byte, set by Read, Decode
+	// and ReadFile so that errors about an element can name where it is;
+	// Write ignores it.
+	Offset int64
 }
 
 // NumElements returns the product of the dimensions (1 for a scalar).
@@ -130,7 +153,8 @@ func FromFloat32(shape []int, data []float32) Tensor {
 	return t
 }
 
-// Float32 returns the elements of an F32, F16 or BF16 tensor as float32.
+// Float32 returns the elements of an F32, F16 or BF16 tensor as float32
+// (exactly; Convert converts other dtypes).
 func (t Tensor) Float32() ([]float32, error) {
 	size := t.DType.Size()
 	switch t.DType {
@@ -431,6 +455,7 @@ func decode(data []byte, name string) (*File, error) {
 		pos = e.end
 		prev = e.name
 		e.t.Data = buf[e.begin:e.end:e.end]
+		e.t.Offset = bufStart + e.begin
 		f.Tensors[e.name] = e.t
 		f.Names = append(f.Names, e.name)
 	}

@@ -307,6 +307,10 @@ func FuzzRead(f *testing.F) {
 	f.Add(file(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{}}`, make([]byte, 8)))
 	f.Add(file(`{}`, nil))
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, '{'})
+	f.Add(file(`{"a":{"dtype":"F64","shape":[2],"data_offsets":[0,16]},"b":{"dtype":"BOOL","shape":[1],"data_offsets":[16,17]}}`, append(u64s(math.Float64bits(1e300), 1<<63), 2)))
+	if golden, err := os.ReadFile(dtypesGolden); err == nil {
+		f.Add(golden)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := Decode(data)
 		if err != nil {
@@ -332,6 +336,20 @@ func FuzzRead(f *testing.F) {
 			got := again.Tensors[name]
 			if got.DType != want.DType || !slices.Equal(got.Shape, want.Shape) || !bytes.Equal(got.Data, want.Data) {
 				t.Fatalf("round trip of %q differs", name)
+			}
+			if !bytes.Equal(data[want.Offset:want.Offset+int64(len(want.Data))], want.Data) {
+				t.Fatalf("%q: Offset %d does not locate its data", name, want.Offset)
+			}
+			// Every conversion succeeds with the right size or names why not.
+			for _, to := range []DType{F32, F16, BF16, I32} {
+				c, err := want.Convert(to)
+				var ce *ConvertError
+				if err != nil && !errors.As(err, &ce) {
+					t.Fatalf("%q to %s: error %v is not a *ConvertError", name, to, err)
+				}
+				if err == nil && (c.DType != to || len(c.Data) != want.NumElements()*to.Size()) {
+					t.Fatalf("%q to %s: got %s with %d bytes", name, to, c.DType, len(c.Data))
+				}
 			}
 		}
 	})

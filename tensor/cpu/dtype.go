@@ -6,6 +6,7 @@ import (
 	"github.com/vktensor/vktensor/tensor/backend"
 	"github.com/vktensor/vktensor/tensor/internal/half"
 	"github.com/vktensor/vktensor/tensor/internal/raw"
+	"sync"
 	"unsafe"
 )
 
@@ -132,34 +133,53 @@ func convertCopy(dst, src backend.Strided) {
 	load, store := loader(src), storer(dst)
 	it := newIter(dst.Shape, dst, src)
 	sd, ss := it.inner(0), it.inner(1)
-	// A float32 source narrowed to 16 bits, the common conversion, skips
-	// the float64 detour.
+	// Between float32 and 16 bits, the common conversions, contiguous runs
+	// go through package half's loops and the rest skips the float64
+	// detour.
 	sb, db := cpuBuffer(src.Buf), cpuBuffer(dst.Buf)
 	if sb.dt == backend.Float32 && (db.dt == backend.Float16 || db.dt == backend.BFloat16) {
-		round := half.F16
-		if db.dt == backend.BFloat16 {
-			round = half.BF16
-		}
 		d, s := db.h[dst.Offset:], sb.f[src.Offset:]
+		bf := db.dt == backend.BFloat16
 		parallelFor(it.size, parallelMin, func(lo, hi int) {
 			it.walk(lo, hi, func(_ int, off *[maxOps]int, n int) {
-				for i := 0; i < n; i++ {
-					d[off[0]+i*sd] = round(s[off[1]+i*ss])
+				od, os := off[0], off[1]
+				switch {
+				case sd == 1 && ss == 1 && bf:
+					half.BF16s(d[od:od+n], s[os:os+n])
+				case sd == 1 && ss == 1:
+					half.F16s(d[od:od+n], s[os:os+n])
+				case bf:
+					for i := 0; i < n; i++ {
+						d[od+i*sd] = half.BF16(s[os+i*ss])
+					}
+				default:
+					for i := 0; i < n; i++ {
+						d[od+i*sd] = half.F16(s[os+i*ss])
+					}
 				}
 			})
 		})
 		return
 	}
 	if db.dt == backend.Float32 && (sb.dt == backend.Float16 || sb.dt == backend.BFloat16) {
-		widen := half.F16ToFloat32
-		if sb.dt == backend.BFloat16 {
-			widen = half.BF16ToFloat32
-		}
 		d, s := db.f[dst.Offset:], sb.h[src.Offset:]
+		bf := sb.dt == backend.BFloat16
 		parallelFor(it.size, parallelMin, func(lo, hi int) {
 			it.walk(lo, hi, func(_ int, off *[maxOps]int, n int) {
-				for i := 0; i < n; i++ {
-					d[off[0]+i*sd] = widen(s[off[1]+i*ss])
+				od, os := off[0], off[1]
+				switch {
+				case sd == 1 && ss == 1 && bf:
+					half.BF16sToFloat32(d[od:od+n], s[os:os+n])
+				case sd == 1 && ss == 1:
+					half.F16sToFloat32(d[od:od+n], s[os:os+n])
+				case bf:
+					for i := 0; i < n; i++ {
+						d[od+i*sd] = half.BF16ToFloat32(s[os+i*ss])
+					}
+				default:
+					for i := 0; i < n; i++ {
+						d[od+i*sd] = half.F16ToFloat32(s[os+i*ss])
+					}
 				}
 			})
 		})
@@ -256,11 +276,94 @@ func widen16(ops []backend.Strided, nDst int, run func(ops []backend.Strided)) b
 		convertCopy(w[i], s) // destinations too: MatMul and ScatterAdd add into them
 	}
 	run(w)
-	for i := 0; i < nDst; i++ {
-		if ops[i].Buf != nil && is16(ops[i]) {
-			convertCopy(ops[i], w[i])
-			recycle(cpuBuffer(w[i].Buf).f)
+	for i, s := range ops {
+		if s.Buf == nil || !is16(s) {
+			continue
 		}
+		if i < nDst {
+			convertCopy(s, w[i])
+		}
+		recycle(cpuBuffer(w[i].Buf).f) // the next op's copies reuse the memory
 	}
 	return true
+}
+
+// chunkRows is about how many elements chunk16 converts at a time: the
+// float32 copies of a few operands stay in the L2 cache.
+const chunkRows = 1 << 14
+
+// chunk16 is widen16 for elementwise ops (ops[0] the destination, every
+// operand of its shape): it converts a block of leading-axis rows at a
+// time, about chunkRows elements, into reused float32 scratch, runs the op
+// on it and rounds the block back, the blocks split over the cores. The
+// results are widen16's; the float32 copies never leave the cache.
+func chunk16(ops []backend.Strided, run func(ops []backend.Strided)) bool {
+	any16 := false
+	for _, s := range ops {
+		any16 = any16 || is16(s)
+	}
+	if !any16 {
+		return false
+	}
+	shape := ops[0].Shape
+	if len(shape) == 0 || ops[0].Size() == 0 {
+		return widen16(ops, 1, run)
+	}
+	rowSize := 1
+	for _, d := range shape[1:] {
+		rowSize *= d
+	}
+	rows := shape[0]
+	per := max(1, chunkRows/max(rowSize, 1))
+	chunks := (rows + per - 1) / per
+	parallelFor(chunks, max(1, parallelMin/(per*rowSize)), func(lo, hi int) {
+		var scratch [maxOps][]float32
+		defer func() {
+			for _, sc := range scratch {
+				if sc != nil {
+					chunkScratch.Put(&sc)
+				}
+			}
+		}()
+		views := make([]backend.Strided, len(ops))
+		tmps := make([]backend.Strided, len(ops))
+		for c := lo; c < hi; c++ {
+			r0, r1 := c*per, min(rows, (c+1)*per)
+			for i, s := range ops {
+				v := s
+				v.Offset += r0 * s.Strides[0]
+				v.Shape = append([]int{r1 - r0}, s.Shape[1:]...)
+				views[i] = v
+				if !is16(s) {
+					tmps[i] = v
+					continue
+				}
+				n := (r1 - r0) * rowSize
+				if scratch[i] == nil {
+					scratch[i] = getScratch(per * rowSize)
+				}
+				tmps[i] = contiguous(&buffer{f: scratch[i][:n]}, v.Shape)
+				if i > 0 {
+					convertCopy(tmps[i], v)
+				}
+			}
+			run(tmps)
+			if is16(ops[0]) {
+				convertCopy(views[0], tmps[0])
+			}
+		}
+	})
+	return true
+}
+
+// chunkScratch recycles chunk16's float32 blocks (*[]float32).
+var chunkScratch sync.Pool
+
+// getScratch returns a float32 slice of n elements with unspecified
+// contents.
+func getScratch(n int) []float32 {
+	if p, ok := chunkScratch.Get().(*[]float32); ok && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]float32, n, max(n, chunkRows))
 }

@@ -109,7 +109,7 @@ func minimum(a, b float32) float32 {
 
 // Unary sets dst = op(src).
 func (b *Backend) Unary(op backend.UnaryOp, dst, src backend.Strided, alpha64, beta64 float64) {
-	if widen16([]backend.Strided{dst, src}, 1, func(w []backend.Strided) { b.Unary(op, w[0], w[1], alpha64, beta64) }) {
+	if chunk16([]backend.Strided{dst, src}, func(w []backend.Strided) { b.Unary(op, w[0], w[1], alpha64, beta64) }) {
 		return
 	}
 	if dst.DType() == backend.Int32 {
@@ -236,7 +236,7 @@ var vecOps = map[backend.BinaryOp]vec.Op{
 // column vector, a scalar) run through package vec's kernels; any other
 // layout takes the strided loop.
 func (be *Backend) Binary(op backend.BinaryOp, dst, a, b backend.Strided) {
-	if widen16([]backend.Strided{dst, a, b}, 1, func(w []backend.Strided) { be.Binary(op, w[0], w[1], w[2]) }) {
+	if chunk16([]backend.Strided{dst, a, b}, func(w []backend.Strided) { be.Binary(op, w[0], w[1], w[2]) }) {
 		return
 	}
 	if dst.DType() == backend.Int32 {
