@@ -394,3 +394,48 @@ func TestDropoutKeepsDType(t *testing.T) {
 		t.Fatalf("%d of 64 dropped", zeros)
 	}
 }
+
+// TestGradScalerGPT trains a small GPT in float16 with AdamW groups under
+// a GradScaler: every step is taken, the loss falls, and every parameter
+// has a Float32 master copy and stays float16.
+func TestGradScalerGPT(t *testing.T) {
+	g := NewGPT(nil, tensor.NewRNG(3), GPTConfig{Vocab: 13, Ctx: 8, Layers: 1, Width: 16, Heads: 2})
+	if err := ToDType(g, tensor.Float16); err != nil {
+		t.Fatal(err)
+	}
+	decay, noDecay := g.DecayGroups()
+	opt := NewAdamWGroups(decay, noDecay, 1e-2, 0.1)
+	var _ ScaledOptimizer = opt
+	if n := len(opt.Parameters()); n != len(g.Parameters()) {
+		t.Fatalf("groups hold %d parameters, the model %d", n, len(g.Parameters()))
+	}
+	gs := NewGradScaler()
+	ids := tensor.FromInt32s([]int32{1, 2, 3, 4, 5, 6, 7, 8, 2, 4, 6, 8, 10, 12, 1, 3}, 2, 8)
+	targets := tensor.FromInt32s([]int32{2, 3, 4, 5, 6, 7, 8, 9, 4, 6, 8, 10, 12, 1, 3, 5})
+	var losses []float32
+	for range 8 {
+		tensor.Default().Step(func(s *tensor.Scope) {
+			logits := g.Forward(s.Use(ids))
+			loss := CrossEntropyLoss(logits.Reshape(16, 13), s.Use(targets))
+			if err := gs.ScaleLoss(loss).Backward(); err != nil {
+				t.Fatal(err)
+			}
+			stepped, err := gs.Step(opt)
+			if err != nil || !stepped {
+				t.Fatalf("step: %v, stepped %v", err, stepped)
+			}
+			opt.ZeroGrad()
+			losses = append(losses, data(t, loss)[0])
+		})
+	}
+	if !(losses[len(losses)-1] < 0.8*losses[0]) {
+		t.Fatalf("losses %v: training did not progress", losses)
+	}
+	for _, grp := range opt.Groups {
+		for i, p := range grp.params {
+			if p.DType() != tensor.Float16 || grp.masters[i] == nil || grp.masters[i].DType() != tensor.Float32 {
+				t.Fatalf("parameter %v is %s with master %v", p.Shape(), p.DType(), grp.masters[i])
+			}
+		}
+	}
+}
