@@ -3,6 +3,7 @@
 // cross-entropy loss, the SGD and Adam/AdamW optimizers, PyTorch's default
 // initialization, and saving and loading weights as safetensors files.
 // For transformers: LayerNorm, Embedding, CausalSelfAttention, TransformerBlock and GPT, with the MSE, L1, BCEWithLogits and NLL losses, ClipGradNorm, WarmupCosine, AdamGroups and checkpoints holding optimizer state (transformer.go, gpt.go, loss.go, schedule.go, checkpoint.go).
+// Mixed precision (amp.go): ToDType holds a model's parameters in bfloat16 or float16, the optimizers keep Float32 master weights for them, and GradScaler scales the loss of float16 training.
 //
 // Layers are written with tensor ops, so tensor's autograd differentiates
 // them and they run on whatever device their parameters live on: each
@@ -222,7 +223,7 @@ func (d *Dropout) Forward(x *tensor.Tensor) *tensor.Tensor {
 	} else {
 		keep = x.Device().Uniform(d.rng, 0, 1, x.Shape()...)
 	}
-	keep = keep.GeScalar(d.P)
+	keep = keep.GeScalar(d.P).AsType(x.DType()) // a 16-bit x stays 16-bit
 	return x.Mul(keep).MulScalar(1 / (1 - d.P))
 }
 
@@ -292,12 +293,14 @@ func (s *Sequential) Train(on bool) {
 
 // CrossEntropyLoss returns the mean over the batch of −log softmax(logits)
 // at the target class, as PyTorch's nn.CrossEntropyLoss: logits is [N, C],
-// targets is [N] holding class indices as float32 integers in [0, C). It is
-// computed stably by tensor.CrossEntropy, in one launch per pass where the
-// backend fuses it.
+// targets is [N] holding class indices in [0, C) (Int32, or integers in a
+// float dtype). It is computed stably by tensor.CrossEntropy, in one launch
+// per pass where the backend fuses it, and always in float32: 16-bit
+// logits are widened (their gradient is converted back), and the loss is
+// Float32.
 func CrossEntropyLoss(logits, targets *tensor.Tensor) *tensor.Tensor {
 	if logits.Rank() != 2 || targets.Rank() != 1 || targets.Dim(0) != logits.Dim(0) {
 		panic(&tensor.ShapeError{Op: "CrossEntropyLoss", Shapes: [][]int{logits.Shape(), targets.Shape()}, Reason: "are not logits [N, C] and targets [N]"})
 	}
-	return tensor.CrossEntropy(logits, targets)
+	return tensor.CrossEntropy(logits.AsType(tensor.Float32), targets)
 }

@@ -128,6 +128,7 @@ type CausalSelfAttention struct {
 
 type maskKey struct {
 	dev *tensor.Device
+	dt  tensor.DType
 	t   int
 }
 
@@ -142,11 +143,13 @@ func NewCausalSelfAttention(dev *tensor.Device, rng *tensor.RNG, width, heads in
 }
 
 // mask returns the [T, T] additive mask (0 on and below the diagonal, −Inf
-// above) on dev, made once per device and length.
-func (a *CausalSelfAttention) mask(dev *tensor.Device, t int) *tensor.Tensor {
+// above) of dtype dt (that of the scores, so that adding it does not
+// promote 16-bit scores to Float32) on dev, made once per device, dtype
+// and length.
+func (a *CausalSelfAttention) mask(dev *tensor.Device, dt tensor.DType, t int) *tensor.Tensor {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	k := maskKey{dev, t}
+	k := maskKey{dev, dt, t}
 	if m, ok := a.masks[k]; ok {
 		return m
 	}
@@ -160,6 +163,11 @@ func (a *CausalSelfAttention) mask(dev *tensor.Device, t int) *tensor.Tensor {
 		a.masks = map[maskKey]*tensor.Tensor{}
 	}
 	m := dev.FromSlice(v, t, t)
+	if dt != m.DType() {
+		w := m.AsType(dt)
+		m.Release()
+		m = w
+	}
 	a.masks[k] = m
 	return m
 }
@@ -176,7 +184,8 @@ func (a *CausalSelfAttention) Forward(x *tensor.Tensor) *tensor.Tensor {
 	// Scaling q rather than the scores touches T·D elements, not T·T.
 	q := heads(qkv[0]).MulScalar(float32(1 / math.Sqrt(float64(d))))
 	k, v := heads(qkv[1]), heads(qkv[2])
-	att := q.MatMul(k.Transpose(2, 3)).Add(a.mask(x.Device(), t)).Softmax(-1)
+	scores := q.MatMul(k.Transpose(2, 3))
+	att := scores.Add(a.mask(x.Device(), scores.DType(), t)).Softmax(-1)
 	y := att.MatMul(v).Permute(0, 2, 1, 3).Reshape(b, t, c)
 	return a.Proj.Forward(y)
 }

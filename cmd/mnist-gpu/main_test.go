@@ -70,6 +70,21 @@ func TestPrecisionCPU(t *testing.T) {
 	}
 }
 
+// TestDTypeCPU trains in the 16-bit dtypes; the float16 run reports its
+// loss scaling.
+func TestDTypeCPU(t *testing.T) {
+	needData(t)
+	for _, dt := range []string{"bfloat16", "float16"} {
+		out := runQuick(t, "-device", "cpu", "-limit", "2000", "-epochs", "1", "-min-acc", "60", "-dtype", dt)
+		if !strings.Contains(out, ", "+dt+"\n") {
+			t.Errorf("-dtype %s: the model line does not name it:\n%s", dt, out)
+		}
+		if scaled := strings.Contains(out, "steps skipped, loss scale"); scaled != (dt == "float16") {
+			t.Errorf("-dtype %s: loss scaling reported: %v\n%s", dt, scaled, out)
+		}
+	}
+}
+
 func lastOf(s string) string {
 	ls := strings.Split(strings.TrimSpace(s), "\n")
 	return ls[len(ls)-1]

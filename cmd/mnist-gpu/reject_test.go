@@ -36,6 +36,9 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-min-acc", "-1"}, "-min-acc"},
 		{[]string{"-model", "rnn"}, "-model"},
 		{[]string{"-precision", "tf32"}, "-precision"},
+		{[]string{"-dtype", "int32"}, "-dtype"},
+		{[]string{"-dtype", "bf16"}, "-dtype"},
+		{[]string{"-dtype", ""}, "-dtype"},
 		{[]string{"-model", "cnn", "-batch", "0"}, "-batch"},
 	} {
 		var out, errOut bytes.Buffer
@@ -219,6 +222,7 @@ func TestExitStatus(t *testing.T) {
 		{"-epochs -5", 2, `invalid value "-5" for flag -epochs`},
 		{"-epochs x", 2, "invalid value"},
 		{"-batch 0", 2, "flag -batch"},
+		{"-dtype float64", 2, `invalid value "float64" for flag -dtype: want float32, bfloat16 or float16`},
 		{"-nosuchflag", 2, "-nosuchflag"},
 	} {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestExitStatus$")

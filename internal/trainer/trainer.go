@@ -7,6 +7,12 @@
 // batch is gathered on the device from it, so a training step — forward,
 // backward and optimizer update — is recorded with no host round trip. The
 // loss is read back only when progress is shown.
+//
+// With Config.DType BFloat16 or Float16 the model's parameters are held in
+// that dtype and every batch is converted to it, so the forward and
+// backward passes compute in 16 bits; SGD keeps Float32 master weights
+// (see nn's "Mixed precision"), and Float16 training scales the loss with
+// an nn.GradScaler, skipping the steps whose gradients overflow.
 package trainer
 
 import (
@@ -29,6 +35,9 @@ type Config struct {
 	LR     float32 // SGD learning rate (momentum 0.9)
 	Seed   uint64  // initialization, shuffling and dropout
 	Limit  int     // train on the first Limit samples only (0: all)
+	// DType is the dtype of the parameters and of the computation:
+	// tensor.Float32 (the zero value), tensor.BFloat16 or tensor.Float16.
+	DType tensor.DType
 	// Progress, when set, is called at the start of each epoch, after every
 	// logged step and at the end of the epoch with the samples done so far in the epoch and the mean
 	// training loss so far.
@@ -53,6 +62,14 @@ type Epoch struct {
 	Accuracy  float64 // test accuracy after the epoch, percent
 	Seconds   float64 // wall time of the training part of the epoch
 	Samples   int     // training samples processed
+	// Skipped counts the steps that GradScaler skipped for Inf or NaN
+	// gradients (Float16 only).
+	Skipped int
+	// StepBytes is the most memory one training step (after the first of
+	// the epoch) held at its end beyond what was live when it began
+	// (tensor.MemStats.LiveBytes): the batch, the activations and the
+	// gradients' temporaries, all freed when the step ends.
+	StepBytes int64
 }
 
 // SamplesPerSec is the epoch's training throughput.
@@ -121,20 +138,48 @@ func Upload(dev *tensor.Device, ds *mnist.Dataset, limit int) (*Data, error) {
 	return d, nil
 }
 
-// Trainer holds a model, its optimizer and the data.
-type Trainer struct {
-	Cfg   Config
-	Model nn.Module
-	Opt   *nn.SGD
-	Data  *Data
-	dev   *tensor.Device
-	rng   *rand.Rand
+// UploadAs is Upload with the images converted to dt on the device (the
+// labels stay Float32), so that the batches of a model computing in dt
+// need no conversion and a 16-bit data set takes half the memory.
+func UploadAs(dev *tensor.Device, ds *mnist.Dataset, limit int, dt tensor.DType) (*Data, error) {
+	d, err := Upload(dev, ds, limit)
+	if err != nil || dt == tensor.Float32 {
+		return d, err
+	}
+	for _, x := range []**tensor.Tensor{&d.TrainX, &d.TestX} {
+		c := (*x).AsType(dt)
+		if err := c.Err(); err != nil {
+			return nil, fmt.Errorf("converting MNIST to %s: %w", dt, err)
+		}
+		(*x).Release()
+		*x = tensor.Keep(c)
+	}
+	return d, nil
 }
 
-// New builds the model of cfg on dev with SGD, momentum 0.9.
+// Trainer holds a model, its optimizer and the data.
+type Trainer struct {
+	Cfg    Config
+	Model  nn.Module
+	Opt    *nn.SGD
+	Scaler *nn.GradScaler // the loss scaling of Float16 training; nil otherwise
+	Data   *Data
+	dev    *tensor.Device
+	rng    *rand.Rand
+}
+
+// New builds the model of cfg on dev, in cfg.DType, with SGD, momentum 0.9.
 func New(cfg Config, dev *tensor.Device, data *Data) (*Trainer, error) {
+	switch cfg.DType {
+	case tensor.Float32, tensor.BFloat16, tensor.Float16:
+	default:
+		return nil, fmt.Errorf("cannot train in %s (want float32, bfloat16 or float16)", cfg.DType)
+	}
 	model, err := NewModel(cfg.Model, dev, tensor.NewRNG(cfg.Seed))
 	if err != nil {
+		return nil, err
+	}
+	if err := nn.ToDType(model, cfg.DType); err != nil {
 		return nil, err
 	}
 	opt := nn.NewSGD(model.Parameters(), cfg.LR)
@@ -142,8 +187,27 @@ func New(cfg Config, dev *tensor.Device, data *Data) (*Trainer, error) {
 	if cfg.LogEvery <= 0 {
 		cfg.LogEvery = 20
 	}
-	return &Trainer{Cfg: cfg, Model: model, Opt: opt, Data: data, dev: dev,
-		rng: rand.New(rand.NewPCG(cfg.Seed, 0x6d6e697374))}, nil
+	tr := &Trainer{Cfg: cfg, Model: model, Opt: opt, Data: data, dev: dev,
+		rng: rand.New(rand.NewPCG(cfg.Seed, 0x6d6e697374))}
+	if cfg.DType == tensor.Float16 {
+		tr.Scaler = nn.NewGradScaler()
+	}
+	return tr, nil
+}
+
+// step runs the backward pass of loss and the update.
+func (tr *Trainer) step(loss *tensor.Tensor) (skipped bool, err error) {
+	if tr.Scaler == nil {
+		if err := loss.Backward(); err != nil {
+			return false, err
+		}
+		return false, tr.Opt.Step()
+	}
+	if err := tr.Scaler.ScaleLoss(loss).Backward(); err != nil {
+		return false, err
+	}
+	stepped, err := tr.Scaler.Step(tr.Opt)
+	return !stepped, err
 }
 
 // TrainEpoch runs one epoch of shuffled mini-batch SGD.
@@ -165,21 +229,27 @@ func (tr *Trainer) TrainEpoch(epoch int) (Epoch, error) {
 	start := time.Now()
 	steps, logged := 0, 0.0
 	checked := 0 // the last step after which the loss was seen finite
+	skipped := 0
+	var stepBytes int64
 	var stepErr error
 	for at := 0; at < n; at += tr.Cfg.Batch {
 		bs := min(tr.Cfg.Batch, n-at)
+		live := tensor.ReadMemStats().LiveBytes
 		tr.dev.Step(func(s *tensor.Scope) {
+			if at > 0 { // the first step also makes the gradients and the optimizer state
+				defer func() { stepBytes = max(stepBytes, tensor.ReadMemStats().LiveBytes-live) }()
+			}
 			idx := s.Use(order.Narrow(0, at, bs))
-			x := tr.Data.TrainX.IndexSelect(0, idx)
+			x := tr.Data.TrainX.IndexSelect(0, idx).AsType(tr.Cfg.DType)
 			y := tr.Data.TrainY.IndexSelect(0, idx)
 			loss := nn.CrossEntropyLoss(tr.Model.Forward(x), y)
-			if err := loss.Backward(); err != nil {
+			skip, err := tr.step(loss)
+			if err != nil {
 				stepErr = err
 				return
 			}
-			if err := tr.Opt.Step(); err != nil {
-				stepErr = err
-				return
+			if skip {
+				skipped++
 			}
 			tr.Opt.ZeroGrad()
 			if err := lossSum.Assign(s.Use(lossSum).Add(loss.Detach().MulScalar(float32(bs)))); err != nil {
@@ -215,7 +285,8 @@ func (tr *Trainer) TrainEpoch(epoch int) (Epoch, error) {
 		return Epoch{}, err
 	}
 	sec := time.Since(start).Seconds()
-	return Epoch{Epoch: epoch, TrainLoss: float64(total) / float64(n), Seconds: sec, Samples: n}, nil
+	return Epoch{Epoch: epoch, TrainLoss: float64(total) / float64(n), Seconds: sec, Samples: n,
+		Skipped: skipped, StepBytes: stepBytes}, nil
 }
 
 // ErrLossNotFinite is wrapped by the error of TrainEpoch and Run when the
@@ -248,7 +319,7 @@ func (tr *Trainer) Evaluate() (loss, acc float64, err error) {
 	for at := 0; at < n && err == nil; at += batch {
 		bs := min(batch, n-at)
 		tr.dev.NoGrad(func(s *tensor.Scope) {
-			x := s.Use(tr.Data.TestX.Narrow(0, at, bs))
+			x := s.Use(tr.Data.TestX.Narrow(0, at, bs)).AsType(tr.Cfg.DType)
 			y := s.Use(tr.Data.TestY.Narrow(0, at, bs))
 			logits := tr.Model.Forward(x)
 			l := nn.CrossEntropyLoss(logits, y).MulScalar(float32(bs))
