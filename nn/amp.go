@@ -3,7 +3,6 @@ package nn
 import (
 	"fmt"
 	"math"
-	"reflect"
 
 	"github.com/vktensor/vktensor/tensor"
 )
@@ -31,7 +30,7 @@ import (
 // factor before Backward and divides the gradients by it, in float32, in
 // the optimizer step, as torch.cuda.amp.GradScaler:
 //
-//	nn.ToDType(model, tensor.Float16) // before creating the optimizer
+//	nn.ToDType(model, tensor.Float16)
 //	opt := nn.NewSGD(model.Parameters(), lr)
 //	scaler := nn.NewGradScaler()
 //	// in each step:
@@ -40,77 +39,22 @@ import (
 //	stepped, err := scaler.Step(opt) // false: Inf/NaN gradients, step skipped
 //	opt.ZeroGrad()
 
-// ToDType converts every parameter of m to the float dtype dt, as
-// parameters that require a gradient (gradients accumulated so far are
-// dropped). Call it after building the model and before creating its
-// optimizer: the converted parameters are new tensors, put in place of the
-// old ones in m's exported fields (*tensor.Tensor fields of m and of the
-// modules, structs, slices and arrays they hold, reached through exported
-// fields and pointers); an optimizer made before still holds the old
-// ones. It returns an error naming a parameter it could not reach that
-// way, or one whose conversion failed; those converted before it stay
-// converted. It panics with a *tensor.DTypeError when dt is not a float
-// dtype.
+// ToDType converts every parameter of m to the float dtype dt in place
+// (Tensor.ConvertTo: the parameters keep their identity, so an optimizer
+// made before sees them converted; their gradients are converted too). It
+// returns the error of a conversion that failed, naming the parameter;
+// those converted before it stay converted. It panics with a
+// *tensor.DTypeError when dt is not a float dtype.
 func ToDType(m Module, dt tensor.DType) error {
 	if !dt.Valid() || !dt.IsFloat() {
 		panic(&tensor.DTypeError{Op: "nn.ToDType", DType: dt, Reason: "parameters need a float dtype"})
 	}
-	conv := map[*tensor.Tensor]*tensor.Tensor{}
 	for _, p := range m.NamedParameters() {
-		t := p.Tensor
-		if t.DType() == dt || conv[t] != nil {
-			continue
-		}
-		c := t.Detach().AsType(dt)
-		if err := c.Err(); err != nil {
+		if err := p.Tensor.ConvertTo(dt); err != nil {
 			return fmt.Errorf("nn.ToDType: parameter %q: %w", p.Name, err)
-		}
-		conv[t] = c.SetRequiresGrad(true)
-	}
-	replaceTensors(reflect.ValueOf(m), conv, map[uintptr]bool{})
-	for _, p := range m.NamedParameters() {
-		if p.Tensor.DType() != dt {
-			return fmt.Errorf("nn.ToDType: parameter %q of %T is not in an exported field that ToDType can set", p.Name, m)
 		}
 	}
 	return nil
-}
-
-// tensorType is the type of a parameter field.
-var tensorType = reflect.TypeFor[*tensor.Tensor]()
-
-// replaceTensors sets every settable *tensor.Tensor found in v (through
-// pointers, interfaces, structs, slices and arrays; seen holds the
-// pointers visited) that is a key of conv to its value.
-func replaceTensors(v reflect.Value, conv map[*tensor.Tensor]*tensor.Tensor, seen map[uintptr]bool) {
-	switch v.Kind() {
-	case reflect.Pointer:
-		if v.Type() == tensorType {
-			if c, ok := conv[v.Interface().(*tensor.Tensor)]; ok && v.CanSet() {
-				v.Set(reflect.ValueOf(c))
-			}
-			return
-		}
-		if v.IsNil() || seen[v.Pointer()] {
-			return
-		}
-		seen[v.Pointer()] = true
-		replaceTensors(v.Elem(), conv, seen)
-	case reflect.Interface:
-		if !v.IsNil() {
-			replaceTensors(v.Elem(), conv, seen)
-		}
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if v.Type().Field(i).IsExported() {
-				replaceTensors(v.Field(i), conv, seen)
-			}
-		}
-	case reflect.Slice, reflect.Array:
-		for i := range v.Len() {
-			replaceTensors(v.Index(i), conv, seen)
-		}
-	}
 }
 
 // ScaledOptimizer is an optimizer that GradScaler can drive: SGD, Adam and

@@ -29,7 +29,9 @@ func ClipGradNorm(params []*tensor.Tensor, maxNorm float32) *tensor.Tensor {
 	grads[0].Device().NoGrad(func(s *tensor.Scope) {
 		var sq *tensor.Tensor
 		for _, g := range grads {
-			v := s.Use(g).Square().Sum()
+			// In float32 whatever the gradient's dtype: squares of 16-bit
+			// gradients overflow float16 and lose digits in bfloat16.
+			v := s.Use(g).AsType(tensor.Float32).Square().Sum()
 			if sq == nil {
 				sq = v
 			} else {
@@ -40,7 +42,7 @@ func ClipGradNorm(params []*tensor.Tensor, maxNorm float32) *tensor.Tensor {
 		scale := norm.AddScalar(1e-6).RDivScalar(maxNorm).MinimumScalar(1)
 		for _, g := range grads {
 			// A failure travels on g itself (Assign's error is g's).
-			_ = g.Assign(s.Use(g).Mul(scale))
+			_ = g.Assign(s.Use(g).Mul(scale)) // float32 product, rounded once into a 16-bit g
 		}
 	})
 	return norm

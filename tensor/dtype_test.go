@@ -588,3 +588,26 @@ func TestDTypeComposed(t *testing.T) {
 		t.Errorf("int32 Prod: %v (%v)", got, got.DType())
 	}
 }
+
+func TestConvertTo(t *testing.T) {
+	w := FromSlice([]float32{0.1, 2, 3}).SetRequiresGrad(true)
+	if err := w.Mul(FromSlice([]float32{1, 1, 1})).Sum().Backward(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.ConvertTo(BFloat16); err != nil {
+		t.Fatal(err)
+	}
+	if w.DType() != BFloat16 || !w.RequiresGrad() || w.Grad().DType() != BFloat16 {
+		t.Fatalf("after ConvertTo: %v, requires gradient %v, gradient %v", w.DType(), w.RequiresGrad(), w.Grad().DType())
+	}
+	if got := readData(t, w); got[0] != half.RoundBF16(0.1) || got[2] != 3 {
+		t.Fatalf("values %v", got)
+	}
+	defer func() {
+		var de *DTypeError
+		if e, ok := recover().(error); !ok || !errors.As(e, &de) {
+			t.Errorf("ConvertTo(Int32) of a parameter: %v", e)
+		}
+	}()
+	_ = w.ConvertTo(Int32)
+}

@@ -254,6 +254,41 @@ func (t *Tensor) MoveTo(d *Device) error {
 	return nil
 }
 
+// ConvertTo converts t, a tensor not computed by a recorded op (such as a
+// model parameter or an optimizer's state), to dtype dt in place, as
+// MoveTo moves one: t keeps its identity, shape, gradient mark and Keep
+// mark, its elements are converted as AsType converts them, and its
+// gradient, if any, is converted too. Views of t taken before keep the old
+// storage. ConvertTo does nothing when t has dt already. It panics with a
+// *BackendError when t was computed by a recorded op, and with a
+// *DTypeError for a dt that is not a dtype or, when t requires a
+// gradient, not a float.
+func (t *Tensor) ConvertTo(dt DType) error {
+	if t.node != nil {
+		panic(&BackendError{Op: "ConvertTo", Reason: "tensor was computed by a recorded " + t.node.op + "; call Detach first"})
+	}
+	if !dt.Valid() || t.leaf && !dt.IsFloat() {
+		panic(&DTypeError{Op: "ConvertTo", DType: dt, Reason: "not a dtype a tensor that requires a gradient can have"})
+	}
+	if t.DType() == dt {
+		return nil
+	}
+	c := t.Detach().AsType(dt)
+	if err := c.Err(); err != nil {
+		return err
+	}
+	if t.st.kept.Load() {
+		Keep(c)
+	}
+	if t.grad != nil {
+		if err := t.grad.ConvertTo(dt); err != nil {
+			return err
+		}
+	}
+	t.st, t.strides, t.offset = c.st, c.strides, c.offset
+	return nil
+}
+
 // Release frees t's storage now instead of when the garbage collector finds
 // it unreachable. t and every view sharing its storage must not be used
 // afterwards. Releasing is optional; it helps keep GPU memory flat.
