@@ -12,10 +12,7 @@ func GreaterScalar(d, a []float32, s float32) {
 		k(&d[0], &a[0], s, n)
 	}
 	for i := n; i < len(d); i++ {
-		d[i] = 0
-		if a[i] > s {
-			d[i] = 1
-		}
+		d[i] = b2f(a[i] > s) // a may be d itself: read before writing
 	}
 }
 
@@ -31,10 +28,7 @@ func PairsEqual(d, x, y []float32) {
 		d, x, y = d[n0:], x[n0:], y[n0/2:]
 	}
 	for i := range d {
-		d[i] = 0
-		if x[i] == y[i/2] {
-			d[i] = 1
-		}
+		d[i] = b2f(x[i] == y[i/2]) // x may be d itself
 	}
 }
 
@@ -63,4 +57,12 @@ func checkPairs(name string, d, x, y []float32) int {
 		panic("vec: " + name + ": odd length or too short a y")
 	}
 	return n
+}
+
+// b2f is 1 for true, 0 for false.
+func b2f(c bool) float32 {
+	if c {
+		return 1
+	}
+	return 0
 }

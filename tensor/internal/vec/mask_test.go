@@ -89,3 +89,42 @@ func TestPairs(t *testing.T) {
 		}
 	})
 }
+
+// TestMaskInPlace runs the mask kernels with the destination the source
+// itself (the backends' in-place elementwise ops), tails included.
+func TestMaskInPlace(t *testing.T) {
+	for _, n := range []int{1, 7, 8, 9, 17, 30} {
+		a := make([]float32, n)
+		for i := range a {
+			a[i] = float32(i%3) - 1
+		}
+		want := make([]float32, n)
+		for i, v := range a {
+			if v > 0 {
+				want[i] = 1
+			}
+		}
+		GreaterScalar(a, a, 0)
+		for i := range a {
+			if a[i] != want[i] {
+				t.Fatalf("GreaterScalar in place, n=%d: element %d = %v, want %v", n, i, a[i], want[i])
+			}
+		}
+		if n%2 == 0 {
+			x := make([]float32, n)
+			y := make([]float32, n/2)
+			for i := range x {
+				x[i] = float32(i % 2)
+			}
+			for i := range y {
+				y[i] = 1
+			}
+			PairsEqual(x, x, y)
+			for i := range x {
+				if w := float32(i % 2); x[i] != w {
+					t.Fatalf("PairsEqual in place, n=%d: element %d = %v, want %v", n, i, x[i], w)
+				}
+			}
+		}
+	}
+}
