@@ -167,7 +167,7 @@ func TestInt32(t *testing.T) {
 	for _, c := range []struct {
 		x    float64
 		want int32
-	}{{0, 0}, {-0.0, 0}, {1.9, 1}, {-1.9, -1}, {2147483647, math.MaxInt32}, {3e9, math.MaxInt32},
+	}{{0, 0}, {math.Copysign(0, -1), 0}, {1.9, 1}, {-1.9, -1}, {2147483647, math.MaxInt32}, {3e9, math.MaxInt32},
 		{-2147483648, math.MinInt32}, {-3e9, math.MinInt32}, {math.NaN(), 0}, {math.Inf(1), math.MaxInt32},
 		{math.Inf(-1), math.MinInt32}, {2147483646.5, 2147483646}} {
 		if got := Int32(c.x); got != c.want {
