@@ -33,32 +33,12 @@ func NewConv2d(dev *tensor.Device, rng *tensor.RNG, in, out, kernel, stride, pad
 }
 
 // Forward maps x of shape [N, in, H, W] to [N, out, H', W'] with
-// H' = (H + 2·padding − kernel)/stride + 1 (rounded down), likewise W'.
-//
-// It lowers the convolution to one matrix product (im2col): x.Im2Col lays
-// every kernel-sized patch of the batch out as a column [in·kernel²,
-// N·H'·W'], and the weight, seen as [out, in·kernel²], multiplies them in a
-// single GEMM (no per-image batch, so the weight gradient needs no sum over
-// images). Im2Col and MatMul are differentiable, so autograd provides the
-// gradients (Im2Col's is the col2im sum). The result is an NCHW view of the
-// product's [out, N, H', W'] layout.
+// H' = (H + 2·padding − kernel)/stride + 1 (rounded down), likewise W':
+// tensor's Conv2d, which runs on the Vulkan backend as an implicit GEMM
+// (no im2col matrix in memory, forward or backward) and elsewhere as
+// Im2Col and one matrix product at the device's matmul precision.
 func (c *Conv2d) Forward(x *tensor.Tensor) *tensor.Tensor {
-	sh, ws := x.Shape(), c.Weight.Shape()
-	if len(sh) != 4 || sh[1] != ws[1] {
-		panic(&tensor.ShapeError{Op: "Conv2d", Shapes: [][]int{sh, ws}, Reason: "are not an input [N, in, H, W] and a weight [out, in, k, k]"})
-	}
-	n, ci, k, s, p := sh[0], sh[1], ws[2], c.Stride, c.Padding
-	if sh[2]+2*p < k || sh[3]+2*p < k {
-		panic(&tensor.ShapeError{Op: "Conv2d", Shapes: [][]int{sh, ws}, Reason: fmt.Sprintf("have a padded input (%d×%d) smaller than the kernel", sh[2]+2*p, sh[3]+2*p)})
-	}
-	ho, wo := (sh[2]+2*p-k)/s+1, (sh[3]+2*p-k)/s+1
-	// [out, C·k²]·[C·k², N·H'·W'] → [out, N, H', W'], viewed as NCHW.
-	cols := x.Im2Col(k, s, p)
-	y := c.Weight.Reshape(ws[0], ci*k*k).MatMul(cols).Reshape(ws[0], n, ho, wo).Permute(1, 0, 2, 3)
-	if c.Bias != nil {
-		y = y.Add(c.Bias.Reshape(ws[0], 1, 1))
-	}
-	return y
+	return x.Conv2d(c.Weight, c.Bias, c.Stride, c.Padding)
 }
 
 // Parameters returns the weight and, when present, the bias.

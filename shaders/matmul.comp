@@ -11,6 +11,11 @@
 //gen:variant matmul16 -DD16=1
 //gen:variant matmul_8x4_16 -DTM=8 -DTN=4 -DD16=1
 //gen:variant matmul_8x8_16 -DTM=8 -DTN=8 -DD16=1
+// and the implicit-GEMM convolutions (CONV below), in both dtypes:
+//gen:variant convgemm -DCONV=1
+//gen:variant convgemm_8x8 -DCONV=1 -DTM=8 -DTN=8
+//gen:variant convgemm16 -DCONV=1 -DD16=1
+//gen:variant convgemm_8x8_16 -DCONV=1 -DTM=8 -DTN=8 -DD16=1
 //
 // Build options that are not compiled by default (add a //gen:variant line
 // and name the build with VKT_BENCH_KERNEL to measure one again): BKC=n
@@ -79,6 +84,25 @@
 //     float32).
 // Grid: x = N tiles, y = M tiles, z = batches*splits (split fastest).
 // Without flag 16 every global access is bounds-checked, so any M, N, K works.
+//
+// CONV builds: 2-D convolution over NCHW images as an implicit GEMM — the
+// same tiles, slices and epilogue, but A, B and D are four-dimensional
+// tensors addressed through the convolution's geometry, gathered while a
+// slice is staged, so no im2col matrix is ever written. Spec constant
+// 11 = CMODE, for images X [N, C, H, W], weights Wt [O, C, k, k] and
+// output gradients G [N, O, Ho, Wo] (stride s, zero padding p):
+//   1 forward:  D = Y [N, O, Ho, Wo]; m = (n, y, x), n = o, k = (c, i, j);
+//               A = X[n, c, y·s+i−p, x·s+j−p] (0 in the padding), B = Wt[o, c, i, j];
+//               bias[o] is the bias along N;
+//   2 input gradient: D = dX [N, C, H, W]; m = (n, h, w), n = c,
+//               k = (o, i, j); A = G[n, o, (h+p−i)/s, (w+p−j)/s] where
+//               that is a whole output position (0 elsewhere), B = Wt[o, c, i, j];
+//   3 weight gradient: D = dWt [O, C, k, k]; m = o, n = (c, i, j),
+//               k = (n, y, x); A = G[n, o, y, x], B = X gathered as in mode 1.
+// Loads are scalar (AMODE, BMODE 0 or 1), D is stored element by element
+// (no flag 32 except for split-K partials), there is one batch; split-K
+// partials are dense [M, N] as above. Padding and ragged tiles are
+// bounds-checked, so no access leaves an operand.
 
 #ifndef TM
 #define TM 4
@@ -119,6 +143,9 @@ layout(constant_id = 7) const uint BMODE = 0;
 layout(constant_id = 8) const uint FLAGS = 0;
 layout(constant_id = 9) const uint SWZ = 0;
 layout(constant_id = 10) const uint DTYPE = 0;
+#ifdef CONV
+layout(constant_id = 11) const uint CMODE = 1;
+#endif
 
 layout(binding = 0) buffer D { float d[]; };
 layout(binding = 0) buffer D4 { vec4 d4[]; };
@@ -147,6 +174,18 @@ const bool H16 = DTYPE == 1u || DTYPE == 2u;
 #define STD(e, v) d[e] = (v)
 #endif
 
+#ifdef CONV
+layout(push_constant) uniform PC {
+    uvec4 sD, sA, sB;                  // strides of D's, A's and B's four axes
+    uint M, N, K;
+    uint offD, offA, offB, offBias;
+    uint sBias;                        // bias stride along N
+    uint kSplit;                       // K elements per split, multiple of BK
+    uint splits;
+    uint C, H, W, Ho, Wo;              // image channels and sizes, output sizes
+    uint KS, stride, pad;              // kernel side, stride, zero padding
+} pc;
+#else
 layout(push_constant) uniform PC {
     uint M, N, K;
     uint offD, offA, offB, offBias;
@@ -157,6 +196,7 @@ layout(push_constant) uniform PC {
     uint splits;
     uint sBias;                        // bias stride along N
 } pc;
+#endif
 
 const bool BIAS = (FLAGS & 1u) != 0u;
 const bool RELU = (FLAGS & 2u) != 0u;
@@ -179,6 +219,61 @@ const uint LA = (NA + WG - 1u) / WG;             // scalar loads per invocation
 const uint LB = (NB + WG - 1u) / WG;
 const uint LA4 = (NA / 4u + WG - 1u) / WG;       // vec4 loads per invocation
 const uint LB4 = (NB / 4u + WG - 1u) / WG;
+
+#ifdef CONV
+// split3 splits e over [*, rows, cols] into its three coordinates.
+uvec3 split3(uint e, uint rows, uint cols) {
+    uint t = e / cols;
+    return uvec3(t / rows, t % rows, e - t * cols);
+}
+
+// pixelX is the address of X[n, c, y·s+i−p, x·s+j−p] and whether it lies
+// inside the image (off the padding); X is operand A (mode 1) or B (mode 3)
+uint pixelX(uint off, uvec4 st, uint n, uint c, uint y, uint x, uint i, uint j, out bool ok) {
+    int h = int(y * pc.stride + i) - int(pc.pad);
+    int w = int(x * pc.stride + j) - int(pc.pad);
+    ok = h >= 0 && h < int(pc.H) && w >= 0 && w < int(pc.W);
+    return off + n * st.x + c * st.y + uint(h) * st.z + uint(w) * st.w;
+}
+
+uint addrA(uint m, uint k, out bool ok) {
+    ok = true;
+    if (CMODE == 1u) {
+        uvec3 p = split3(m, pc.Ho, pc.Wo), t = split3(k, pc.KS, pc.KS);
+        return pixelX(pc.offA, pc.sA, p.x, t.x, p.y, p.z, t.y, t.z, ok);
+    }
+    if (CMODE == 2u) { // G at the output position whose tap (i, j) reads pixel (h, w)
+        uvec3 p = split3(m, pc.H, pc.W), t = split3(k, pc.KS, pc.KS);
+        int yy = int(p.y + pc.pad) - int(t.y), xx = int(p.z + pc.pad) - int(t.z);
+        uint y = uint(yy) / pc.stride, x = uint(xx) / pc.stride;
+        ok = yy >= 0 && xx >= 0 && y * pc.stride == uint(yy) && x * pc.stride == uint(xx) && y < pc.Ho && x < pc.Wo;
+        return pc.offA + p.x * pc.sA.x + t.x * pc.sA.y + y * pc.sA.z + x * pc.sA.w;
+    }
+    uvec3 q = split3(k, pc.Ho, pc.Wo);
+    return pc.offA + q.x * pc.sA.x + m * pc.sA.y + q.y * pc.sA.z + q.z * pc.sA.w;
+}
+
+uint addrB(uint k, uint n, out bool ok) {
+    ok = true;
+    if (CMODE == 3u) {
+        uvec3 q = split3(k, pc.Ho, pc.Wo), t = split3(n, pc.KS, pc.KS);
+        return pixelX(pc.offB, pc.sB, q.x, t.x, q.y, q.z, t.y, t.z, ok);
+    }
+    // Wt[o, c, i, j]: k = (c, i, j), n = o (mode 1); k = (o, i, j), n = c (mode 2)
+    uvec3 t = split3(k, pc.KS, pc.KS);
+    uint o = CMODE == 1u ? n : t.x, c = CMODE == 1u ? t.x : n;
+    return pc.offB + o * pc.sB.x + c * pc.sB.y + t.y * pc.sB.z + t.z * pc.sB.w;
+}
+
+uint addrD(uint m, uint n) {
+    if (CMODE == 3u) {
+        uvec3 t = split3(n, pc.KS, pc.KS);
+        return pc.offD + m * pc.sD.x + t.x * pc.sD.y + t.y * pc.sD.z + t.z * pc.sD.w;
+    }
+    uvec3 p = CMODE == 1u ? split3(m, pc.Ho, pc.Wo) : split3(m, pc.H, pc.W);
+    return pc.offD + p.x * pc.sD.x + n * pc.sD.y + p.y * pc.sD.z + p.z * pc.sD.w;
+}
+#endif
 
 shared vec4 As[2u * BK * AS4]; // buffer p: As[p*BK*AS4 + k*AS4 + m/4][m%4]
 shared vec4 Bs[2u * BK * BS4];
@@ -206,6 +301,7 @@ void slotB(uint l, out uint nn, out uint kk) {
 }
 
 void loadA(uint k0, uint kEnd) {
+#ifndef CONV
     if (AMODE >= 2u) {
         [[unroll]] for (uint r = 0u; r < LA4; r++) {
             uint l = tid + r * WG, mm, kk;
@@ -215,18 +311,29 @@ void loadA(uint k0, uint kEnd) {
             if (l < NA / 4u && (FULL || (m < pc.M && k < kEnd)))
                 ra4[r] = a4[(aBase + m * pc.sAM + k * pc.sAK) / 4u];
         }
-    } else {
+    } else
+#endif
+    {
         [[unroll]] for (uint r = 0u; r < LA; r++) {
             uint l = tid + r * WG, mm, kk;
             slotA(l, mm, kk);
             uint m = m0 + mm, k = k0 + kk;
             ra[r] = 0.0;
+#ifdef CONV
+            if (l < NA && (FULL || (m < pc.M && k < kEnd))) {
+                bool ok;
+                uint e = addrA(m, k, ok);
+                if (ok) ra[r] = LDA(e);
+            }
+#else
             if (l < NA && (FULL || (m < pc.M && k < kEnd))) ra[r] = LDA(aBase + m * pc.sAM + k * pc.sAK);
+#endif
         }
     }
 }
 
 void loadB(uint k0, uint kEnd) {
+#ifndef CONV
     if (BMODE >= 2u) {
         [[unroll]] for (uint r = 0u; r < LB4; r++) {
             uint l = tid + r * WG, nn, kk;
@@ -236,13 +343,23 @@ void loadB(uint k0, uint kEnd) {
             if (l < NB / 4u && (FULL || (n < pc.N && k < kEnd)))
                 rb4[r] = b4[(bBase + k * pc.sBK + n * pc.sBN) / 4u];
         }
-    } else {
+    } else
+#endif
+    {
         [[unroll]] for (uint r = 0u; r < LB; r++) {
             uint l = tid + r * WG, nn, kk;
             slotB(l, nn, kk);
             uint n = n0 + nn, k = k0 + kk;
             rb[r] = 0.0;
+#ifdef CONV
+            if (l < NB && (FULL || (n < pc.N && k < kEnd))) {
+                bool ok;
+                uint e = addrB(k, n, ok);
+                if (ok) rb[r] = LDB(e);
+            }
+#else
             if (l < NB && (FULL || (n < pc.N && k < kEnd))) rb[r] = LDB(bBase + k * pc.sBK + n * pc.sBN);
+#endif
         }
     }
 }
@@ -317,7 +434,9 @@ void emit(uint m, uint n, uint dBase, uint pBase, vec4 v) {
             [[unroll]] for (uint c = 0u; c < 4u; c++)
                 if (FULL || n + c < pc.N) d[o + c] = v[c];
         }
-    } else if (DVEC) { // N % 4 == 0, so the whole vec4 is in range
+    }
+#ifndef CONV
+    else if (DVEC) { // N % 4 == 0, so the whole vec4 is in range
         uint o = (dBase + m * pc.sDM + n) / 4u;
         if (ACCUM) v += d4[o];
         if (BIAS) {
@@ -326,10 +445,16 @@ void emit(uint m, uint n, uint dBase, uint pBase, vec4 v) {
         }
         if (RELU) v = vec4(relu(v.x), relu(v.y), relu(v.z), relu(v.w));
         d4[o] = v;
-    } else {
+    }
+#endif
+    else {
         [[unroll]] for (uint c = 0u; c < 4u; c++) {
             if (FULL || n + c < pc.N) {
+#ifdef CONV
+                uint o = addrD(m, n + c);
+#else
                 uint o = dBase + m * pc.sDM + (n + c) * pc.sDN;
+#endif
                 float x = v[c];
                 if (ACCUM) x += LDD(o);
                 if (BIAS) x += LDBIAS(pc.offBias + (n + c) * pc.sBias);
@@ -383,9 +508,14 @@ void main() {
     m0 = tileM * BM;
     uint split = gl_WorkGroupID.z % pc.splits;
     uint batch = gl_WorkGroupID.z / pc.splits;
+#ifdef CONV
+    aBase = 0u; // addrA and addrB add the offsets
+    bBase = 0u;
+#else
     uint b1 = batch / pc.nb2, b2 = batch % pc.nb2;
     aBase = pc.offA + b1 * pc.sA1 + b2 * pc.sA2;
     bBase = pc.offB + b1 * pc.sB1 + b2 * pc.sB2;
+#endif
     uint kBegin = split * pc.kSplit;
     uint kEnd = min(pc.K, kBegin + pc.kSplit);
     uint steps = kBegin < kEnd ? (kEnd - kBegin + BK - 1u) / BK : 0u;
@@ -425,7 +555,11 @@ void main() {
         barrier();
     }
 
+#ifdef CONV
+    uint dBase = 0u;
+#else
     uint dBase = pc.offD + b1 * pc.sD1 + b2 * pc.sD2;
+#endif
     uint pBase = pc.offD + (split * (gl_NumWorkGroups.z / pc.splits) + batch) * pc.M * pc.N;
     // no continue/break in these loops, so that they unroll and acc is
     // only indexed by constants

@@ -1,6 +1,10 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/vktensor/vktensor/tensor/backend"
+)
 
 // Unfold extracts the sliding kernel×kernel patches of a batch of images t
 // [N, C, H, W] (zero padding on every side, the given stride) as columns:
@@ -71,4 +75,144 @@ func (t *Tensor) patches(name string, kernel, stride, padding int, matrix bool) 
 		return out.Reshape(c*kk, n*ho*wo)
 	}
 	return out.Reshape(n, c*kk, ho*wo)
+}
+
+// Conv2d returns the 2-D convolution (cross-correlation, as PyTorch's
+// F.conv2d) of the images t [N, C, H, W] with weight [O, C, k, k], plus
+// bias [O] when bias is not nil: the result is [N, O, Ho, Wo] with
+// Ho = (H+2·padding−k)/stride+1 and Wo likewise (rounded down), zero
+// padding and the same stride on both axes. It is differentiable in t,
+// weight and bias.
+//
+// On a backend with direct convolutions (backend.Convolver: the Vulkan
+// backend's implicit GEMM) the forward pass and both gradients run without
+// materializing the [C·k², N·Ho·Wo] patch matrix. Elsewhere, and for
+// Float32 operands when the device's matmul precision is not
+// PrecisionHighest, it is Im2Col and one MatMul (at that precision), the
+// general path (16-bit operands computed in float32 and rounded once).
+// Int32 operands are computed as Float32; mixed dtypes promote. It panics with a *ShapeError when the shapes do not fit
+// together (a non-square kernel, channel counts that differ, a bias that
+// is not [O], a padded image smaller than the kernel) and with a
+// *BackendError for operands on different devices.
+func (t *Tensor) Conv2d(weight, bias *Tensor, stride, padding int) *Tensor {
+	const name = "Conv2d"
+	xs, ws := t.shape, weight.shape
+	shapes := [][]int{xs, ws}
+	ops := []*Tensor{t, weight}
+	if bias != nil {
+		shapes = append(shapes, bias.shape)
+		ops = append(ops, bias)
+	}
+	fail := func(reason string) { panic(&ShapeError{Op: name, Shapes: shapes, Reason: reason}) }
+	if len(xs) != 4 || len(ws) != 4 {
+		fail("are not images [N, C, H, W] and a weight [O, C, k, k]")
+	}
+	if ws[2] != ws[3] {
+		fail(fmt.Sprintf("have a %d×%d kernel: only square kernels are supported", ws[2], ws[3]))
+	}
+	if xs[1] != ws[1] {
+		fail(fmt.Sprintf("have %d input channels and a weight for %d", xs[1], ws[1]))
+	}
+	if bias != nil && (len(bias.shape) != 1 || bias.shape[0] != ws[0]) {
+		fail(fmt.Sprintf("have a bias that is not [%d]", ws[0]))
+	}
+	if stride <= 0 || padding < 0 || padding > maxSize {
+		fail(fmt.Sprintf("have stride %d and padding %d", stride, padding))
+	}
+	k := ws[2]
+	if xs[2]+2*padding < k || xs[3]+2*padding < k {
+		fail(fmt.Sprintf("have a padded image (%d×%d) smaller than the %d×%d kernel", xs[2]+2*padding, xs[3]+2*padding, k, k))
+	}
+	be := sameBackend(name, ops...)
+	dt := floatOf(Promote(t.DType(), weight.DType()))
+	if bias != nil {
+		dt = floatOf(Promote(dt, bias.DType()))
+	}
+	t, weight = t.as(dt), weight.as(dt)
+	if bias != nil {
+		bias = bias.as(dt)
+	}
+	cv, direct := be.(backend.Convolver)
+	if direct && (dt != Float32 || t.st.dev.MatMulPrecision() == PrecisionHighest) {
+		return conv2d(cv, t, weight, bias, stride, padding)
+	}
+	// the general path: one product of the weight and the patches,
+	// [O, C·k²]·[C·k², N·Ho·Wo] → [O, N, Ho, Wo], an NCHW view of it;
+	// 16-bit operands in float32, rounded once at the end (as the direct
+	// kernels do), not after each step
+	if dt == Float16 || dt == BFloat16 {
+		var b32 *Tensor
+		if bias != nil {
+			b32 = bias.AsType(Float32)
+		}
+		return t.AsType(Float32).Conv2d(weight.AsType(Float32), b32, stride, padding).AsType(dt)
+	}
+	n, o := xs[0], ws[0]
+	ho, wo := (xs[2]+2*padding-k)/stride+1, (xs[3]+2*padding-k)/stride+1
+	cols := t.Im2Col(k, stride, padding)
+	y := weight.Reshape(o, ws[1]*k*k).MatMul(cols).Reshape(o, n, ho, wo).Permute(1, 0, 2, 3)
+	if bias != nil {
+		y = y.Add(bias.Reshape(o, 1, 1))
+	}
+	return y
+}
+
+// conv2d runs a direct convolution; its gradients are the backend's two
+// other products (the backward pass is not recorded, so they need no
+// gradients of their own).
+func conv2d(cv backend.Convolver, x, w, bias *Tensor, stride, pad int) *Tensor {
+	const name = "Conv2d"
+	k := w.shape[2]
+	shape := []int{x.shape[0], w.shape[0], (x.shape[2]+2*pad-k)/stride + 1, (x.shape[3]+2*pad-k)/stride + 1}
+	if overflowAxis(shape) >= 0 || overflowAxis([]int{w.shape[1], k, k, shape[0], shape[2], shape[3]}) >= 0 {
+		shapePanic(name, "would have more than the largest tensor's elements", x.shape, w.shape)
+	}
+	ins := []*Tensor{x, w}
+	if bias != nil {
+		ins = append(ins, bias)
+	}
+	out := alloc(x.Backend(), x.DType(), shape, ins...)
+	if out.ok() && out.Size() > 0 {
+		bs := backend.Strided{}
+		if bias != nil {
+			bs = bias.strided(name)
+		}
+		cv.Conv2d(out.strided(name), x.strided(name), w.strided(name), bs, stride, pad)
+	}
+	return record(out, name, ins, func(g *Tensor) []*Tensor {
+		g = g.as(x.DType())
+		gs := make([]*Tensor, len(ins))
+		if x.RequiresGrad() {
+			gs[0] = convInputGrad(cv, g, w, x.shape, stride, pad)
+		}
+		if w.RequiresGrad() {
+			gs[1] = convWeightGrad(cv, x, g, k, stride, pad)
+		}
+		if bias != nil && bias.RequiresGrad() {
+			gs[2] = g.Sum(0, 2, 3)
+		}
+		return gs
+	})
+}
+
+// convInputGrad is the gradient of conv2d with respect to its images (of
+// shape xshape) for the output gradient g.
+func convInputGrad(cv backend.Convolver, g, w *Tensor, xshape []int, stride, pad int) *Tensor {
+	const name = "Conv2dInputGrad"
+	out := alloc(g.Backend(), g.DType(), xshape, g, w)
+	if out.ok() && out.Size() > 0 {
+		cv.Conv2dInputGrad(out.strided(name), g.strided(name), w.strided(name), stride, pad)
+	}
+	return out
+}
+
+// convWeightGrad is the gradient of conv2d with respect to its k×k weight
+// for the images x and the output gradient g.
+func convWeightGrad(cv backend.Convolver, x, g *Tensor, k, stride, pad int) *Tensor {
+	const name = "Conv2dWeightGrad"
+	out := alloc(x.Backend(), x.DType(), []int{g.shape[1], x.shape[1], k, k}, x, g)
+	if out.ok() && out.Size() > 0 {
+		cv.Conv2dWeightGrad(out.strided(name), x.strided(name), g.strided(name), stride, pad)
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -102,5 +103,184 @@ func TestUnfoldErrors(t *testing.T) {
 			}()
 			f()
 		}()
+	}
+}
+
+// convCase is one Conv2d geometry of the tests.
+type convCase struct{ n, c, h, w, o, k, s, p int }
+
+func (c convCase) out() (int, int) { return (c.h+2*c.p-c.k)/c.s + 1, (c.w+2*c.p-c.k)/c.s + 1 }
+
+// convCases are the fixed geometries (a 1×1 image, a 1×1 kernel, an empty
+// batch, no output channels, strides above 1, padding wider than the
+// kernel's reach, MNIST's two layers) and random ones.
+func convCases(r *rand.Rand, random int) []convCase {
+	cs := []convCase{
+		{1, 1, 1, 1, 1, 1, 1, 0}, {2, 3, 7, 9, 5, 3, 1, 1}, {1, 2, 9, 6, 3, 5, 2, 2}, {2, 4, 8, 7, 3, 2, 2, 0},
+		{1, 3, 10, 11, 2, 3, 3, 2}, {3, 2, 5, 5, 4, 1, 1, 0}, {1, 2, 4, 4, 3, 3, 1, 3}, {0, 2, 5, 5, 3, 3, 1, 1},
+		{2, 3, 5, 5, 0, 3, 1, 1}, {2, 1, 28, 28, 8, 3, 1, 1}, {2, 8, 14, 14, 16, 3, 1, 1},
+	}
+	for len(cs) < len(cs)+random && random > 0 {
+		c := convCase{1 + r.IntN(3), 1 + r.IntN(4), 1 + r.IntN(10), 1 + r.IntN(10), 1 + r.IntN(6), 1 + r.IntN(4), 1 + r.IntN(3), r.IntN(3)}
+		if c.h+2*c.p >= c.k && c.w+2*c.p >= c.k {
+			cs = append(cs, c)
+			random--
+		}
+	}
+	return cs
+}
+
+// refConv2d is the definition in float64: y[n, o, y, x] = b[o] +
+// Σ w[o, c, i, j]·x[n, c, y·s+i−p, x·s+j−p], the padding zero.
+func refConv2d(c convCase, x, w, b *nd) *nd {
+	ho, wo := c.out()
+	y := ndZeros(c.n, c.o, ho, wo)
+	forEachIndex(y.shape, func(idx []int) {
+		s := 0.0
+		if b != nil {
+			s = b.data[idx[1]]
+		}
+		for ch := 0; ch < c.c; ch++ {
+			for i := 0; i < c.k; i++ {
+				for j := 0; j < c.k; j++ {
+					h, q := idx[2]*c.s+i-c.p, idx[3]*c.s+j-c.p
+					if h >= 0 && h < c.h && q >= 0 && q < c.w {
+						s += w.at([]int{idx[1], ch, i, j}) * x.at([]int{idx[0], ch, h, q})
+					}
+				}
+			}
+		}
+		y.set(idx, s)
+	})
+	return y
+}
+
+// refConv2dGrads are the gradients of Σ g·Conv2d(x, w, b) from the
+// definition: dx and dw by the chain rule through every tap, db the sums
+// of g over images and positions.
+func refConv2dGrads(c convCase, x, w, g *nd) (dx, dw, db *nd) {
+	dx, dw, db = ndZeros(x.shape...), ndZeros(w.shape...), ndZeros(c.o)
+	forEachIndex(g.shape, func(idx []int) {
+		gv := g.at(idx)
+		db.data[idx[1]] += gv
+		for ch := 0; ch < c.c; ch++ {
+			for i := 0; i < c.k; i++ {
+				for j := 0; j < c.k; j++ {
+					h, q := idx[2]*c.s+i-c.p, idx[3]*c.s+j-c.p
+					if h >= 0 && h < c.h && q >= 0 && q < c.w {
+						xi, wi := []int{idx[0], ch, h, q}, []int{idx[1], ch, i, j}
+						dx.set(xi, dx.at(xi)+gv*w.at(wi))
+						dw.set(wi, dw.at(wi)+gv*x.at(xi))
+					}
+				}
+			}
+		}
+	})
+	return dx, dw, db
+}
+
+// convTol is the norm-scaled bound of float32 sums of kk products of
+// magnitudes at most ma and mb, plus one unit of dt at the value.
+func convTol(kk int, ma, mb float64, dt DType, want *nd) func(i int) float64 {
+	return func(i int) float64 {
+		return 4*float64(kk)*ma*mb/(1<<23) + ulpDT(dt, want.data[i]) + 1e-30
+	}
+}
+
+func maxAbsND(a *nd) float64 {
+	m := 0.0
+	for _, v := range a.data {
+		m = math.Max(m, math.Abs(v))
+	}
+	return m
+}
+
+// TestConv2d checks Conv2d and its three gradients on the default device
+// against the float64 definitions, on fixed and random geometries, with
+// and without bias, the images in every layout, in float32 and the 16-bit
+// dtypes (whose operands are rounded first: the reference takes the
+// rounded values).
+func TestConv2d(t *testing.T) {
+	r := newRand(11)
+	for ci, c := range convCases(r, iters(20)) {
+		for _, dt := range []DType{Float32, Float16, BFloat16} {
+			if dt != Float32 && ci%3 != 0 {
+				continue
+			}
+			lay := layout(ci % int(numLayouts))
+			bias := ci%2 == 0
+			name := caseName("%+v/%v/%v/bias=%v", c, dt, lay, bias)
+			ho, wo := c.out()
+			xa := randND(r, []int{c.n, c.c, c.h, c.w}, vNormal)
+			wa := randND(r, []int{c.o, c.c, c.k, c.k}, vNormal)
+			ga := randND(r, []int{c.n, c.o, ho, wo}, vNormal)
+			x, _ := makeTensorAs(r, xa, lay, dt)
+			w := fromND(wa).AsType(dt)
+			// the operands as the dtype holds them
+			xa, wa, ga = toND(x.AsType(Float32)), toND(w.AsType(Float32)), toND(fromND(ga).AsType(dt).AsType(Float32))
+			x.SetRequiresGrad(true)
+			w.SetRequiresGrad(true)
+			var b *Tensor
+			var ba *nd
+			if bias {
+				b = fromND(randND(r, []int{c.o}, vNormal)).AsType(dt).SetRequiresGrad(true)
+				ba = toND(b.AsType(Float32))
+			}
+			y := x.Conv2d(w, b, c.s, c.p)
+			want := refConv2d(c, xa, wa, ba)
+			kk := c.c * c.k * c.k
+			if !checkTol(t, name+" forward", y.AsType(Float32), want, convTol(kk+1, maxAbsND(xa)+1, maxAbsND(wa)+1, dt, want)) {
+				continue
+			}
+			if y.DType() != dt {
+				t.Errorf("%s: dtype %v", name, y.DType())
+			}
+			if y.Size() == 0 {
+				continue
+			}
+			g := fromND(ga).AsType(dt)
+			if err := y.BackwardWith(g); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			dx, dw, db := refConv2dGrads(c, xa, wa, ga)
+			checkTol(t, name+" dx", x.Grad().AsType(Float32), dx, convTol(c.o*c.k*c.k, maxAbsND(ga), maxAbsND(wa), dt, dx))
+			checkTol(t, name+" dw", w.Grad().AsType(Float32), dw, convTol(c.n*ho*wo, maxAbsND(ga), maxAbsND(xa), dt, dw))
+			if bias {
+				checkTol(t, name+" db", b.Grad().AsType(Float32), db, convTol(c.n*ho*wo, maxAbsND(ga), 1, dt, db))
+			}
+		}
+	}
+}
+
+// TestConv2dErrors checks the shape panics and the promotion of mixed
+// dtypes.
+func TestConv2dErrors(t *testing.T) {
+	x, w := Zeros(1, 2, 5, 5), Zeros(3, 2, 3, 3)
+	expectShapeError(t, "rank", func() { x.Reshape(2, 5, 5).Conv2d(w, nil, 1, 0) }, "Conv2d", "images")
+	expectShapeError(t, "kernel", func() { x.Conv2d(Zeros(3, 2, 3, 2), nil, 1, 0) }, "3×2 kernel")
+	expectShapeError(t, "channels", func() { x.Conv2d(Zeros(3, 1, 3, 3), nil, 1, 0) }, "2 input channels")
+	expectShapeError(t, "bias", func() { x.Conv2d(w, Zeros(2), 1, 0) }, "bias", "[3]")
+	expectShapeError(t, "stride", func() { x.Conv2d(w, nil, 0, 0) }, "stride 0")
+	expectShapeError(t, "small", func() { Zeros(1, 2, 2, 5).Conv2d(w, nil, 1, 0) }, "2×5", "smaller")
+	if y := x.AsType(BFloat16).Conv2d(w, nil, 1, 1); y.DType() != Float32 || !slices.Equal(y.Shape(), []int{1, 3, 5, 5}) {
+		t.Errorf("bfloat16 images, float32 weight: %v %v, want float32 [1 3 5 5]", y.DType(), y.Shape())
+	}
+	if y := x.AsType(Int32).Conv2d(w.AsType(Int32), nil, 2, 0); y.DType() != Float32 || !slices.Equal(y.Shape(), []int{1, 3, 2, 2}) {
+		t.Errorf("int32 operands: %v %v, want float32 [1 3 2 2]", y.DType(), y.Shape())
+	}
+}
+
+// TestGradConv2d checks Conv2d's gradients against finite differences.
+func TestGradConv2d(t *testing.T) {
+	conv := func(s, p int) func(x []*Tensor) *Tensor {
+		return func(x []*Tensor) *Tensor { return x[0].Conv2d(x[1], x[2], s, p) }
+	}
+	cases := []agCase{
+		{name: "same", shapes: [][]int{{2, 2, 4, 5}, {3, 2, 3, 3}, {3}}, f: conv(1, 1)},
+		{name: "strided", shapes: [][]int{{1, 3, 7, 6}, {2, 3, 2, 2}, {2}}, f: conv(2, 0)},
+		{name: "wide-padding", shapes: [][]int{{1, 1, 3, 3}, {2, 1, 3, 3}, {2}}, f: conv(3, 3)},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) { agCheck(t, uint64(900+i), c) })
 	}
 }

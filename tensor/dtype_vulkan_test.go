@@ -16,9 +16,11 @@ var (
 	dtVKErr  error
 )
 
-// TestDTypesVulkan runs the dtype tests with the Vulkan backend as the
-// default device (lavapipe on machines without a GPU), validation on.
-func TestDTypesVulkan(t *testing.T) {
+// vulkanDefault opens the Vulkan backend the package's tests share
+// (lavapipe on machines without a GPU, validation on unless
+// VKT_VALIDATE=0), skipping the test where there is no Vulkan.
+func vulkanDefault(t *testing.T) *vulkan.Backend {
+	t.Helper()
 	dtVKOnce.Do(func() {
 		dtVK, dtVKErr = vulkan.New(vulkan.WithGPUOptions(gpu.Options{AllowCPU: true, Validate: os.Getenv("VKT_VALIDATE") != "0"}))
 	})
@@ -28,6 +30,13 @@ func TestDTypesVulkan(t *testing.T) {
 	if dtVKErr != nil {
 		t.Fatal(dtVKErr)
 	}
+	return dtVK
+}
+
+// TestDTypesVulkan runs the dtype tests with the Vulkan backend as the
+// default device (lavapipe on machines without a GPU), validation on.
+func TestDTypesVulkan(t *testing.T) {
+	dtVK := vulkanDefault(t)
 	n0 := len(dtVK.Device().ValidationMessages())
 	prev := Default()
 	SetDefault(On(dtVK))

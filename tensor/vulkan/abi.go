@@ -57,6 +57,18 @@ type convPC struct {
 	Ss0, Ss1, Ss2, Ss3, Ss4                   uint32 // source strides
 }
 
+// convGemmPC is the block of matmul.comp's CONV builds (convgemm*): the
+// implicit-GEMM convolutions.
+type convGemmPC struct {
+	SD, SA, SB                       [4]uint32 // strides of D's, A's and B's four axes
+	M, N, K                          uint32
+	OffD, OffA, OffB, OffBias        uint32
+	SBias                            uint32 // bias stride along N
+	KSplit                           uint32 // K elements per split
+	Splits                           uint32
+	C, H, W, Ho, Wo, KS, Stride, Pad uint32 // the convolution's geometry
+}
+
 // xentPC is xent.comp's block (cross-entropy and its gradient).
 type xentPC struct {
 	Rows, C        uint32
@@ -128,6 +140,19 @@ type matmulSpec struct {
 	Flags        uint32 // epilogue and kernel flags (mm* in matmul.go)
 	Swz          uint32 // tile order: bands of Swz tile rows, 0 grid order
 	DType        uint32 // the operands' backend.DType (the 16-bit builds: Float16, BFloat16)
+}
+
+// convGemmSpec specializes matmul.comp's CONV builds: matmulSpec's
+// constants and the convolution's mode.
+type convGemmSpec struct {
+	Workgroup    uint32
+	BM, BN, BK   uint32
+	_, _         uint32
+	AMode, BMode uint32
+	Flags        uint32
+	Swz          uint32
+	DType        uint32
+	CMode        uint32 // 1 forward, 2 input gradient, 3 weight gradient
 }
 
 // splitkSpec specializes splitk.comp.
@@ -222,6 +247,10 @@ var kernelABIs = map[string]kernelABI{
 	"softmax_long16":   {softmaxPC{}, softmaxLongSpec{}},
 	"softmax_long_w16": {softmaxPC{}, softmaxLongSpec{}},
 	"reduce_sg16":      {reducePC{}, reduceSpec{}},
+	"convgemm":         {convGemmPC{}, convGemmSpec{}},
+	"convgemm_8x8":     {convGemmPC{}, convGemmSpec{}},
+	"convgemm16":       {convGemmPC{}, convGemmSpec{}},
+	"convgemm_8x8_16":  {convGemmPC{}, convGemmSpec{}},
 	"matmul":           {matmulPC{}, matmulSpec{}},
 	"matmul_8x4":       {matmulPC{}, matmulSpec{}},
 	"matmul_8x8":       {matmulPC{}, matmulSpec{}},

@@ -53,3 +53,155 @@ func (b *Backend) conv(mode uint32, dst, src backend.Strided, img []int, ho, wo,
 	b.dispatch(pipe, kernel, pushBytes(&pc), b.grid(total, convGroup),
 		gbuf(dst.Buf).Range(0, 0, gpu.Write), in(src))
 }
+
+var _ backend.Convolver = (*Backend)(nil)
+
+// The implicit-GEMM convolutions: matmul.comp's CONV builds (convgemm*),
+// the tiles, slices and epilogue of MatMul with the operands gathered
+// through the convolution's geometry as slices are staged. See matmul.comp's
+// header for the three modes' M, N, K.
+const (
+	convForward    = 1
+	convInputGrad  = 2
+	convWeightGrad = 3
+)
+
+// convGeom is a convolution's geometry, read off its operands' shapes.
+type convGeom struct {
+	n, c, h, w, o, k, ho, wo, stride, pad int
+}
+
+// Conv2d sets dst [N, O, Ho, Wo] to x [N, C, H, W] convolved with
+// w [O, C, k, k], plus bias [O] when bias.Buf is not nil: M = N·Ho·Wo,
+// N = O, K = C·k².
+func (b *Backend) Conv2d(dst, x, w, bias backend.Strided, stride, pad int) {
+	defer b.exit()
+	if !b.enter("Conv2d", 1, dst, x, w, bias) {
+		return
+	}
+	g := convGeom{n: x.Shape[0], c: x.Shape[1], h: x.Shape[2], w: x.Shape[3], o: w.Shape[0], k: w.Shape[2],
+		ho: dst.Shape[2], wo: dst.Shape[3], stride: stride, pad: pad}
+	flags := 0
+	if bias.Buf != nil {
+		flags = mmBias
+	}
+	b.convGemm(convForward, g, dst, x, w, bias, g.n*g.ho*g.wo, g.o, g.c*g.k*g.k, flags)
+}
+
+// Conv2dInputGrad sets dx [N, C, H, W] from the output gradient
+// gr [N, O, Ho, Wo] and w: M = N·H·W, N = C, K = O·k² (the taps of a
+// stride above 1 that fall between output positions are zeros of K).
+func (b *Backend) Conv2dInputGrad(dx, gr, w backend.Strided, stride, pad int) {
+	defer b.exit()
+	if !b.enter("Conv2dInputGrad", 1, dx, gr, w) {
+		return
+	}
+	g := convGeom{n: dx.Shape[0], c: dx.Shape[1], h: dx.Shape[2], w: dx.Shape[3], o: w.Shape[0], k: w.Shape[2],
+		ho: gr.Shape[2], wo: gr.Shape[3], stride: stride, pad: pad}
+	b.convGemm(convInputGrad, g, dx, gr, w, backend.Strided{}, g.n*g.h*g.w, g.c, g.o*g.k*g.k, 0)
+}
+
+// Conv2dWeightGrad sets dw [O, C, k, k] from x and the output gradient
+// gr: M = O, N = C·k², K = N·Ho·Wo, split along K when the tiles are few.
+func (b *Backend) Conv2dWeightGrad(dw, x, gr backend.Strided, stride, pad int) {
+	defer b.exit()
+	if !b.enter("Conv2dWeightGrad", 1, dw, x, gr) {
+		return
+	}
+	g := convGeom{n: x.Shape[0], c: x.Shape[1], h: x.Shape[2], w: x.Shape[3], o: dw.Shape[0], k: dw.Shape[2],
+		ho: gr.Shape[2], wo: gr.Shape[3], stride: stride, pad: pad}
+	b.convGemm(convWeightGrad, g, dw, gr, x, backend.Strided{}, g.o, g.c*g.k*g.k, g.n*g.ho*g.wo, 0)
+}
+
+// convGemm records D = A·B for one mode: the operands are the shader's A
+// and B (mode 1: x, w; mode 2: gr, w; mode 3: gr, x).
+func (b *Backend) convGemm(mode uint32, g convGeom, dst, a, x, bias backend.Strided, M, N, K, flags int) {
+	if b.err != nil || dst.Size() == 0 {
+		return
+	}
+	// every index the kernel forms is a 32-bit element index, and the
+	// padded image's coordinates are int32s
+	if !within(dst, a, x, bias) || M > maxElems || N > maxElems || K > maxElems ||
+		g.h+2*g.pad >= 1<<31 || g.w+2*g.pad >= 1<<31 {
+		b.fail(errTooLarge)
+		return
+	}
+	v := b.pickVariant(M, N, K, 1)
+	if v.kname != "" || !(v.tm == 4 && v.tn == 4 || v.tm == 8 && v.tn == 8) {
+		v = variants[1] // a tuning tiling without a CONV build
+	}
+	v = v.fit(int(b.info.MaxComputeSharedMemorySize))
+	splits := 1
+	st := dst.Strides
+	// split-K sums its partials through splitk.comp, which writes a
+	// matrix: only dw whose (c, i, j) axes merge into one stride
+	if mode == convWeightGrad && st[2] == g.k*st[3] && st[1] == g.k*g.k*st[3] {
+		splits = b.splitsFor(ceilDiv(M, v.bm)*ceilDiv(N, v.bn), K)
+	}
+	kSplit := max(ceilDiv(ceilDiv(K, splits), v.bk)*v.bk, v.bk)
+	if K > 0 {
+		splits = ceilDiv(K, kSplit)
+	}
+	u := func(s []int) [4]uint32 { return [4]uint32{uint32(s[0]), uint32(s[1]), uint32(s[2]), uint32(s[3])} }
+	pc := convGemmPC{SD: u(dst.Strides), SA: u(a.Strides), SB: u(x.Strides),
+		M: uint32(M), N: uint32(N), K: uint32(K),
+		OffD: uint32(dst.Offset), OffA: uint32(a.Offset), OffB: uint32(x.Offset),
+		KSplit: uint32(kSplit), Splits: uint32(splits),
+		C: uint32(g.c), H: uint32(g.h), W: uint32(g.w), Ho: uint32(g.ho), Wo: uint32(g.wo),
+		KS: uint32(g.k), Stride: uint32(g.stride), Pad: uint32(g.pad)}
+	biasRange := in(a) // any readable buffer when there is no bias
+	if flags&mmBias != 0 {
+		pc.OffBias, pc.SBias = uint32(bias.Offset), uint32(bias.Strides[0])
+		biasRange = in(bias)
+	}
+	// A is loaded with its unit-stride axis fastest: the pixels along
+	// m (modes 1, 2) or the output positions along k (mode 3); B along k
+	amode, bmode := uint32(1), uint32(1)
+	if mode == convWeightGrad {
+		amode = 0
+	}
+	f := flags
+	if v.warps && (v.bm/v.tm)%4 == 0 && (v.bn/v.tn)%8 == 0 && v.wg()%32 == 0 {
+		f |= mmWarps
+	}
+	if M%v.bm == 0 && N%v.bn == 0 && K%v.bk == 0 {
+		f |= mmFull
+	}
+	kernel, splitk, dt := "convgemm", "splitk", uint32(0)
+	if v.tm == 8 {
+		kernel = "convgemm_8x8"
+	}
+	if is16(dst.DType()) {
+		kernel, splitk, dt = kernel+"16", "splitk16", uint32(dst.DType())
+		if v.tm == 8 {
+			kernel = "convgemm_8x8_16"
+		}
+	}
+	spec := func(f int) []uint32 {
+		return specWords(&convGemmSpec{Workgroup: uint32(v.wg()), BM: uint32(v.bm), BN: uint32(v.bn), BK: uint32(v.bk),
+			AMode: amode, BMode: bmode, Flags: uint32(f), Swz: uint32(v.swz), DType: dt, CMode: mode})
+	}
+	groups := [3]uint32{uint32(ceilDiv(N, v.bn)), uint32(ceilDiv(M, v.bm)), uint32(splits)}
+	if splits == 1 {
+		pipe := b.pipeline(kernel, 4, spec(f))
+		b.dispatch(pipe, kernel, pushBytes(&pc), groups, gbuf(dst.Buf).Range(0, 0, gpu.Write), in(a), in(x), biasRange)
+		return
+	}
+	scratch, err := b.alloc(splits * M * N)
+	if err != nil {
+		b.fail(err)
+		return
+	}
+	defer b.free(scratch) // reuse waits for the recorded work
+	if N%4 == 0 {
+		f |= mmVecD // the dense float32 partials
+	}
+	sp := splitkPC{M: pc.M, N: pc.N, Batches: 1, Splits: uint32(splits), Nb2: 1,
+		OffD: pc.OffD, SDM: uint32(st[0]), SDN: uint32(st[3])}
+	pc.OffD = 0
+	sc := backend.Strided{Buf: scratch}
+	pipe := b.pipeline(kernel, 4, spec(mmPartial|f&(mmFull|mmVecD|mmWarps)))
+	b.dispatch(pipe, kernel, pushBytes(&pc), groups, out(sc), in(a), in(x), biasRange)
+	kp := b.pipeline(splitk, 3, specWords(&splitkSpec{Workgroup: ewGroup, Flags: 0, DType: dt}))
+	b.dispatch(kp, splitk, pushBytes(&sp), b.grid(M*N, ewGroup), gbuf(dst.Buf).Range(0, 0, gpu.Write), in(sc), in(sc))
+}
