@@ -99,10 +99,12 @@
 //               that is a whole output position (0 elsewhere), B = Wt[o, c, i, j];
 //   3 weight gradient: D = dWt [O, C, k, k]; m = o, n = (c, i, j),
 //               k = (n, y, x); A = G[n, o, y, x], B = X gathered as in mode 1.
-// Loads are scalar (AMODE, BMODE 0 or 1), D is stored element by element
-// (no flag 32 except for split-K partials), there is one batch; split-K
-// partials are dense [M, N] as above. Padding and ragged tiles are
-// bounds-checked, so no access leaves an operand.
+// Loads are scalar, A with m fastest (AMODE 1) in modes 1 and 2 and k
+// fastest (AMODE 0) in mode 3, B with k fastest (BMODE 1); WG must be a
+// multiple of BM and of BK (see the CONV loaders). D is stored element by
+// element (no flag 32 except for split-K partials); there is one batch;
+// split-K partials are dense [M, N] as above. Padding and ragged tiles
+// are bounds-checked, so no access leaves an operand.
 
 #ifndef TM
 #define TM 4
@@ -227,44 +229,6 @@ uvec3 split3(uint e, uint rows, uint cols) {
     return uvec3(t / rows, t % rows, e - t * cols);
 }
 
-// pixelX is the address of X[n, c, y·s+i−p, x·s+j−p] and whether it lies
-// inside the image (off the padding); X is operand A (mode 1) or B (mode 3)
-uint pixelX(uint off, uvec4 st, uint n, uint c, uint y, uint x, uint i, uint j, out bool ok) {
-    int h = int(y * pc.stride + i) - int(pc.pad);
-    int w = int(x * pc.stride + j) - int(pc.pad);
-    ok = h >= 0 && h < int(pc.H) && w >= 0 && w < int(pc.W);
-    return off + n * st.x + c * st.y + uint(h) * st.z + uint(w) * st.w;
-}
-
-uint addrA(uint m, uint k, out bool ok) {
-    ok = true;
-    if (CMODE == 1u) {
-        uvec3 p = split3(m, pc.Ho, pc.Wo), t = split3(k, pc.KS, pc.KS);
-        return pixelX(pc.offA, pc.sA, p.x, t.x, p.y, p.z, t.y, t.z, ok);
-    }
-    if (CMODE == 2u) { // G at the output position whose tap (i, j) reads pixel (h, w)
-        uvec3 p = split3(m, pc.H, pc.W), t = split3(k, pc.KS, pc.KS);
-        int yy = int(p.y + pc.pad) - int(t.y), xx = int(p.z + pc.pad) - int(t.z);
-        uint y = uint(yy) / pc.stride, x = uint(xx) / pc.stride;
-        ok = yy >= 0 && xx >= 0 && y * pc.stride == uint(yy) && x * pc.stride == uint(xx) && y < pc.Ho && x < pc.Wo;
-        return pc.offA + p.x * pc.sA.x + t.x * pc.sA.y + y * pc.sA.z + x * pc.sA.w;
-    }
-    uvec3 q = split3(k, pc.Ho, pc.Wo);
-    return pc.offA + q.x * pc.sA.x + m * pc.sA.y + q.y * pc.sA.z + q.z * pc.sA.w;
-}
-
-uint addrB(uint k, uint n, out bool ok) {
-    ok = true;
-    if (CMODE == 3u) {
-        uvec3 q = split3(k, pc.Ho, pc.Wo), t = split3(n, pc.KS, pc.KS);
-        return pixelX(pc.offB, pc.sB, q.x, t.x, q.y, q.z, t.y, t.z, ok);
-    }
-    // Wt[o, c, i, j]: k = (c, i, j), n = o (mode 1); k = (o, i, j), n = c (mode 2)
-    uvec3 t = split3(k, pc.KS, pc.KS);
-    uint o = CMODE == 1u ? n : t.x, c = CMODE == 1u ? t.x : n;
-    return pc.offB + o * pc.sB.x + c * pc.sB.y + t.y * pc.sB.z + t.z * pc.sB.w;
-}
-
 uint addrD(uint m, uint n) {
     if (CMODE == 3u) {
         uvec3 t = split3(n, pc.KS, pc.KS);
@@ -300,8 +264,8 @@ void slotB(uint l, out uint nn, out uint kk) {
     else { nn = l / (BK / 4u); kk = (l % (BK / 4u)) * 4u; }
 }
 
-void loadA(uint k0, uint kEnd) {
 #ifndef CONV
+void loadA(uint k0, uint kEnd) {
     if (AMODE >= 2u) {
         [[unroll]] for (uint r = 0u; r < LA4; r++) {
             uint l = tid + r * WG, mm, kk;
@@ -311,29 +275,18 @@ void loadA(uint k0, uint kEnd) {
             if (l < NA / 4u && (FULL || (m < pc.M && k < kEnd)))
                 ra4[r] = a4[(aBase + m * pc.sAM + k * pc.sAK) / 4u];
         }
-    } else
-#endif
-    {
+    } else {
         [[unroll]] for (uint r = 0u; r < LA; r++) {
             uint l = tid + r * WG, mm, kk;
             slotA(l, mm, kk);
             uint m = m0 + mm, k = k0 + kk;
             ra[r] = 0.0;
-#ifdef CONV
-            if (l < NA && (FULL || (m < pc.M && k < kEnd))) {
-                bool ok;
-                uint e = addrA(m, k, ok);
-                if (ok) ra[r] = LDA(e);
-            }
-#else
             if (l < NA && (FULL || (m < pc.M && k < kEnd))) ra[r] = LDA(aBase + m * pc.sAM + k * pc.sAK);
-#endif
         }
     }
 }
 
 void loadB(uint k0, uint kEnd) {
-#ifndef CONV
     if (BMODE >= 2u) {
         [[unroll]] for (uint r = 0u; r < LB4; r++) {
             uint l = tid + r * WG, nn, kk;
@@ -343,26 +296,134 @@ void loadB(uint k0, uint kEnd) {
             if (l < NB / 4u && (FULL || (n < pc.N && k < kEnd)))
                 rb4[r] = b4[(bBase + k * pc.sBK + n * pc.sBN) / 4u];
         }
-    } else
-#endif
-    {
+    } else {
         [[unroll]] for (uint r = 0u; r < LB; r++) {
             uint l = tid + r * WG, nn, kk;
             slotB(l, nn, kk);
             uint n = n0 + nn, k = k0 + kk;
             rb[r] = 0.0;
-#ifdef CONV
-            if (l < NB && (FULL || (n < pc.N && k < kEnd))) {
-                bool ok;
-                uint e = addrB(k, n, ok);
-                if (ok) rb[r] = LDB(e);
-            }
-#else
             if (l < NB && (FULL || (n < pc.N && k < kEnd))) rb[r] = LDB(bBase + k * pc.sBK + n * pc.sBN);
-#endif
         }
     }
 }
+
+#else
+// The CONV loaders. Every invocation loads the same tile row m of A in
+// each of its slots (AMODE 1, modes 1 and 2: WG is a multiple of BM) or
+// the same k (AMODE 0, mode 3; and B, BMODE 1: WG is a multiple of BK),
+// so the coordinates that stay fixed are split once per tile or per
+// slice, and those that change from slot to slot advance by a constant
+// step with carries (step3) instead of a division per element.
+
+// step3 adds d to the mixed-radix number t = (·, < rows, < cols); d's
+// digits are below the radices, so each digit carries at most once.
+uvec3 step3(uvec3 t, uvec3 d, uint rows, uint cols) {
+    t.z += d.z;
+    uint c1 = t.z >= cols ? 1u : 0u;
+    t.z -= c1 * cols;
+    t.y += d.y + c1;
+    uint c2 = t.y >= rows ? 1u : 0u;
+    t.y -= c2 * rows;
+    t.x += d.x + c2;
+    return t;
+}
+
+// the invocation's row of A (modes 1, 2): its image's offset in A and the
+// first padded coordinates its taps read (mode 1: y·s − p, x·s − p; mode 2:
+// h + p, w + p)
+uint mBase;
+int mY, mX;
+uvec3 kStepA, nStepB; // WG/BM and WG/BK as (·, i, j) digits
+
+void convSetup() {
+    if (CMODE != 3u) {
+        uint m = m0 + tid % BM;
+        uvec3 p = CMODE == 1u ? split3(m, pc.Ho, pc.Wo) : split3(m, pc.H, pc.W);
+        mBase = pc.offA + p.x * pc.sA.x;
+        if (CMODE == 1u) {
+            mY = int(p.y * pc.stride) - int(pc.pad);
+            mX = int(p.z * pc.stride) - int(pc.pad);
+        } else {
+            mY = int(p.y + pc.pad);
+            mX = int(p.z + pc.pad);
+        }
+        kStepA = split3(WG / BM, pc.KS, pc.KS);
+    } else {
+        nStepB = split3(WG / BK, pc.KS, pc.KS);
+    }
+}
+
+void loadA(uint k0, uint kEnd) {
+    if (CMODE == 3u) { // A = G[n, o, y, x]: k = (n, y, x) is the invocation's in every slot, m = o
+        uint k = k0 + tid % BK;
+        uvec3 q = split3(k, pc.Ho, pc.Wo);
+        uint base = pc.offA + q.x * pc.sA.x + q.y * pc.sA.z + q.z * pc.sA.w;
+        [[unroll]] for (uint r = 0u; r < LA; r++) {
+            uint l = tid + r * WG, m = m0 + l / BK;
+            ra[r] = 0.0;
+            if (l < NA && (FULL || (m < pc.M && k < kEnd))) ra[r] = LDA(base + m * pc.sA.y);
+        }
+        return;
+    }
+    uint m = m0 + tid % BM, k = k0 + tid / BM;
+    uvec3 t = split3(k, pc.KS, pc.KS); // (c, i, j) in mode 1, (o, i, j) in mode 2
+    [[unroll]] for (uint r = 0u; r < LA; r++) {
+        uint l = tid + r * WG;
+        ra[r] = 0.0;
+        if (l < NA && (FULL || (m < pc.M && k < kEnd))) {
+            if (CMODE == 1u) { // X at the tap, 0 in the padding
+                int h = mY + int(t.y), w = mX + int(t.z);
+                if (h >= 0 && h < int(pc.H) && w >= 0 && w < int(pc.W))
+                    ra[r] = LDA(mBase + t.x * pc.sA.y + uint(h) * pc.sA.z + uint(w) * pc.sA.w);
+            } else { // G at the output position whose tap (i, j) reads the pixel, if there is one
+                int yy = mY - int(t.y), xx = mX - int(t.z);
+                uint y = uint(yy), x = uint(xx);
+                bool on = yy >= 0 && xx >= 0;
+                if (pc.stride != 1u) {
+                    y /= pc.stride;
+                    x /= pc.stride;
+                    on = on && y * pc.stride == uint(yy) && x * pc.stride == uint(xx);
+                }
+                if (on && y < pc.Ho && x < pc.Wo)
+                    ra[r] = LDA(mBase + t.x * pc.sA.y + y * pc.sA.z + x * pc.sA.w);
+            }
+        }
+        k += WG / BM;
+        t = step3(t, kStepA, pc.KS, pc.KS);
+    }
+}
+
+void loadB(uint k0, uint kEnd) {
+    uint k = k0 + tid % BK, n = n0 + tid / BK;
+    if (CMODE == 3u) { // B = X: k = (n, y, x) the invocation's, n = (c, i, j) stepping
+        uvec3 q = split3(k, pc.Ho, pc.Wo), t = split3(n, pc.KS, pc.KS);
+        uint base = pc.offB + q.x * pc.sB.x;
+        int y0 = int(q.y * pc.stride) - int(pc.pad), x0 = int(q.z * pc.stride) - int(pc.pad);
+        [[unroll]] for (uint r = 0u; r < LB; r++) {
+            uint l = tid + r * WG;
+            rb[r] = 0.0;
+            if (l < NB && (FULL || (n < pc.N && k < kEnd))) {
+                int h = y0 + int(t.y), w = x0 + int(t.z);
+                if (h >= 0 && h < int(pc.H) && w >= 0 && w < int(pc.W))
+                    rb[r] = LDB(base + t.x * pc.sB.y + uint(h) * pc.sB.z + uint(w) * pc.sB.w);
+            }
+            n += WG / BK;
+            t = step3(t, nStepB, pc.KS, pc.KS);
+        }
+        return;
+    }
+    // B = Wt[o, c, i, j]: k = (c, i, j) and n = o (mode 1), k = (o, i, j) and n = c (mode 2)
+    uvec3 t = split3(k, pc.KS, pc.KS);
+    uint base = pc.offB + t.x * (CMODE == 1u ? pc.sB.y : pc.sB.x) + t.y * pc.sB.z + t.z * pc.sB.w;
+    uint sn = CMODE == 1u ? pc.sB.x : pc.sB.y;
+    [[unroll]] for (uint r = 0u; r < LB; r++) {
+        uint l = tid + r * WG;
+        rb[r] = 0.0;
+        if (l < NB && (FULL || (n < pc.N && k < kEnd))) rb[r] = LDB(base + n * sn);
+        n += WG / BK;
+    }
+}
+#endif
 
 // storeA and storeB write the prefetched registers into shared buffer p.
 void storeA(uint p) {
@@ -509,8 +570,9 @@ void main() {
     uint split = gl_WorkGroupID.z % pc.splits;
     uint batch = gl_WorkGroupID.z / pc.splits;
 #ifdef CONV
-    aBase = 0u; // addrA and addrB add the offsets
+    aBase = 0u; // the CONV loaders add the offsets
     bBase = 0u;
+    convSetup();
 #else
     uint b1 = batch / pc.nb2, b2 = batch % pc.nb2;
     aBase = pc.offA + b1 * pc.sA1 + b2 * pc.sA2;

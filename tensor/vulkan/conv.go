@@ -127,10 +127,11 @@ func (b *Backend) convGemm(mode uint32, g convGeom, dst, a, x, bias backend.Stri
 		return
 	}
 	v := b.pickVariant(M, N, K, 1)
-	if v.kname != "" || !(v.tm == 4 && v.tn == 4 || v.tm == 8 && v.tn == 8) {
-		v = variants[1] // a tuning tiling without a CONV build
-	}
 	v = v.fit(int(b.info.MaxComputeSharedMemorySize))
+	// the CONV loaders need WG to be a multiple of BM and BK (matmul.comp)
+	if v.kname != "" || !(v.tm == 4 && v.tn == 4 || v.tm == 8 && v.tn == 8) || v.wg()%v.bm != 0 || v.wg()%v.bk != 0 {
+		v = variants[1].fit(int(b.info.MaxComputeSharedMemorySize)) // a tuning tiling without a CONV build
+	}
 	splits := 1
 	st := dst.Strides
 	// split-K sums its partials through splitk.comp, which writes a
@@ -154,8 +155,9 @@ func (b *Backend) convGemm(mode uint32, g convGeom, dst, a, x, bias backend.Stri
 		pc.OffBias, pc.SBias = uint32(bias.Offset), uint32(bias.Strides[0])
 		biasRange = in(bias)
 	}
-	// A is loaded with its unit-stride axis fastest: the pixels along
-	// m (modes 1, 2) or the output positions along k (mode 3); B along k
+	// the slot orders of the CONV loaders: A with m fastest (modes 1, 2:
+	// neighbouring invocations read neighbouring pixels) or k fastest
+	// (mode 3: neighbouring output positions), B with k fastest
 	amode, bmode := uint32(1), uint32(1)
 	if mode == convWeightGrad {
 		amode = 0
