@@ -107,3 +107,28 @@ func ExampleTensor_OneHot() {
 	//  [1 0 0]
 	//  [0 1 0]]
 }
+
+// A 2×2 kernel of ones sums each 2×2 window of the image; with padding 1
+// and stride 2 the windows overhang the edges and see zeros there. The
+// kernel's gradient is, for each tap, the sum of the pixels it read: tap
+// (1, 1) read the four corners, 1+3+7+9.
+func ExampleTensor_Conv2d() {
+	img := tensor.FromSlice([]float32{
+		1, 2, 3,
+		4, 5, 6,
+		7, 8, 9,
+	}, 1, 1, 3, 3) // [N, C, H, W]
+	w := tensor.Ones(1, 1, 2, 2).SetRequiresGrad(true) // [O, C, k, k]
+	fmt.Println(img.Conv2d(w, nil, 1, 0).Reshape(2, 2))
+	y := img.Conv2d(w, nil, 2, 1)
+	fmt.Println(y.Shape(), y.Reshape(2, 2))
+	_ = y.Sum().Backward()
+	fmt.Println(w.Grad().Reshape(2, 2))
+	// Output:
+	// [[12 16]
+	//  [24 28]]
+	// [1 1 2 2] [[1 5]
+	//  [11 28]]
+	// [[5 10]
+	//  [10 20]]
+}
