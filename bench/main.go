@@ -19,6 +19,9 @@
 //     submits) and once with a sync after every op.
 //   - mnist: samples per second of a training epoch; reported as not
 //     available until package nn exposes a training step.
+//   - conv: Conv2d layers (the MNIST CNN's, a ResNet 3×3), forward and
+//     forward with gradients, in GFLOP/s; on the GPU also through im2col
+//     (bench/conv.go).
 //
 // Timing: every measurement is warmed up first, then repeated (-reps) and
 // the median and minimum are reported. CPU work is forced with the backend's
@@ -73,7 +76,7 @@ type config struct {
 }
 
 // allSuites lists the suites in the order they run.
-var allSuites = []string{"matmul", "ops", "latency", "mnist", "linalg", "gpt", "ops16", "matmul16"}
+var allSuites = []string{"matmul", "ops", "latency", "mnist", "linalg", "gpt", "ops16", "matmul16", "conv"}
 
 func main() {
 	cfg, err := parseFlags(os.Args[1:], os.Stderr)
@@ -231,6 +234,8 @@ func run(cfg config, out, errOut io.Writer) ([]Row, error) {
 			r.ops16() // bench/dtypes.go
 		case "matmul16":
 			r.matmul16()
+		case "conv":
+			r.conv() // bench/conv.go
 		}
 		for _, tr := range torchRows {
 			if tr.Suite == s {

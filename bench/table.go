@@ -21,7 +21,7 @@ type metric struct {
 // suiteMetric returns the figure of merit of a suite.
 func suiteMetric(suite string) metric {
 	switch suite {
-	case "matmul", "matmul16":
+	case "matmul", "matmul16", "conv":
 		return metric{"GFLOP/s", func(r Row) float64 { return r.GFLOPS }}
 	case "linalg":
 		return metric{"nominal GFLOP/s", func(r Row) float64 { return r.GFLOPS }}

@@ -286,6 +286,36 @@ class Bench:
                           2.0 * n * n * n, 6.0 * n * n)
                 del a, b
 
+    # --- conv -----------------------------------------------------------
+
+    # bench/conv.go's convLayers: (name, n, c, h, o, k), stride 1, padding k//2
+    CONV_LAYERS = [("mnist-conv1", 128, 1, 28, 32, 5), ("mnist-conv2", 128, 32, 14, 64, 5),
+                   ("resnet-3x3", 32, 64, 56, 64, 3)]
+
+    def conv(self, dev):
+        layers = self.CONV_LAYERS
+        if self.args.quick:
+            layers = [("quick", 2, 3, 9, 4, 3)]
+        for name, n, c, h, o, k in layers:
+            if dev.kind == "cpu" and not self.args.quick and name == "resnet-3x3":
+                continue
+            gen = torch.Generator(device="cpu").manual_seed(3)
+            x = torch.randn(n, c, h, h, generator=gen).to(dev.torch).requires_grad_(c > 1)
+            w = (torch.randn(o, c, k, k, generator=gen) * 0.1).to(dev.torch).requires_grad_(True)
+            b = torch.zeros(o, device=dev.torch, requires_grad=True)
+            gy = torch.randn(n, o, h, h, generator=gen).to(dev.torch)
+            flop = 2.0 * n * o * h * h * c * k * k
+            shape = "%dx%dx%dx%d*%dx%dx%d" % (n, c, h, h, o, k, k)
+            for bwd in (False, True):
+                def step():
+                    y = torch.nn.functional.conv2d(x, w, b, 1, k // 2)
+                    if bwd:
+                        y.backward(gy)
+                with torch.enable_grad():
+                    st = self.measure(lambda inner: dev.timed(step, inner))
+                f = flop * (3 if c > 1 else 2) if bwd else flop
+                self.emit("conv", name + ("/forward+backward" if bwd else "/forward"), dev, shape, n, st, dev.timing(), f)
+
     # --- latency --------------------------------------------------------
 
     def latency(self, dev):
@@ -410,7 +440,7 @@ def main():
 
     bench = Bench(args)
     suites = {"matmul": bench.matmul, "ops": bench.ops, "latency": bench.latency, "mnist": bench.mnist, "gpt": lambda dev: None,
-              "ops16": bench.ops16, "matmul16": bench.matmul16}  # gpt: bench/chargpt_ref.py
+              "ops16": bench.ops16, "matmul16": bench.matmul16, "conv": bench.conv}  # gpt: bench/chargpt_ref.py
     with torch.no_grad():
         for s in args.suite.split(","):
             s = s.strip()
