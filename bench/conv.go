@@ -12,9 +12,10 @@ import (
 // gradients (the images' only past the first layer, whose input is data),
 // in GFLOP/s of the layer's products (2·N·O·Ho·Wo·C·k² per product; three
 // with gradients, two without the images' one). vktensor runs each layer
-// as Conv2d does on its backend (the GPU: implicit GEMM) and, on the GPU,
-// again through the general path (im2col and one matmul: the backend with
-// its direct convolutions hidden), as the "-im2col" implementation;
+// as Conv2d does on its backend (the GPU: implicit GEMM; the CPU: im2col
+// and a GEMM per chunk of images) and again through the general path
+// (im2col of the whole batch and one matmul: the backend with its direct
+// convolutions hidden), as the "-im2col" implementations;
 // PyTorch runs F.conv2d (cuDNN on CUDA, default settings).
 
 // convLayer is one layer of the suite: images [n, c, h, h], weight
@@ -46,7 +47,10 @@ func (l convLayer) flop() float64 {
 // interfaces): Conv2d then takes the general path.
 type hideConv struct{ backend.Backend }
 
-const implGPUIm2col = implGPU + "-im2col"
+const (
+	implGPUIm2col = implGPU + "-im2col"
+	implCPUIm2col = implCPU + "-im2col"
+)
 
 func (r *runner) conv() {
 	const suite = "conv"
@@ -59,12 +63,14 @@ func (r *runner) conv() {
 			impl string
 			be   backend.Backend
 		}{{t.impl, t.be}}
+		im2col := implCPUIm2col
 		if t.gpu {
-			kinds = append(kinds, struct {
-				impl string
-				be   backend.Backend
-			}{implGPUIm2col, hideConv{t.be}})
+			im2col = implGPUIm2col
 		}
+		kinds = append(kinds, struct {
+			impl string
+			be   backend.Backend
+		}{im2col, hideConv{t.be}})
 		for _, l := range layers {
 			if !t.gpu && !r.cfg.quick && l.name == "resnet-3x3" {
 				continue // minutes per row on two cores

@@ -11,8 +11,8 @@ import (
 func TestConvSuite(t *testing.T) {
 	rows, out, _ := runQuick(t, "-quick", "-suite", "conv", "-device", "cpu,gpu", "-gpu-allow-cpu")
 	for _, op := range []string{"quick/forward", "quick/forward+backward"} {
-		if !hasRow(rows, "conv", op, implCPU) {
-			t.Errorf("no %s row for %s:\n%s", op, implCPU, out)
+		if !hasRow(rows, "conv", op, implCPU) || !hasRow(rows, "conv", op, implCPUIm2col) {
+			t.Errorf("no %s rows for %s and %s:\n%s", op, implCPU, implCPUIm2col, out)
 		}
 		if hasRow(rows, "conv", op, implGPU) != hasRow(rows, "conv", op, implGPUIm2col) {
 			t.Errorf("%s: the GPU rows come in pairs (direct and im2col):\n%s", op, out)

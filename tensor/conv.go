@@ -182,9 +182,7 @@ func conv2d(cv backend.Convolver, x, w, bias *Tensor, stride, pad int) *Tensor {
 	return record(out, name, ins, func(g *Tensor) []*Tensor {
 		g = g.as(x.DType())
 		gs := make([]*Tensor, len(ins))
-		if x.RequiresGrad() && x.shape[1] < directInputGradChannels {
-			gs[0] = inputGradByPatches(g, w, x.shape, stride, pad)
-		} else if x.RequiresGrad() {
+		if x.RequiresGrad() {
 			gs[0] = convInputGrad(cv, g, w, x.shape, stride, pad)
 		}
 		if w.RequiresGrad() {
@@ -195,32 +193,6 @@ func conv2d(cv backend.Convolver, x, w, bias *Tensor, stride, pad int) *Tensor {
 		}
 		return gs
 	})
-}
-
-// directInputGradChannels is the fewest image channels for which conv2d's
-// input gradient runs direct: that product's N is the channel count, and
-// below 16 its tiles are mostly empty, so it runs as the general path's
-// Wᵀ·G (whose M is C·k²) and Col2Im instead.
-const directInputGradChannels = 16
-
-// inputGradByPatches is the input gradient of a convolution through the
-// patch matrix: dcols = Wᵀ·G as [C·k², N·Ho·Wo], summed onto the pixels by
-// Col2Im.
-func inputGradByPatches(g, w *Tensor, xshape []int, stride, pad int) *Tensor {
-	const name = "Conv2dInputGrad"
-	if dt := g.DType(); dt != Float32 { // sums in float32, one rounding
-		return inputGradByPatches(g.AsType(Float32), w.AsType(Float32), xshape, stride, pad).AsType(dt)
-	}
-	o, c, k := w.shape[0], w.shape[1], w.shape[2]
-	n, ho, wo := g.shape[0], g.shape[2], g.shape[3]
-	cols := w.Reshape(o, c*k*k).T().MatMul(g.Permute(1, 0, 2, 3).Reshape(o, n*ho*wo))
-	dx := alloc(g.Backend(), g.DType(), xshape, cols)
-	if dx.ok() && dx.Size() > 0 {
-		// cols is [C, k², N, Ho, Wo] in memory; Col2Im takes [N, C, k², Ho, Wo]
-		src := cols.Reshape(c, k*k, n, ho, wo).Permute(2, 0, 1, 3, 4)
-		g.Backend().Col2Im(dx.strided(name), src.strided(name), k, stride, pad)
-	}
-	return dx
 }
 
 // convInputGrad is the gradient of conv2d with respect to its images (of

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/vktensor/vktensor/tensor/backend"
 )
 
 // TestUnfold checks Unfold against its definition and its gradient against
@@ -120,6 +122,7 @@ func convCases(r *rand.Rand, random int) []convCase {
 		{1, 3, 10, 11, 2, 3, 3, 2}, {3, 2, 5, 5, 4, 1, 1, 0}, {1, 2, 4, 4, 3, 3, 1, 3}, {0, 2, 5, 5, 3, 3, 1, 1},
 		{2, 3, 5, 5, 0, 3, 1, 1}, {2, 1, 28, 28, 8, 3, 1, 1}, {2, 8, 14, 14, 16, 3, 1, 1},
 		{2, 16, 9, 9, 5, 3, 1, 1}, {1, 17, 6, 7, 3, 2, 2, 1}, // direct input gradients (16 channels and more)
+		{1, 0, 4, 4, 3, 3, 1, 1}, // no input channels
 	}
 	for len(cs) < len(cs)+random && random > 0 {
 		c := convCase{1 + r.IntN(3), 1 + r.IntN(4), 1 + r.IntN(10), 1 + r.IntN(10), 1 + r.IntN(6), 1 + r.IntN(4), 1 + r.IntN(3), r.IntN(3)}
@@ -284,4 +287,13 @@ func TestGradConv2d(t *testing.T) {
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) { agCheck(t, uint64(900+i), c) })
 	}
+}
+
+// TestConv2dGeneralPath runs TestConv2d on a CPU device whose backend
+// hides its direct convolutions: the general path (Im2Col and MatMul).
+func TestConv2dGeneralPath(t *testing.T) {
+	prev := Default()
+	SetDefault(On(struct{ backend.Backend }{CPU().Backend()}))
+	defer SetDefault(prev)
+	TestConv2d(t)
 }

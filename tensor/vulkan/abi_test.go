@@ -90,11 +90,7 @@ func checkSpec(t *testing.T, name string, spec any, consts []shaders.SpecConstan
 // specConstantNames returns the names of kernel's specialization constants
 // in its GLSL source by SpecId, "workgroup" for local_size_x_id = 0.
 func specConstantNames(kernel string) (map[uint32]string, error) {
-	src, err := kernelSource(kernel)
-	if err != nil {
-		return nil, err
-	}
-	text, err := withIncludes(src)
+	text, err := buildText(kernel)
 	if err != nil {
 		return nil, err
 	}
@@ -163,11 +159,7 @@ func glslType(s string) string {
 // the GLSL source of kernel (a //gen:variant build reads its base source),
 // following #include.
 func pushMemberNames(kernel string) ([]string, error) {
-	src, err := kernelSource(kernel)
-	if err != nil {
-		return nil, err
-	}
-	text, err := withIncludes(src)
+	text, err := buildText(kernel)
 	if err != nil {
 		return nil, err
 	}
@@ -194,6 +186,77 @@ func pushMemberNames(kernel string) ([]string, error) {
 		}
 	}
 	return names, nil
+}
+
+// buildText is the GLSL that the build kernel compiles: its source with
+// the includes expanded and the #ifdef, #ifndef, #if defined(X), #elif
+// defined(X), #else and #endif lines resolved for the -D flags of the
+// build's //gen:variant line (none for a base build).
+func buildText(kernel string) (string, error) {
+	src, err := kernelSource(kernel)
+	if err != nil {
+		return "", err
+	}
+	text, err := withIncludes(src)
+	if err != nil {
+		return "", err
+	}
+	defined := map[string]bool{}
+	if m := regexp.MustCompile(`(?m)^//gen:variant ` + regexp.QuoteMeta(kernel) + `\s(.*)$`).FindStringSubmatch(text); m != nil {
+		for _, f := range strings.Fields(m[1]) {
+			if d, ok := strings.CutPrefix(f, "-D"); ok {
+				defined[strings.SplitN(d, "=", 2)[0]] = true
+			}
+		}
+	}
+	cond := regexp.MustCompile(`^#(?:el)?if\s+defined\((\w+)\)`)
+	// a frame per open #if: whether its enclosing text is kept, whether a
+	// branch was taken, whether the current branch is kept
+	type frame struct{ outer, taken, on bool }
+	var stack []frame
+	on := true
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		t := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(t, "#ifdef "), strings.HasPrefix(t, "#ifndef "), strings.HasPrefix(t, "#if "):
+			c := true
+			if f := strings.Fields(t); f[0] == "#ifdef" {
+				c = defined[f[1]]
+			} else if f[0] == "#ifndef" {
+				c = !defined[f[1]]
+			} else if m := cond.FindStringSubmatch(t); m != nil {
+				c = defined[m[1]]
+			}
+			stack = append(stack, frame{on, c, on && c})
+			on = on && c
+		case strings.HasPrefix(t, "#elif"):
+			f := &stack[len(stack)-1]
+			c := true
+			if m := cond.FindStringSubmatch(t); m != nil {
+				c = defined[m[1]]
+			}
+			f.on = f.outer && !f.taken && c
+			f.taken = f.taken || c
+			on = f.on
+		case strings.HasPrefix(t, "#else"):
+			f := &stack[len(stack)-1]
+			f.on = f.outer && !f.taken
+			f.taken = true
+			on = f.on
+		case strings.HasPrefix(t, "#endif"):
+			on = stack[len(stack)-1].outer
+			stack = stack[:len(stack)-1]
+		default:
+			if on {
+				out = append(out, line)
+			}
+		}
+	}
+	if len(stack) != 0 {
+		return "", fmt.Errorf("%s: unterminated #if", kernel)
+	}
+	return strings.Join(out, "\n"), nil
 }
 
 // kernelSource is the .comp file kernel is compiled from.

@@ -98,7 +98,46 @@ func (b *Backend) Conv2dInputGrad(dx, gr, w backend.Strided, stride, pad int) {
 	}
 	g := convGeom{n: dx.Shape[0], c: dx.Shape[1], h: dx.Shape[2], w: dx.Shape[3], o: w.Shape[0], k: w.Shape[2],
 		ho: gr.Shape[2], wo: gr.Shape[3], stride: stride, pad: pad}
+	if g.c < directInputGradChannels && dx.DType() == backend.Float32 && !b.forceDirectConv && b.inputGradByPatches(g, dx, gr, w) {
+		return
+	}
 	b.convGemm(convInputGrad, g, dx, gr, w, backend.Strided{}, g.n*g.h*g.w, g.c, g.o*g.k*g.k, 0)
+}
+
+// directInputGradChannels is the fewest image channels for which the input
+// gradient runs as an implicit GEMM: that product's N is C, and below 16
+// its tiles are mostly empty, so it runs instead as per-image products
+// Wᵀ·G ([C·k², O]·[O, Ho·Wo], whose M is C·k²) into a patch-gradient
+// float32 scratch that Col2Im sums onto the pixels (Float32 operands: the
+// 16-bit products would round the patch gradients before their sums).
+const directInputGradChannels = 16
+
+// inputGradByPatches records that path, reporting false (nothing
+// recorded) where w's or gr's axes do not merge into the matrices it
+// needs.
+func (b *Backend) inputGradByPatches(g convGeom, dx, gr, w backend.Strided) bool {
+	ws, gs := w.Strides, gr.Strides
+	if !(g.c == 1 || ws[1] == g.k*g.k*ws[3]) || !(g.k == 1 || ws[2] == g.k*ws[3]) || !(g.ho == 1 || gs[2] == g.wo*gs[3]) {
+		return false
+	}
+	kk, hw := g.c*g.k*g.k, g.ho*g.wo
+	if b.err != nil || dx.Size() == 0 {
+		return true
+	}
+	cols, err := b.alloc(max(g.n*kk*hw, 1))
+	if err != nil {
+		b.fail(err)
+		return true
+	}
+	defer b.free(cols) // reuse waits for the recorded work
+	// cols[n] [C·k², Ho·Wo] = Wᵀ [C·k², O] · G[n] [O, Ho·Wo]
+	dst := backend.Strided{Buf: cols, Shape: []int{g.n, kk, hw}, Strides: []int{kk * hw, hw, 1}}
+	wt := backend.Strided{Buf: w.Buf, Offset: w.Offset, Shape: []int{g.n, kk, g.o}, Strides: []int{0, ws[3], ws[0]}}
+	gm := backend.Strided{Buf: gr.Buf, Offset: gr.Offset, Shape: []int{g.n, g.o, hw}, Strides: []int{gs[0], gs[1], gs[3]}}
+	b.matmul(dst, wt, gm, backend.Strided{}, 0)
+	src := backend.Strided{Buf: cols, Shape: []int{g.n, g.c, g.k * g.k, g.ho, g.wo}, Strides: []int{kk * hw, g.k * g.k * hw, hw, g.wo, 1}}
+	b.conv(1, dx, src, dx.Shape, g.ho, g.wo, g.k, g.stride, g.pad)
+	return true
 }
 
 // Conv2dWeightGrad sets dw [O, C, k, k] from x and the output gradient

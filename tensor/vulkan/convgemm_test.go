@@ -241,19 +241,46 @@ func convParityCases(dt backend.DType, gen func(*rand.Rand) float32) []pcase {
 				norm: 1, bound: convBound(cc.c * cc.k * cc.k), ulps: ulps, abs: 1e-30,
 			})
 		}
-		cs = append(cs, pcase{
-			name: "input-grad/" + name,
-			ops:  []opnd{{xs, stepped, nil}, {ys, transposed, gen}, {ws, shifted, normal}}, dts: dts,
-			run: func(b backend.Backend, o []backend.Strided) {
-				if _, ok := b.(*Backend); !ok {
-					convRef(b, convInputGrad, o, s, p)
-					return
+		for _, direct := range []bool{true, false} {
+			force := func(b backend.Backend) func() {
+				v, ok := b.(*Backend)
+				if !ok {
+					return func() {}
 				}
-				defer force(b)()
-				b.(backend.Convolver).Conv2dInputGrad(o[0], o[1], o[2], s, p)
-			},
-			norm: 1, bound: convBound(cc.o * cc.k * cc.k), ulps: ulps, abs: 1e-30,
-		}, pcase{
+				v.forceVariant, v.forceSplits, v.forceDirectConv = forcedTiling(variant), splits, direct
+				return func() { v.forceVariant, v.forceSplits, v.forceDirectConv = nil, 0, false }
+			}
+			if !direct && cc.c >= directInputGradChannels {
+				continue // the same as direct
+			}
+			cs = append(cs, pcase{
+				name: fmt.Sprintf("input-grad/direct=%v/%s", direct, name),
+				ops:  []opnd{{xs, stepped, nil}, {ys, transposed, gen}, {ws, shifted, normal}}, dts: dts,
+				run: func(b backend.Backend, o []backend.Strided) {
+					if _, ok := b.(*Backend); !ok {
+						convRef(b, convInputGrad, o, s, p)
+						return
+					}
+					defer force(b)()
+					b.(backend.Convolver).Conv2dInputGrad(o[0], o[1], o[2], s, p)
+				},
+				norm: 1, bound: convBound(cc.o * cc.k * cc.k), ulps: ulps, abs: 1e-30,
+			}, pcase{
+				// dense operands: the matrices of the patch path merge
+				name: fmt.Sprintf("input-grad-dense/direct=%v/%s", direct, name),
+				ops:  []opnd{{xs, stepped, nil}, {ys, dense, gen}, {ws, dense, normal}}, dts: dts,
+				run: func(b backend.Backend, o []backend.Strided) {
+					if _, ok := b.(*Backend); !ok {
+						convRef(b, convInputGrad, o, s, p)
+						return
+					}
+					defer force(b)()
+					b.(backend.Convolver).Conv2dInputGrad(o[0], o[1], o[2], s, p)
+				},
+				norm: 1, bound: convBound(cc.o * cc.k * cc.k), ulps: ulps, abs: 1e-30,
+			})
+		}
+		cs = append(cs, pcase{
 			name: "weight-grad/" + name,
 			ops:  []opnd{{ws, stepped, nil}, {xs, shifted, gen}, {ys, transposed, gen}}, dts: dts,
 			run: func(b backend.Backend, o []backend.Strided) {

@@ -118,7 +118,10 @@ type Backend struct {
 	// tests cover every code path, and make scratch allocations fail.
 	forceVariant *variant // nil: choose by shape
 	forceSplits  int      // 0: choose by shape
-	failScratch  bool
+	// forceDirectConv runs every input gradient as an implicit GEMM (the
+	// parity tests of the few-channel shapes)
+	forceDirectConv bool
+	failScratch     bool
 }
 
 var _ backend.Backend = (*Backend)(nil)
