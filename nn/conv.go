@@ -35,8 +35,9 @@ func NewConv2d(dev *tensor.Device, rng *tensor.RNG, in, out, kernel, stride, pad
 // Forward maps x of shape [N, in, H, W] to [N, out, H', W'] with
 // H' = (H + 2·padding − kernel)/stride + 1 (rounded down), likewise W':
 // tensor's Conv2d, which runs on the Vulkan backend as an implicit GEMM
-// (no im2col matrix in memory, forward or backward) and elsewhere as
-// Im2Col and one matrix product at the device's matmul precision.
+// (no im2col matrix in memory, forward or backward), on the CPU as im2col
+// and a GEMM per chunk of images, and at a reduced matmul precision as
+// Im2Col and one matrix product at that precision.
 func (c *Conv2d) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return x.Conv2d(c.Weight, c.Bias, c.Stride, c.Padding)
 }

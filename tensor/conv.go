@@ -85,8 +85,9 @@ func (t *Tensor) patches(name string, kernel, stride, padding int, matrix bool) 
 // weight and bias.
 //
 // On a backend with direct convolutions (backend.Convolver: the Vulkan
-// backend's implicit GEMM) the forward pass and both gradients run without
-// materializing the [C·k², N·Ho·Wo] patch matrix. Elsewhere, and for
+// backend's implicit GEMM, the CPU backend's chunks of images) the forward
+// pass and both gradients run without materializing the whole batch's
+// [C·k², N·Ho·Wo] patch matrix. Elsewhere, and for
 // Float32 operands when the device's matmul precision is not
 // PrecisionHighest, it is Im2Col and one MatMul (at that precision), the
 // general path (16-bit operands computed in float32 and rounded once).
