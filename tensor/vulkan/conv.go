@@ -98,7 +98,7 @@ func (b *Backend) Conv2dInputGrad(dx, gr, w backend.Strided, stride, pad int) {
 	}
 	g := convGeom{n: dx.Shape[0], c: dx.Shape[1], h: dx.Shape[2], w: dx.Shape[3], o: w.Shape[0], k: w.Shape[2],
 		ho: gr.Shape[2], wo: gr.Shape[3], stride: stride, pad: pad}
-	if g.c < directInputGradChannels && dx.DType() == backend.Float32 && !b.forceDirectConv && b.inputGradByPatches(g, dx, gr, w) {
+	if (g.c < directInputGradChannels || g.stride > 1) && dx.DType() == backend.Float32 && !b.forceDirectConv && b.inputGradByPatches(g, dx, gr, w) {
 		return
 	}
 	b.convGemm(convInputGrad, g, dx, gr, w, backend.Strided{}, g.n*g.h*g.w, g.c, g.o*g.k*g.k, 0)
@@ -106,7 +106,9 @@ func (b *Backend) Conv2dInputGrad(dx, gr, w backend.Strided, stride, pad int) {
 
 // directInputGradChannels is the fewest image channels for which the input
 // gradient runs as an implicit GEMM: that product's N is C, and below 16
-// its tiles are mostly empty, so it runs instead as per-image products
+// its tiles are mostly empty; with a stride s above 1, (s²−1)/s² of its K
+// are the zeros between output positions. Those run instead as per-image
+// products
 // Wᵀ·G ([C·k², O]·[O, Ho·Wo], whose M is C·k²) into a patch-gradient
 // float32 scratch that Col2Im sums onto the pixels (Float32 operands: the
 // 16-bit products would round the patch gradients before their sums).
