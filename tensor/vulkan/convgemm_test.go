@@ -186,6 +186,7 @@ var convCases = []convCase{
 	{2, 8, 9, 9, 33, 3, 1, 1, 1, 0},
 	{2, 8, 9, 9, 33, 3, 1, 1, 2, 0},
 	{3, 4, 15, 15, 6, 3, 1, 1, -1, 3},   // the weight gradient split along K
+	{1, 16, 7, 7, 3, 3, 2, 1, -1, 0},    // 16 channels, stride 2: the input gradient through patches
 	{2, 64, 16, 16, 64, 3, 1, 1, -1, 0}, // by shape: 128×128 tiles (K = 576)
 }
 
@@ -250,7 +251,7 @@ func convParityCases(dt backend.DType, gen func(*rand.Rand) float32) []pcase {
 				v.forceVariant, v.forceSplits, v.forceDirectConv = forcedTiling(variant), splits, direct
 				return func() { v.forceVariant, v.forceSplits, v.forceDirectConv = nil, 0, false }
 			}
-			if !direct && cc.c >= directInputGradChannels {
+			if !direct && cc.c >= directInputGradChannels && cc.s == 1 {
 				continue // the same as direct
 			}
 			cs = append(cs, pcase{
