@@ -77,16 +77,11 @@ func (a attHead) probs(p []float32, q, k backend.Strided, h, i0, i1, cols int, l
 	for i := range rows {
 		row := p[i*cols : (i+1)*cols]
 		n := a.seen(i0+i, cols)
-		x := row[:n]
-		vec.BinaryScalar(vec.Mul, x, x, a.scale)
 		// A causal row's masked scores up to a multiple of attLanes are
 		// −Inf (their exponentials 0), so that the vector kernels take the
 		// whole row and no scalar tail.
-		x = row[:a.padded(n, cols)]
-		for j := n; j < len(x); j++ {
-			x[j] = float32(math.Inf(-1))
-		}
-		m := vec.Extreme(x, true)
+		x := row[:a.padded(n, cols)]
+		m := scaleMax(x, n, a.scale)
 		sum := vec.ExpSum32(x, x, m)
 		vec.BinaryScalar(vec.Mul, x, x, float32(1/sum))
 		clear(row[len(x):])
@@ -179,6 +174,24 @@ func (be *Backend) AttentionGrad(dq, dk, dv, q, k, v, out, dout, lse backend.Str
 	})
 }
 
+// scaleMax multiplies the first n elements of x by scale, sets the others
+// to −Inf and returns the maximum, NaN if there is one: one pass, where
+// the vector kernels' calls cost more than the work on rows this short.
+func scaleMax(x []float32, n int, scale float32) float32 {
+	m := float32(math.Inf(-1))
+	for j, v := range x[:n] {
+		v *= scale
+		x[j] = v
+		if v > m || v != v {
+			m = v
+		}
+	}
+	for j := n; j < len(x); j++ {
+		x[j] = float32(math.Inf(-1))
+	}
+	return m
+}
+
 // softmaxGradRow sets dp = scale · p ∘ (dp − Σ p∘dp), the gradient of the
 // scaled scores of a softmax row p given the gradient dp of p, as the
 // composed ops compute it (the products rounded to float32, their sum in
@@ -193,6 +206,10 @@ func softmaxGradRow(dp, p, tmp []float32, scale float32) {
 
 // zero sets the rows×cols matrix m to 0.
 func zero(m gemm.Matrix, rows, cols int) {
+	if m.CS == 1 && m.RS == cols {
+		clear(m.Data[m.Off : m.Off+rows*cols])
+		return
+	}
 	for i := range rows {
 		for j := range cols {
 			m.Data[m.Off+i*m.RS+j*m.CS] = 0
