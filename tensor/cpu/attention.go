@@ -159,9 +159,12 @@ func (be *Backend) AttentionGrad(dq, dk, dv, q, k, v, out, dout, lse backend.Str
 				gemm.Sgemm(rows, cols, a.dv, g, tr(a.mat(v, h, 0)), dpm, false)
 				for i := range rows {
 					pr, dr := p[i*cols:(i+1)*cols], dp[i*cols:(i+1)*cols]
-					n := a.padded(a.seen(i0+i, cols), cols) // p is 0 beyond the seen keys
+					// p is 0 beyond the seen keys, and so is dp there (an
+					// Inf in a masked value would make a NaN of 0·dp).
+					seen := a.seen(i0+i, cols)
+					clear(dr[seen:])
+					n := a.padded(seen, cols)
 					softmaxGradRow(dr[:n], pr[:n], tmp[:n], a.scale)
-					clear(dr[n:])
 				}
 				if dq.Buf != nil {
 					gemm.Sgemm(rows, a.d, cols, dpm, a.mat(k, h, 0), a.mat(dq, h, i0), false)
