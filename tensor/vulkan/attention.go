@@ -55,6 +55,10 @@ const (
 	attMaxShared = 48 << 10
 )
 
+// attTileMax is the most rows of a staged tile; a variable so that tests
+// can make the tiles small.
+var attTileMax = 64
+
 // HasAttention accepts the float dtypes with head sizes up to attMaxD.
 func (b *Backend) HasAttention(dt backend.DType, d, dv int) bool {
 	return dt.IsFloat() && d >= 1 && dv >= 1 && d <= attMaxD && dv <= attMaxD
@@ -68,7 +72,7 @@ func (b *Backend) attTile(d, dv int) int {
 	if l := int(b.info.MaxComputeSharedMemorySize); l > 0 {
 		limit = min(limit, l)
 	}
-	bc := 64
+	bc := attTileMax
 	for bc > 1 && bc*(d+dv+2)*4 > limit {
 		bc /= 2
 	}

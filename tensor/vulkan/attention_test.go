@@ -150,28 +150,40 @@ func TestAttentionParity(t *testing.T) {
 		n1, n2, t, s, d, dv int
 		causal              bool
 		dt                  backend.DType
+		tile                int // attTileMax (0: the default)
 	}
 	cases := []tc{
-		{1, 1, 1, 1, 1, 1, false, backend.Float32},
-		{1, 1, 1, 1, 1, 1, true, backend.Float32},
-		{2, 3, 7, 5, 3, 4, true, backend.Float32},
-		{1, 2, 5, 9, 5, 2, false, backend.Float32},
-		{1, 2, 65, 65, 16, 16, true, backend.Float32},
-		{2, 1, 70, 17, 8, 8, true, backend.Float32},
-		{1, 1, 17, 130, 33, 7, false, backend.Float32},
-		{1, 1, 130, 129, 4, 4, true, backend.Float32},
-		{1, 1, 20, 67, 128, 128, true, backend.Float32},
-		{2, 2, 33, 33, 16, 16, true, backend.Float16},
-		{1, 2, 9, 70, 8, 5, false, backend.BFloat16},
-		{1, 1, 66, 20, 128, 32, true, backend.BFloat16},
+		{1, 1, 1, 1, 1, 1, false, backend.Float32, 0},
+		{1, 1, 1, 1, 1, 1, true, backend.Float32, 0},
+		{2, 3, 7, 5, 3, 4, true, backend.Float32, 0},
+		{1, 2, 5, 9, 5, 2, false, backend.Float32, 0},
+		{1, 2, 65, 65, 16, 16, true, backend.Float32, 0},
+		{2, 1, 70, 17, 8, 8, true, backend.Float32, 0},
+		{1, 1, 17, 130, 33, 7, false, backend.Float32, 0},
+		{1, 1, 130, 129, 4, 4, true, backend.Float32, 0},
+		{1, 1, 20, 67, 128, 128, true, backend.Float32, 0},
+		{2, 2, 33, 33, 16, 16, true, backend.Float16, 0},
+		{1, 2, 9, 70, 8, 5, false, backend.BFloat16, 0},
+		{1, 1, 66, 20, 128, 32, true, backend.BFloat16, 0},
 	}
 	if testing.Short() {
 		cases = cases[:8]
 	}
+	// Tiles of 4 rows: many tiles per block, the last one ragged.
+	for _, i := range []int{2, 5, 6, 7, 10} {
+		c := cases[min(i, len(cases)-1)]
+		c.tile = 4
+		cases = append(cases, c)
+	}
 	normalHalf := func(r *rand.Rand) float32 { return float32(r.NormFloat64() * 0.7) }
 	for _, c := range cases {
-		name := fmt.Sprintf("%dx%d T%d S%d D%d Dv%d causal=%v %v", c.n1, c.n2, c.t, c.s, c.d, c.dv, c.causal, c.dt)
+		name := fmt.Sprintf("%dx%d T%d S%d D%d Dv%d causal=%v %v tile=%d", c.n1, c.n2, c.t, c.s, c.d, c.dv, c.causal, c.dt, c.tile)
 		t.Run(name, func(t *testing.T) {
+			if c.tile > 0 {
+				saved := attTileMax
+				attTileMax = c.tile
+				defer func() { attTileMax = saved }()
+			}
 			lay := func() int { return r.Intn(5) }
 			q := attOperand(t, ref, vk, r, c.dt, []int{c.n1, c.n2, c.t, c.d}, lay(), normalHalf)
 			k := attOperand(t, ref, vk, r, c.dt, []int{c.n1, c.n2, c.s, c.d}, lay(), normalHalf)
