@@ -91,7 +91,10 @@ func gptSampler(dev *tensor.Device, p gptPreset) sampler {
 				opt.ZeroGrad()
 			})
 		}
-		return time.Since(start), firstErr(err, dev.Backend().Sync())
+		// Sync before reading the clock: a GPU runs the steps after
+		// they are recorded (return evaluates left to right).
+		err = firstErr(err, dev.Backend().Sync())
+		return time.Since(start), err
 	}
 }
 
@@ -178,6 +181,9 @@ func attentionSampler(dev *tensor.Device, p gptPreset) sampler {
 				x.ZeroGrad()
 			})
 		}
-		return time.Since(start), firstErr(err, dev.Backend().Sync())
+		// Sync before reading the clock: a GPU runs the steps after
+		// they are recorded (return evaluates left to right).
+		err = firstErr(err, dev.Backend().Sync())
+		return time.Since(start), err
 	}
 }
