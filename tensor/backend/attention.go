@@ -21,7 +21,11 @@ package backend
 // in float32, rounded once on store); lse is Float32.
 //
 // With causal set, query row i sees the keys j ≤ i only (the mask aligned
-// at the top left, as PyTorch's is_causal); every row sees key 0.
+// at the top left, as PyTorch's is_causal); every row sees key 0. Where
+// an operand holds NaN or ±Inf, whether a masked pair (j > i) adds 0·NaN
+// to a result is unspecified: a kernel that multiplies blocks with the
+// masked probabilities set to 0 does (as the composed ops and PyTorch's
+// math path do), one that skips masked pairs does not.
 type Attentioner interface {
 	// HasAttention reports whether Attention and AttentionGrad take
 	// operands of dtype dt with head dimensions d (of q and k) and dv (of
