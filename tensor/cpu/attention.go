@@ -16,10 +16,11 @@ import (
 // composed ops (MatMul, MulScalar, the contiguous-row Softmax), so the
 // results are theirs: float32 products accumulated as gemm does, the
 // softmax's sum in float64, the logsumexp in float64 rounded once. The
-// backward pass recomputes each block's probabilities the same way (the
-// same bits as the forward pass, so it does not read lse) and takes the
-// five products of the gradient per block; dk and dv add up over a head's
-// blocks in order, so heads run in parallel and blocks in sequence.
+// backward pass recomputes each block's probabilities as exp(s − lse)
+// from the saved logsumexp (within a few ulp of the forward pass's) and
+// takes the five products of the gradient per block; dk and dv add up
+// over a head's blocks in order, so heads run in parallel and blocks in
+// sequence.
 
 var _ backend.Attentioner = (*Backend)(nil)
 
@@ -70,7 +71,7 @@ func (a attHead) seen(i, cols int) int {
 
 // probs sets p [i1−i0, cols] to the softmax rows of the block of rows
 // [i0, i1) of head h (0 for the keys a causal row does not see) and
-// returns each row's logsumexp through lse (when not nil).
+// returns each row's logsumexp through lse.
 func (a attHead) probs(p []float32, q, k backend.Strided, h, i0, i1, cols int, lse func(i int, v float64)) {
 	rows := i1 - i0
 	gemm.Sgemm(rows, cols, a.d, a.mat(q, h, i0), tr(a.mat(k, h, 0)), gemm.Matrix{Data: p, RS: cols, CS: 1}, false)
@@ -85,9 +86,29 @@ func (a attHead) probs(p []float32, q, k backend.Strided, h, i0, i1, cols int, l
 		sum := vec.ExpSum32(x, x, m)
 		vec.BinaryScalar(vec.Mul, x, x, float32(1/sum))
 		clear(row[len(x):])
-		if lse != nil {
-			lse(i0+i, float64(m)+math.Log(sum))
+		lse(i0+i, float64(m)+math.Log(sum))
+	}
+}
+
+// probsFromLSE is probs for the backward pass: each row's probabilities
+// exp(s − lse) from the logsumexp the forward pass saved (one pass over
+// the row instead of probs' three: no maximum, no normalization).
+func (a attHead) probsFromLSE(p []float32, q, k, lse backend.Strided, h, i0, i1, cols int) {
+	rows := i1 - i0
+	gemm.Sgemm(rows, cols, a.d, a.mat(q, h, i0), tr(a.mat(k, h, 0)), gemm.Matrix{Data: p, RS: cols, CS: 1}, false)
+	ld := data(lse.Buf)[lse.Offset+h*a.t+i0:]
+	for i := range rows {
+		row := p[i*cols : (i+1)*cols]
+		n := a.seen(i0+i, cols)
+		x := row[:a.padded(n, cols)]
+		for j, v := range x[:n] {
+			x[j] = v * a.scale
 		}
+		for j := n; j < len(x); j++ {
+			x[j] = float32(math.Inf(-1))
+		}
+		vec.ExpSum32(x, x, ld[i])
+		clear(row[len(x):])
 	}
 }
 
@@ -148,7 +169,7 @@ func (be *Backend) AttentionGrad(dq, dk, dv, q, k, v, out, dout, lse backend.Str
 				i1 := min(a.t, i0+attBlock)
 				rows, cols := i1-i0, a.cols(i1)
 				pm, dpm := gemm.Matrix{Data: p, RS: cols, CS: 1}, gemm.Matrix{Data: dp, RS: cols, CS: 1}
-				a.probs(p, q, k, h, i0, i1, cols, nil)
+				a.probsFromLSE(p, q, k, lse, h, i0, i1, cols)
 				g := a.mat(dout, h, i0)
 				if dv.Buf != nil {
 					gemm.Sgemm(cols, a.dv, rows, tr(pm), g, a.mat(dv, h, 0), true)
