@@ -33,7 +33,7 @@ var gptPresets = []gptPreset{
 	{"small", nn.GPTConfig{Vocab: 133, Ctx: 256, Layers: 6, Width: 384, Heads: 6}, 32, true},
 }
 
-const gptNote = "samples/s here are tokens/s: batch × context per training step (forward, backward, clip, AdamW), random tokens"
+const gptNote = "samples/s here are tokens/s: batch × context per training step (forward, backward, clip, AdamW), random tokens; attention-* rows: one causal self-attention's forward and backward (the head views of a [batch, context, 3·width] projection, the sum's gradient back into it)"
 
 // gpt runs the suite.
 func (r *runner) gpt() {
@@ -56,6 +56,7 @@ func (r *runner) gpt() {
 			row.SamplesPerS = float64(tokens) / row.MedianS
 			r.progress(row)
 			r.rows = append(r.rows, row)
+			r.gptAttention(t, p)
 		}
 	}
 	if r.cfg.withTorch {
@@ -90,7 +91,10 @@ func gptSampler(dev *tensor.Device, p gptPreset) sampler {
 				opt.ZeroGrad()
 			})
 		}
-		return time.Since(start), firstErr(err, dev.Backend().Sync())
+		// Sync before reading the clock: a GPU runs the steps after
+		// they are recorded (return evaluates left to right).
+		err = firstErr(err, dev.Backend().Sync())
+		return time.Since(start), err
 	}
 }
 
@@ -139,4 +143,47 @@ func (r *runner) gptTorch() []Row {
 		}
 	}
 	return rows
+}
+
+// gptAttention adds the row of preset p's attention alone: the forward
+// and backward pass of tensor.ScaledDotProductAttention over the head
+// views of one random [batch, ctx, 3·width] projection, in tokens/s.
+func (r *runner) gptAttention(t *target, p gptPreset) {
+	row := r.row("gpt", "attention-"+p.name, t.impl, t.device)
+	tokens := p.batch * p.cfg.Ctx
+	row.Shape, row.N = fmt.Sprintf("%dx%dx%dx%d", p.batch, p.cfg.Heads, p.cfg.Ctx, p.cfg.Width/p.cfg.Heads), tokens
+	row.Timing = timingWall
+	st, err := measure(r.cfg, attentionSampler(tensor.On(t.be), p))
+	if err != nil {
+		r.notef("%s: gpt attention %s: %v", t.impl, p.name, err)
+		return
+	}
+	row.fill(st)
+	row.SamplesPerS = float64(tokens) / row.MedianS
+	r.progress(row)
+	r.rows = append(r.rows, row)
+}
+
+// attentionSampler returns a sampler of inner forward and backward
+// passes of preset p's causal attention on dev.
+func attentionSampler(dev *tensor.Device, p gptPreset) sampler {
+	b, t, c, h := p.batch, p.cfg.Ctx, p.cfg.Width, p.cfg.Heads
+	x := dev.Normal(tensor.NewRNG(1), 0, 1, b, t, 3*c).SetRequiresGrad(true)
+	return func(inner int) (time.Duration, error) {
+		start := time.Now()
+		var err error
+		for range inner {
+			dev.Step(func(s *tensor.Scope) {
+				qkv := x.Split(2, c, c, c)
+				heads := func(u *tensor.Tensor) *tensor.Tensor { return u.Reshape(b, t, h, c/h).Permute(0, 2, 1, 3) }
+				y := tensor.ScaledDotProductAttention(heads(qkv[0]), heads(qkv[1]), heads(qkv[2]), true, 0)
+				err = firstErr(err, y.Sum().Backward())
+				x.ZeroGrad()
+			})
+		}
+		// Sync before reading the clock: a GPU runs the steps after
+		// they are recorded (return evaluates left to right).
+		err = firstErr(err, dev.Backend().Sync())
+		return time.Since(start), err
+	}
 }

@@ -171,6 +171,49 @@ def bench(a, p):
         "timing": "wall-median-after-warmup", "note": "torch %s" % torch.__version__,
         "machine": {"command": a.command},
     }))
+    bench_attention(a, p, dev, sync, name)
+
+
+def bench_attention(a, p, dev, sync, name):
+    """Times the forward and backward pass of the preset's causal attention
+    alone, as bench/chargpt.go's attentionSampler: the head views of one
+    [batch, ctx, 3*width] projection, the sum's gradient back into it.
+    F.scaled_dot_product_attention where torch has it (2.0 on), else the
+    reference model's composed attention."""
+    b, t, c, h = p["batch"], p["ctx"], p["width"], p["heads"]
+    x = torch.randn(b, t, 3 * c, device=dev, requires_grad=True)
+    mask = torch.full((t, t), float("-inf"), device=dev).triu(1)
+    fused = hasattr(F, "scaled_dot_product_attention")
+
+    def step():
+        q, k, v = (u.view(b, t, h, c // h).transpose(1, 2) for u in x.split(c, dim=2))
+        if fused:
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        else:
+            y = (((q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(c // h)) + mask).softmax(dim=-1)) @ v
+        y.sum().backward()
+        x.grad = None
+
+    for _ in range(2):
+        step()
+    sync()
+    times = []
+    for _ in range(a.bench):
+        t0 = time.perf_counter()
+        step()
+        sync()
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    n = len(times)
+    med = times[n // 2] if n % 2 else (times[n // 2 - 1] + times[n // 2]) / 2
+    print(json.dumps({
+        "suite": "gpt", "op": "attention-" + a.preset, "impl": "pytorch-cuda" if dev.type == "cuda" else "pytorch-cpu",
+        "device": name, "shape": "%dx%dx%dx%d" % (b, h, t, c // h), "n": b * t, "reps": n, "inner": 1,
+        "median_s": med, "min_s": times[0], "samples_per_s": b * t / med,
+        "timing": "wall-median-after-warmup",
+        "note": "torch %s, %s" % (torch.__version__, "F.scaled_dot_product_attention" if fused else "composed (no F.scaled_dot_product_attention)"),
+        "machine": {"command": a.command},
+    }))
 
 
 def main():

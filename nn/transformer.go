@@ -2,16 +2,14 @@ package nn
 
 import (
 	"fmt"
-	"math"
-	"sync"
 
 	"github.com/vktensor/vktensor/tensor"
 )
 
 // The layers of a transformer, written with tensor ops (so autograd
 // differentiates them and they run on any backend); LayerNorm is one fused
-// op (tensor.LayerNorm), attention still composed (a fused kernel is a
-// later step). Parameter names follow
+// op (tensor.LayerNorm), attention one fused op
+// (tensor.ScaledDotProductAttention). Parameter names follow
 // nanoGPT's GPT-2 modules (ln_1, attn.c_attn, mlp.c_fc, ...), so weights
 // map one to one onto a PyTorch state dict.
 
@@ -113,23 +111,15 @@ func (SiLU) Forward(x *tensor.Tensor) *tensor.Tensor { return x.SiLU() }
 // CausalSelfAttention is multi-head self-attention in which position t
 // attends to positions 0…t only: for x of shape [B, T, C], one Linear makes
 // queries, keys and values ([B, T, 3C], split into Heads heads of C/Heads),
-// scores q·kᵀ/√D are batched matrix products over [B, H, T, D], the
-// positions after t are masked to −Inf before the softmax, and the heads'
-// outputs are joined and mapped by a second Linear. It materializes the
-// [B, H, T, T] scores (a fused kernel that does not is a later step).
+// tensor.ScaledDotProductAttention (causal, scale 1/√D) attends over the
+// [B, H, T, D] head views of that projection, and the heads' outputs are
+// joined and mapped by a second Linear. On backends with fused attention
+// (both of vktensor's) no [B, H, T, T] scores are stored. It has no
+// dropout, so training and evaluation compute the same.
 type CausalSelfAttention struct {
 	QKV   *Linear // c_attn: C → 3C
 	Proj  *Linear // c_proj: C → C
 	Heads int
-
-	mu    sync.Mutex
-	masks map[maskKey]*tensor.Tensor
-}
-
-type maskKey struct {
-	dev *tensor.Device
-	dt  tensor.DType
-	t   int
 }
 
 // NewCausalSelfAttention returns attention over width features in heads
@@ -142,36 +132,6 @@ func NewCausalSelfAttention(dev *tensor.Device, rng *tensor.RNG, width, heads in
 	return &CausalSelfAttention{QKV: NewLinear(dev, rng, width, 3*width), Proj: NewLinear(dev, rng, width, width), Heads: heads}
 }
 
-// mask returns the [T, T] additive mask (0 on and below the diagonal, −Inf
-// above) of dtype dt (that of the scores, so that adding it does not
-// promote 16-bit scores to Float32) on dev, made once per device, dtype
-// and length.
-func (a *CausalSelfAttention) mask(dev *tensor.Device, dt tensor.DType, t int) *tensor.Tensor {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	k := maskKey{dev, dt, t}
-	if m, ok := a.masks[k]; ok {
-		return m
-	}
-	v := make([]float32, t*t)
-	for i := range t {
-		for j := i + 1; j < t; j++ {
-			v[i*t+j] = float32(math.Inf(-1))
-		}
-	}
-	if a.masks == nil {
-		a.masks = map[maskKey]*tensor.Tensor{}
-	}
-	m := dev.FromSlice(v, t, t)
-	if dt != m.DType() {
-		w := m.AsType(dt)
-		m.Release()
-		m = w
-	}
-	a.masks[k] = m
-	return m
-}
-
 // Forward maps x of shape [B, T, C] to [B, T, C].
 func (a *CausalSelfAttention) Forward(x *tensor.Tensor) *tensor.Tensor {
 	if x.Rank() != 3 || x.Dim(2) != a.Proj.Weight.Dim(0) {
@@ -181,13 +141,8 @@ func (a *CausalSelfAttention) Forward(x *tensor.Tensor) *tensor.Tensor {
 	h, d := a.Heads, c/a.Heads
 	qkv := a.QKV.Forward(x).Split(2, c, c, c)
 	heads := func(u *tensor.Tensor) *tensor.Tensor { return u.Reshape(b, t, h, d).Permute(0, 2, 1, 3) }
-	// Scaling q rather than the scores touches T·D elements, not T·T.
-	q := heads(qkv[0]).MulScalar(float32(1 / math.Sqrt(float64(d))))
-	k, v := heads(qkv[1]), heads(qkv[2])
-	scores := q.MatMul(k.Transpose(2, 3))
-	att := scores.Add(a.mask(x.Device(), scores.DType(), t)).Softmax(-1)
-	y := att.MatMul(v).Permute(0, 2, 1, 3).Reshape(b, t, c)
-	return a.Proj.Forward(y)
+	y := tensor.ScaledDotProductAttention(heads(qkv[0]), heads(qkv[1]), heads(qkv[2]), true, 0)
+	return a.Proj.Forward(y.Permute(0, 2, 1, 3).Reshape(b, t, c))
 }
 
 // Parameters returns the parameters of NamedParameters.

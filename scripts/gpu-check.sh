@@ -37,6 +37,8 @@ run)
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
   echo "== parity (validation layer not installed here)"
   (cd "$bin" && VKT_PARITY_VALIDATE=0 ./vulkan.test -test.run 'Parity' 2>&1 | tail -3)
+  echo "== attention: the fused kernels (forward, dq, dk/dv) against the CPU backend"
+  (cd "$bin" && VKT_PARITY_VALIDATE=0 ./vulkan.test -test.run 'TestAttention' -test.v 2>&1 | grep -E '^(--- |ok|FAIL|PASS)' | tail -20)
   echo "== tensor cores: matmul_coop against the CPU emulation, then TFLOP/s per precision"
   (cd "$bin" && VKT_PARITY_VALIDATE=0 ./vulkan.test -test.run 'Coop' -test.v 2>&1 | grep -E '^(---|ok|FAIL|PASS)|worst' | tail -20)
   (cd "$bin" && ./vulkan.test -test.run XXX -test.bench 'MatMulPrecision' -test.benchtime 10x 2>&1 | grep -E 'TFLOP|FAIL|ok' )

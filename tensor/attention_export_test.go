@@ -1,0 +1,5 @@
+package tensor
+
+// AttentionComposed is the general path of ScaledDotProductAttention, for
+// the external tests and benchmarks that compare it with the fused one.
+var AttentionComposed = attentionComposed
