@@ -154,8 +154,11 @@
 // results come back to the host only when Data, Item or String read them.
 // Backends that implement backend.Fused also run Linear, LinearReLU,
 // CrossEntropy and the optimizer updates SGDUpdate and AdamUpdate as single
-// fused kernels, and those that implement backend.LayerNormer run
-// LayerNorm and its gradient so.
+// fused kernels; those that implement backend.LayerNormer run LayerNorm
+// and its gradient so, backend.Attentioner ScaledDotProductAttention
+// (never materializing the T×S scores), and backend.Convolver Conv2d and
+// its gradients without the batch's im2col matrix. Elsewhere these ops are
+// composed of the others, with the same results up to float32 rounding.
 //
 // # Scopes, gradient mode and goroutines
 //

@@ -44,7 +44,8 @@
 //	Reduce Mean                 src and dst of one float dtype
 //	Reduce ArgMax, ArgMin       src of any dtype, dst Int32
 //	Softmax, MatMul,            all operands of one float dtype
-//	Im2Col, Col2Im, Convolver
+//	Im2Col, Col2Im, Convolver,
+//	Attentioner
 //	Gather, ScatterAdd          dst and src of one dtype (any), idx Int32 or Float32
 //	Fused, LayerNormer,         Float32 (index operands Int32 or Float32); the
 //	PreciseMatMul               tensor package converts around them, or composes
