@@ -13,9 +13,11 @@ import (
 // A checkpoint is one safetensors file holding a model's parameters under
 // their names (as Save writes them), the Adam moments of each parameter
 // as "optimizer.NAME.exp_avg" and "optimizer.NAME.exp_avg_sq" (PyTorch's
-// names), and in the metadata the number of updates of each parameter
-// ("optimizer.NAME.step") and the caller's hyper-parameters as JSON
-// ("hparams").
+// names), the Float32 master copy of each 16-bit parameter as
+// "optimizer.NAME.master" (so that training resumes from the same weights
+// it stopped at, not from their 16-bit rounding), and in the metadata the
+// number of updates of each parameter ("optimizer.NAME.step") and the
+// caller's hyper-parameters as JSON ("hparams").
 
 const (
 	metaHParams = "hparams"
@@ -83,6 +85,11 @@ func SaveCheckpoint(path string, m Module, opt Optimizer, hparams any) error {
 				return err
 			}
 			meta["optimizer."+name+".step"] = strconv.Itoa(a.steps[i])
+			if a.masters[i] != nil { // a 16-bit parameter's Float32 master copy
+				if err := put("optimizer."+name+".master", a.masters[i]); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	if hparams != nil {
@@ -118,7 +125,9 @@ func ReadHParams(path string, v any) error {
 // parameters; parameters without saved state start fresh), in place.
 // Parameters load as Load loads them (a float tensor of another dtype is
 // converted to the parameter's); optimizer state is restored in the dtype
-// it was saved in (or the one opts convert it to). As Load, it fails,
+// it was saved in (or the one opts convert it to), master copies as
+// Float32 — and a Float32 parameter whose checkpoint holds a master copy
+// (a 16-bit model loaded as Float32) takes the master's values. As Load, it fails,
 // changing nothing, when a parameter is missing or has another shape, or
 // when the file holds model tensors m does not have.
 func LoadCheckpoint(path string, m Module, opt Optimizer, opts ...LoadOption) error {
@@ -150,9 +159,10 @@ func LoadCheckpoint(path string, m Module, opt Optimizer, opts ...LoadOption) er
 		return d, nil
 	}
 	type pending struct {
-		dst  **tensor.Tensor // optimizer state slot, or nil for a parameter
-		p    *tensor.Tensor
-		vals decoded
+		dst     **tensor.Tensor // optimizer state slot, or nil for a parameter
+		p       *tensor.Tensor
+		vals    decoded
+		float32 bool // the slot holds Float32 (a master copy)
 	}
 	var todo []pending
 	ps := m.NamedParameters()
@@ -199,6 +209,27 @@ func LoadCheckpoint(path string, m Module, opt Optimizer, opts ...LoadOption) er
 				used["optimizer."+name+slot.suffix] = true
 			}
 			steps[&a.steps[i]] = n
+			// A 16-bit parameter's master copy: the optimizer's again when
+			// the parameter is 16-bit, else (a model loaded as Float32)
+			// the parameter's value, which it holds more precisely than
+			// the saved 16-bit copy.
+			mname := "optimizer." + name + ".master"
+			if _, ok := f.Tensors[mname]; ok {
+				vals, err := read(mname, p.Shape(), nil)
+				if err != nil {
+					return err
+				}
+				if p.DType() == tensor.Float32 {
+					for k := range todo {
+						if todo[k].dst == nil && todo[k].p == p {
+							todo[k].vals = vals
+						}
+					}
+				} else {
+					todo = append(todo, pending{dst: &a.masters[i], p: p, vals: vals, float32: true})
+				}
+				used[mname] = true
+			}
 		}
 	}
 	for _, name := range f.Names {
@@ -214,6 +245,9 @@ func LoadCheckpoint(path string, m Module, opt Optimizer, opts ...LoadOption) er
 			}
 			src.Release()
 			continue
+		}
+		if w.float32 {
+			src = src.AsType(tensor.Float32)
 		}
 		*w.dst = tensor.Keep(src.Contiguous())
 	}
