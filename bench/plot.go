@@ -50,7 +50,7 @@ func writePlots(cfg config, rows []Row) error {
 		case precSuite:
 			// One line per implementation and mode.
 			for i := range sr {
-				sr[i].Impl += " " + sr[i].Op
+				sr[i].Impl = precPlotName(sr[i])
 			}
 			err = savePlots(path, [][]*plot.Plot{{sizePlot("precision: square n×n·n×n per matmul precision and dtype", "n", sr)}}, 900, 560)
 		default:

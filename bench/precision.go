@@ -429,6 +429,16 @@ func precLabel(r Row) string {
 	return label
 }
 
+// precPlotName names r's line in the plot: implementation and op, and the
+// precision that ran where the device fell back.
+func precPlotName(r Row) string {
+	name := r.Impl + " " + r.Op
+	if r.Prec != nil && r.Prec.Effective != "" {
+		name += " → " + r.Prec.Effective + " (fallback)"
+	}
+	return name
+}
+
 // precOpOrder orders the ops of the table.
 var precOpOrder = []string{"fp32-highest", "fp32-high", "fp32-medium", "bf16", "fp16"}
 

@@ -199,6 +199,9 @@ func TestPrecisionFallback(t *testing.T) {
 		if row.Prec == nil || row.Prec.Effective != want {
 			t.Errorf("%s %s: precision info %+v, want effective %q", row.Op, row.Shape, row.Prec, want)
 		}
+		if name := precPlotName(row); strings.Contains(name, "(fallback)") != (want != "") {
+			t.Errorf("%s %s: plotted as %q", row.Op, row.Shape, name)
+		}
 		if row.Prec != nil && row.Prec.ErrN > 0 {
 			errs[row.Op] = row.Prec.MaxRelErr
 		}
