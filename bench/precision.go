@@ -300,7 +300,27 @@ func (p *precRun) fillTorch(rows []Row) []Row {
 		r.Prec.MaxRelErr = maxRelErr(c, p.ref, p.mag)
 		out = append(out, r)
 	}
+	p.checkTF32(out)
 	return out
+}
+
+// checkTF32 notes a TF32 row whose error is float32's: TF32 keeps 10
+// significand bits, so a product that really ran in it errs far more
+// (the error column doubles as the proof that the mode was in effect).
+func (p *precRun) checkTF32(rows []Row) {
+	errs := map[[2]string]float64{}
+	for _, r := range rows {
+		if r.Suite == precSuite && r.Prec != nil && r.Prec.ErrN > 0 {
+			errs[[2]string{r.Impl, r.Op}] = r.Prec.MaxRelErr
+		}
+	}
+	for _, im := range []string{implTorchCUDA, implTorchCPU} {
+		tf, ok1 := errs[[2]string{im, "fp32-high"}]
+		fp, ok2 := errs[[2]string{im, "fp32-highest"}]
+		if ok1 && ok2 && tf < 8*fp {
+			p.notes = append(p.notes, fmt.Sprintf("%s: the TF32 row's error %.2e is float32's (%.2e): TF32 was not in effect, so that row is fp32 under another name", im, tf, fp))
+		}
+	}
 }
 
 // close removes the operand files.

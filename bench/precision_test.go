@@ -268,6 +268,20 @@ func TestPrecTorchRows(t *testing.T) {
 	if len(p.notes) != 1 || !strings.Contains(p.notes[0], "bf16 error row dropped") {
 		t.Errorf("notes %q", p.notes)
 	}
+	// A "TF32" row as exact as fp32 gets a note; one with TF32's error none.
+	for _, tc := range []struct {
+		tf32 float64
+		note bool
+	}{{1e-7, true}, {2e-4, false}} {
+		q := &precRun{}
+		q.checkTF32([]Row{
+			{Suite: precSuite, Op: "fp32-highest", Impl: implTorchCUDA, Prec: &PrecInfo{ErrN: 16, MaxRelErr: 1e-7}},
+			{Suite: precSuite, Op: "fp32-high", Impl: implTorchCUDA, Prec: &PrecInfo{ErrN: 16, MaxRelErr: tc.tf32}},
+		})
+		if got := len(q.notes) == 1 && strings.Contains(q.notes[0], "TF32 was not in effect"); got != tc.note {
+			t.Errorf("TF32 error %g: notes %q", tc.tf32, q.notes)
+		}
+	}
 	vk := Row{Suite: precSuite, Op: "fp32-highest", Impl: implCPU, Device: "y", Shape: "64x64x64", N: 64, Reps: 2, GFLOPS: 10.48, Prec: &PrecInfo{}}
 	var buf bytes.Buffer
 	writeTable(&buf, precSuite, append([]Row{vk}, rows...), p.notes)
