@@ -22,6 +22,7 @@ func openVulkan(allowCPU bool) (*target, error) {
 		impl:   implGPU,
 		device: info.Name,
 		gpu:    true,
+		soft:   info.Type == gpu.DeviceCPU,
 		be:     b,
 		close:  func() { b.Close() },
 	}

@@ -22,6 +22,11 @@
 //   - conv: Conv2d layers (the MNIST CNN's, a ResNet 3×3), forward and
 //     forward with gradients, in GFLOP/s; on the GPU also through im2col
 //     (bench/conv.go).
+//   - precision: square products per matmul precision (highest, high,
+//     medium on float32 tensors) and on bf16 and fp16 tensors, in GFLOP/s,
+//     each with its max relative error against a float64 reference at
+//     n = -err-n; PyTorch (-with-torch) beside it with fp32 with TF32 off,
+//     TF32, bf16 and fp16 on the same operands (bench/precision.go).
 //
 // Timing: every measurement is warmed up first, then repeated (-reps) and
 // the median and minimum are reported. CPU work is forced with the backend's
@@ -72,11 +77,14 @@ type config struct {
 	gpuWall bool
 	// peakGFLOPS and peakGBps, when both are set, add a roofline plot.
 	peakGFLOPS, peakGBps float64
-	command              string // the command line, for the Markdown output
+	// errN and errRows size the precision suite's error products
+	// (precision.go); errN 0 picks a default per device.
+	errN, errRows int
+	command       string // the command line, for the Markdown output
 }
 
 // allSuites lists the suites in the order they run.
-var allSuites = []string{"matmul", "ops", "latency", "mnist", "linalg", "gpt", "ops16", "matmul16", "conv"}
+var allSuites = []string{"matmul", "ops", "latency", "mnist", "linalg", "gpt", "ops16", "matmul16", precSuite, "conv"}
 
 func main() {
 	cfg, err := parseFlags(os.Args[1:], os.Stderr)
@@ -114,6 +122,8 @@ func parseFlags(args []string, errOut io.Writer) (config, error) {
 	gpuTiming := fs.String("gpu-timing", "timestamps", "how GPU work is timed: timestamps (GPU time of the queued work) or wall (host clock around the sync, launch and recording overhead included)")
 	peakGFLOPS := fs.Float64("peak-gflops", 0, "GPU peak float32 GFLOP/s, for the roofline plot")
 	peakGBps := fs.Float64("peak-gbps", 0, "GPU peak memory bandwidth in GB/s, for the roofline plot")
+	errN := fs.Int("err-n", 0, "precision suite: size n of the n×n·n×n products whose error against float64 is measured (default 4096 with a GPU, 1024 on the CPU or lavapipe, 128 with -quick)")
+	errRows := fs.Int("err-rows", 64, "precision suite: rows of each error product compared with the float64 reference (0: all)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -124,7 +134,7 @@ func parseFlags(args []string, errOut io.Writer) (config, error) {
 		reps: *reps, quick: *quick, budget: *budget, maxCPU: *maxCPU, maxGPU: *maxGPU,
 		jsonPath: *jsonPath, pngDir: *pngDir, mdPath: *mdPath,
 		withTorch: *withTorch, torchScript: *torchScript, gpuAllowCPU: *gpuAllowCPU,
-		peakGFLOPS: *peakGFLOPS, peakGBps: *peakGBps,
+		peakGFLOPS: *peakGFLOPS, peakGBps: *peakGBps, errN: *errN, errRows: *errRows,
 		command: "go run ./bench " + strings.Join(args, " "),
 	}
 	cfg.command = strings.TrimSpace(cfg.command)
@@ -208,9 +218,24 @@ func run(cfg config, out, errOut io.Writer) ([]Row, error) {
 	targets, closeAll := openTargets(cfg, errOut)
 	defer closeAll()
 
+	var prec *precRun // the precision suite's error operands
+	var torchArgs []string
+	if slices.Contains(cfg.suites, precSuite) {
+		prec = newPrecRun(cfg, targets)
+		defer prec.close()
+		if cfg.withTorch {
+			var err error
+			if torchArgs, err = prec.writeTorchFiles(); err != nil {
+				fmt.Fprintf(errOut, "bench: precision: operands for PyTorch not written (%v): its error rows are left out\n", err)
+			}
+		}
+	}
 	var torchRows []Row
 	if cfg.withTorch {
-		torchRows = runTorch(cfg, mach, errOut)
+		torchRows = runTorch(cfg, mach, torchArgs, errOut)
+		if prec != nil {
+			torchRows = prec.fillTorch(torchRows)
+		}
 	}
 
 	var all []Row
@@ -236,6 +261,8 @@ func run(cfg config, out, errOut io.Writer) ([]Row, error) {
 			r.matmul16()
 		case "conv":
 			r.conv() // bench/conv.go
+		case precSuite:
+			r.precision(prec) // bench/precision.go
 		}
 		for _, tr := range torchRows {
 			if tr.Suite == s {

@@ -47,6 +47,12 @@ func writePlots(cfg config, rows []Row) error {
 			err = savePlots(path, [][]*plot.Plot{{sizePlot("matmul: square n×n·n×n, float32", "n", sq)}}, 800, 500)
 		case "ops":
 			err = opsPlot(path, sr)
+		case precSuite:
+			// One line per implementation and mode.
+			for i := range sr {
+				sr[i].Impl = precPlotName(sr[i])
+			}
+			err = savePlots(path, [][]*plot.Plot{{sizePlot("precision: square n×n·n×n per matmul precision and dtype", "n", sr)}}, 900, 560)
 		default:
 			err = barPlot(path, s, sr)
 		}

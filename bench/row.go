@@ -57,6 +57,8 @@ type Row struct {
 	Timing  string  `json:"timing"`
 	Note    string  `json:"note,omitempty"`
 	Machine Machine `json:"machine"`
+	// Prec is the precision suite's fallback, error or skip (precision.go).
+	Prec *PrecInfo `json:"precision,omitempty"`
 }
 
 // Machine describes where and when a measurement was made.

@@ -21,7 +21,7 @@ type metric struct {
 // suiteMetric returns the figure of merit of a suite.
 func suiteMetric(suite string) metric {
 	switch suite {
-	case "matmul", "matmul16", "conv":
+	case "matmul", "matmul16", precSuite, "conv":
 		return metric{"GFLOP/s", func(r Row) float64 { return r.GFLOPS }}
 	case "linalg":
 		return metric{"nominal GFLOP/s", func(r Row) float64 { return r.GFLOPS }}
@@ -54,6 +54,9 @@ var suiteRatios = []ratio{
 // buildTable lays out the rows of one suite: one line per (op, shape), one
 // column per implementation holding the median-based throughput.
 func buildTable(suite string, rows []Row, notes []string) table {
+	if suite == precSuite {
+		return buildPrecTable(rows, notes)
+	}
 	m := suiteMetric(suite)
 	t := table{title: fmt.Sprintf("%s — %s from the median time (higher is better)", suite, m.label), notes: notes}
 	var impls []string

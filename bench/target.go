@@ -16,6 +16,7 @@ type target struct {
 	impl   string // implCPU or implGPU
 	device string // device name for the rows
 	gpu    bool
+	soft   bool // a CPU implementation of Vulkan (lavapipe)
 	be     backend.Backend
 	// timeGPU, when set, returns the GPU time of the work f records
 	// (waiting for it); nil means wall time around Sync.
@@ -142,6 +143,9 @@ func measure(cfg config, s sampler) (stats, error) {
 	}
 	return stats{median: med, min: per[0], reps: reps, inner: inner}, nil
 }
+
+// durationOf converts seconds to a Duration.
+func durationOf(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // fill sets r's timing fields from st and derives its throughput.
 func (r *Row) fill(st stats) {

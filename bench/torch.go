@@ -14,9 +14,9 @@ import (
 )
 
 // runTorch runs the PyTorch reference script with the same suites, devices,
-// sizes and repetitions, and returns its rows. When python3 or torch is
+// sizes and repetitions (and extra arguments), and returns its rows. When python3 or torch is
 // missing it prints a notice and returns nothing.
-func runTorch(cfg config, mach Machine, errOut io.Writer) []Row {
+func runTorch(cfg config, mach Machine, extra []string, errOut io.Writer) []Row {
 	if err := exec.Command("python3", "-c", "import torch").Run(); err != nil {
 		fmt.Fprintln(errOut, "bench: -with-torch: python3 cannot import torch; skipping the PyTorch reference")
 		return nil
@@ -40,6 +40,7 @@ func runTorch(cfg config, mach Machine, errOut io.Writer) []Row {
 	if cfg.quick {
 		args = append(args, "--quick")
 	}
+	args = append(args, extra...)
 	if cfg.gpuWall {
 		args = append(args, "--gpu-timing", "wall")
 	}

@@ -13,12 +13,14 @@ with CUDA events around the queued work ("gpu-timestamps"); the latency
 suite and the CPU use the wall clock after synchronizing
 ("wall-median-after-warmup"). Operations shorter than a millisecond are
 repeated inside one sample. TF32 is switched off, so float32 products are
-computed in float32 as vktensor's are.
+computed in float32 as vktensor's are, except in the precision suite's TF32
+rows.
 
 Notices go to stderr; stdout carries only JSON lines.
 """
 
 import argparse
+import array
 import datetime
 import json
 import os
@@ -133,6 +135,7 @@ class Bench:
     def __init__(self, args):
         self.args = args
         self.machine = machine_info(args.command)
+        self.prec = self.load_prec(args.prec_dir) if args.prec_dir else None
 
     def measure(self, sample):
         """Warm up, calibrate, and return per-operation stats.
@@ -315,6 +318,94 @@ class Bench:
                     st = self.measure(lambda inner: dev.timed(step, inner))
                 f = flop * (3 if c > 1 else 2) if bwd else flop
                 self.emit("conv", name + ("/forward+backward" if bwd else "/forward"), dev, shape, n, st, dev.timing(), f)
+    # --- precision (bench/precision.go) ---------------------------------
+
+    # (op, dtype, TF32): fp32 with TF32 off, TF32 (set_float32_matmul_precision
+    # 'high'), and products of bf16 and fp16 tensors.
+    PREC_MODES = [("fp32-highest", torch.float32, False), ("fp32-high", torch.float32, True),
+                  ("bf16", torch.bfloat16, False), ("fp16", torch.float16, False)]
+
+    def precision(self, dev):
+        """Square products per mode, timed, then one error product per mode on
+        the operands bench/precision.go wrote to --prec-dir: its sampled rows
+        go back to the directory as IMPL-OP.f32 and Go scores them against
+        its float64 reference."""
+        if self.args.quick:
+            default = [64, 128]
+        elif dev.kind == "cuda":
+            default = powers(256, min(8192, self.args.max_gpu))
+        else:
+            default = powers(256, min(1024, self.args.max_cpu))
+        for op, dt, tf32 in self.PREC_MODES:
+            if tf32 and dev.kind != "cuda":
+                self.emit_skip(op, dev, "TF32 is a mode of NVIDIA's tensor cores; on the CPU PyTorch computes "
+                               "float32 products in float32 whatever set_float32_matmul_precision says")
+                continue
+            torch.backends.cuda.matmul.allow_tf32 = tf32
+            try:
+                try:
+                    torch.ones(4, 4, dtype=dt, device=dev.torch) @ torch.ones(4, 4, dtype=dt, device=dev.torch)
+                except RuntimeError as e:  # e.g. no fp16 matmul on the CPU in torch 1.13
+                    self.emit_skip(op, dev, "torch %s: %s" % (torch.__version__, str(e).splitlines()[0]))
+                    continue
+                last = None
+                for n in self.sizes(default, 1 << 62):
+                    if last is not None and last[1] * (n / last[0]) ** 3 > self.args.budget / 3:
+                        note("%s: precision %s n=%d skipped, predicted to exceed --budget" % (dev.impl, op, n))
+                        continue
+                    gen = torch.Generator(device="cpu").manual_seed(n)
+                    a = (torch.rand(n, n, generator=gen) * 2 - 1).to(dev.torch, dt)
+                    b = (torch.rand(n, n, generator=gen) * 2 - 1).to(dev.torch, dt)
+                    st = self.measure(lambda inner: dev.timed(lambda: a @ b, inner))
+                    last = (n, st["median"])
+                    esize = 4 if dt == torch.float32 else 2
+                    self.emit("precision", op, dev, "%dx%dx%d" % (n, n, n), n, st, dev.timing(),
+                              2.0 * n * n * n, 3.0 * esize * n * n,
+                              {"note": "allow_tf32=%s" % tf32} if dt == torch.float32 else None)
+                    del a, b
+                if self.prec is not None:
+                    self.prec_error(op, dt, dev)
+            finally:
+                torch.backends.cuda.matmul.allow_tf32 = False
+
+    def load_prec(self, d):
+        """The operands and sampled rows bench/precision.go wrote to d."""
+        if sys.byteorder != "little":
+            note("--prec-dir: the operand files are little-endian; no error rows on this machine")
+            return None
+        with open(os.path.join(d, "prec.json")) as f:
+            meta = json.load(f)
+        n = meta["n"]
+
+        def load(name):
+            with open(os.path.join(d, name), "rb") as f:
+                buf = bytearray(f.read())
+            if len(buf) != 4 * n * n:
+                raise ValueError("%s: %d bytes, want %d" % (name, len(buf), 4 * n * n))
+            return torch.frombuffer(buf, dtype=torch.float32).reshape(n, n)
+
+        return {"dir": d, "n": n, "rows": meta["rows"], "a": load("a.f32"), "b": load("b.f32")}
+
+    def prec_error(self, op, dt, dev):
+        p = self.prec
+        n, rows = p["n"], p["rows"]
+        a, b = p["a"].to(dev.torch).to(dt), p["b"].to(dev.torch).to(dt)
+        c = (a @ b)[torch.tensor(rows, device=dev.torch)].float().cpu()
+        with open(os.path.join(p["dir"], "%s-%s.f32" % (dev.impl, op)), "wb") as f:
+            array.array("f", c.flatten().tolist()).tofile(f)
+        del a, b, c
+        row = {"suite": "precision", "op": op, "impl": dev.impl, "device": dev.name,
+               "shape": "%dx%dx%d" % (n, n, n), "n": n, "reps": 0, "inner": 0, "median_s": 0, "min_s": 0,
+               "timing": dev.timing(), "precision": {"err_n": n, "err_rows": len(rows)},
+               "machine": self.machine}
+        print(json.dumps(row), flush=True)
+
+    def emit_skip(self, op, dev, why):
+        note("%s: precision %s skipped: %s" % (dev.impl, op, why))
+        row = {"suite": "precision", "op": op, "impl": dev.impl, "device": dev.name, "shape": "-", "n": 0,
+               "reps": 0, "inner": 0, "median_s": 0, "min_s": 0, "timing": dev.timing(),
+               "precision": {"skip": why}, "machine": self.machine}
+        print(json.dumps(row), flush=True)
 
     # --- latency --------------------------------------------------------
 
@@ -411,6 +502,9 @@ def main():
     p.add_argument("--gpu-timing", default="timestamps", choices=["timestamps", "wall"],
                    help="CUDA events, or the wall clock around a synchronize")
     p.add_argument("--command", default="python3 " + " ".join(sys.argv))
+    p.add_argument("--prec-dir", default="",
+                   help="precision suite: directory with bench/precision.go's error operands; the sampled "
+                        "rows of each product are written back there")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1,
                    help="CPU threads for torch (default: every core, as GOMAXPROCS; Debian's torch 1.13 "
                         "otherwise starts with one)")
@@ -440,7 +534,8 @@ def main():
 
     bench = Bench(args)
     suites = {"matmul": bench.matmul, "ops": bench.ops, "latency": bench.latency, "mnist": bench.mnist, "gpt": lambda dev: None,
-              "ops16": bench.ops16, "matmul16": bench.matmul16, "conv": bench.conv}  # gpt: bench/chargpt_ref.py
+              "ops16": bench.ops16, "matmul16": bench.matmul16, "conv": bench.conv,
+              "precision": bench.precision}  # gpt: bench/chargpt_ref.py
     with torch.no_grad():
         for s in args.suite.split(","):
             s = s.strip()

@@ -8,8 +8,9 @@
 #                                     # VKT_TUNE_NS=256 for a dry run on lavapipe)
 #   scripts/gpu-check.sh all OUTDIR   # there: run, then tune (~4 min)
 #
-# "run" prints vktensor's matmul TFLOP/s at n = 1024…8192, the memory-bound
-# ops in GB/s, PyTorch beside both when python3 can import torch, and both
+# "run" prints vktensor's matmul TFLOP/s at n = 1024…8192 (also per precision
+# and dtype, with errors against float64), the memory-bound ops in GB/s,
+# PyTorch beside both when python3 can import torch, and both
 # MNIST models' samples/s and accuracy; OUTDIR receives the JSON, Markdown
 # and PNG files. On a machine with Go, `go run ./bench -device gpu
 # -with-torch` gives the same tables. "tune" times every matmul tiling
@@ -55,9 +56,13 @@ run)
   torch=""
   python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null && torch=-with-torch
   # Square sizes from 1024 up: below that both sides measure launch
-  # overhead, which the latency suite covers.
-  "$bin/bench" -device gpu -suite matmul,ops,latency,mnist $torch -budget 10s -sizes 1024,2048,4096,8192 \
-    -json "$out/results.jsonl" -md "$out/perf.md" -png "$out" "${@:3}"
+  # overhead, which the latency suite covers. The precision suite times
+  # highest/high/medium and bf16/fp16 tensors beside PyTorch's fp32 (TF32
+  # off), TF32, bf16 and fp16, with each one's max relative error against
+  # float64 at n = 4096 (-err-n). scripts/readme-perf.sh --from-gpu OUTDIR
+  # turns OUTDIR into the README's GPU tables and plots.
+  "$bin/bench" -device gpu -suite matmul,precision,ops,latency,mnist $torch -budget 10s -sizes 1024,2048,4096,8192 \
+    -err-n 4096 -json "$out/results.jsonl" -md "$out/perf.md" -png "$out" "${@:3}"
   ;;
 tune)
   out=$(realpath -m "${2:?usage: gpu-check.sh tune OUTDIR}")
