@@ -34,24 +34,33 @@ build)
 run)
   out=${2:?usage: gpu-check.sh run OUTDIR}
   mkdir -p "$out"
+  set +o pipefail # a failing part must not end the run: each prints what it found
+  # VKT_CHECK_DRY=1: a dry run where there is no GPU (lavapipe) — tiny
+  # MNIST runs, -quick benchmarks and a slice of the parity tests, to check
+  # the script and the binaries before a lent GPU's minutes are spent
+  if [ -n "${VKT_CHECK_DRY:-}" ]; then
+    mnist=(-device 0 -limit 512 -epochs 1) bq=(-quick -gpu-allow-cpu -err-n 128) parity='TestParity$/unary'
+  else
+    mnist=() bq=(-sizes 1024,2048,4096,8192 -err-n 4096) parity='Parity'
+  fi
   export VKT_MNIST_DIR=$PWD/$bin/mnist
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
   echo "== parity (validation layer not installed here)"
-  (cd "$bin" && VKT_PARITY_VALIDATE=0 ./vulkan.test -test.run 'Parity' 2>&1 | tail -3)
+  (cd "$bin" && VKT_PARITY_VALIDATE=0 ./vulkan.test -test.run "$parity" 2>&1 | tail -3) || true
   echo "== attention: the fused kernels (forward, dq, dk/dv) against the CPU backend"
-  (cd "$bin" && VKT_PARITY_VALIDATE=0 ./vulkan.test -test.run 'TestAttention' -test.v 2>&1 | grep -E '^(--- |ok|FAIL|PASS)' | tail -20)
+  (cd "$bin" && VKT_PARITY_VALIDATE=0 ./vulkan.test -test.run 'TestAttention' -test.v 2>&1 | grep -E '^(--- |ok|FAIL|PASS)' | tail -20) || true
   echo "== tensor cores: matmul_coop against the CPU emulation, then TFLOP/s per precision"
-  (cd "$bin" && VKT_PARITY_VALIDATE=0 ./vulkan.test -test.run 'Coop' -test.v 2>&1 | grep -E '^(---|ok|FAIL|PASS)|worst' | tail -20)
-  (cd "$bin" && ./vulkan.test -test.run XXX -test.bench 'MatMulPrecision' -test.benchtime 10x 2>&1 | grep -E 'TFLOP|FAIL|ok' )
+  (cd "$bin" && VKT_PARITY_VALIDATE=0 ./vulkan.test -test.run 'Coop' -test.v 2>&1 | grep -E '^(---|ok|FAIL|PASS)|worst' | tail -20) || true
+  (cd "$bin" && ./vulkan.test -test.run XXX -test.bench 'MatMulPrecision' -test.benchtime 10x 2>&1 | grep -E 'TFLOP|FAIL|ok' ) || true
   echo "== mnist-gpu mlp"
-  "$bin/mnist-gpu" -model mlp -save "$out/mlp.safetensors" | grep -v '█'
+  "$bin/mnist-gpu" -model mlp "${mnist[@]}" -save "$out/mlp.safetensors" | grep -v '█' || true
   if python3 -c 'import safetensors, torch' 2>/dev/null; then
     python3 scripts/check_weights.py "$out/mlp.safetensors" "$VKT_MNIST_DIR" || true
   else
     echo "(python3 safetensors/torch not available: weights not cross-checked)"
   fi
   echo "== mnist-gpu cnn"
-  "$bin/mnist-gpu" -model cnn | grep -v '█'
+  "$bin/mnist-gpu" -model cnn "${mnist[@]}" | grep -v '█' || true
   echo "== bench"
   torch=""
   python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null && torch=-with-torch
@@ -61,8 +70,17 @@ run)
   # off), TF32, bf16 and fp16, with each one's max relative error against
   # float64 at n = 4096 (-err-n). scripts/readme-perf.sh --from-gpu OUTDIR
   # turns OUTDIR into the README's GPU tables and plots.
-  "$bin/bench" -device gpu -suite matmul,precision,ops,latency,mnist $torch -budget 10s -sizes 1024,2048,4096,8192 \
-    -err-n 4096 -json "$out/results.jsonl" -md "$out/perf.md" -png "$out" "${@:3}"
+  # conv: the CNN layers direct (implicit GEMM) and through im2col beside
+  # F.conv2d; gpt: a training step of the tiny and small models and one
+  # attention's forward and backward beside PyTorch. The driver's register
+  # and spill counts of every pipeline the run built go to
+  # OUTDIR/pipeline-stats.txt (VKT_PIPELINE_STATS).
+  VKT_PIPELINE_STATS=1 "$bin/bench" -device gpu -suite matmul,precision,ops,latency,mnist,conv,gpt $torch -budget 10s "${bq[@]}" \
+    -json "$out/results.jsonl" -md "$out/perf.md" -png "$out" "${@:3}" 2> "$out/bench-stderr.txt" || echo "bench: exit status $?"
+  sed '/^pipeline statistics/,$d' "$out/bench-stderr.txt" | grep -v '^bench: [a-z0-9]* ' | tail -20
+  sed -n '/^pipeline statistics/,$p' "$out/bench-stderr.txt" > "$out/pipeline-stats.txt"
+  echo "== the conv and attention kernels' statistics (all in pipeline-stats.txt)"
+  grep -E '^(convgemm|attention)' "$out/pipeline-stats.txt" | head -24 || true
   ;;
 tune)
   out=$(realpath -m "${2:?usage: gpu-check.sh tune OUTDIR}")
