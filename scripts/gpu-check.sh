@@ -6,13 +6,19 @@
 #   scripts/gpu-check.sh run OUTDIR   # there: parity, benchmarks, MNIST
 #   scripts/gpu-check.sh tune OUTDIR  # there: the tuning sweep (~2 min;
 #                                     # VKT_TUNE_NS=256 for a dry run on lavapipe)
-#   scripts/gpu-check.sh all OUTDIR   # there: run, then tune (~4 min)
+#   scripts/gpu-check.sh all OUTDIR   # there: run, then tune (~5–7 min, not yet timed with conv and gpt)
 #
-# "run" prints vktensor's matmul TFLOP/s at n = 1024…8192 (also per precision
-# and dtype, with errors against float64), the memory-bound ops in GB/s,
-# PyTorch beside both when python3 can import torch, and both
-# MNIST models' samples/s and accuracy; OUTDIR receives the JSON, Markdown
-# and PNG files. On a machine with Go, `go run ./bench -device gpu
+# "run" checks parity (every kernel against the CPU backend, the fused
+# attention, the tensor-core matmul against its CPU emulation), trains both
+# MNIST models, and times matmul at n = 1024…8192 (also per precision and
+# dtype, with errors against float64), the memory-bound ops, latency, the
+# MNIST epochs, the conv layers (implicit GEMM and im2col) and the GPT step
+# with its attention, PyTorch beside them when python3 can import torch;
+# OUTDIR receives the JSON, Markdown and PNG files, bench-stderr.txt and
+# the driver's per-pipeline register and spill counts (pipeline-stats.txt).
+# VKT_CHECK_DRY=1 runs it in miniature (lavapipe: 3 min) to check the
+# script and the binaries before a GPU's minutes are spent. On a machine
+# with Go, `go run ./bench -device gpu
 # -with-torch` gives the same tables. "tune" times every matmul tiling
 # worth trying at n = 4096 and 8192 with the driver's register counts
 # (VKT_PIPELINE_STATS), and the knobs of softmax, column sums and the
