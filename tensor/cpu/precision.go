@@ -5,6 +5,7 @@ import (
 
 	"github.com/vktensor/vktensor/tensor/backend"
 	"github.com/vktensor/vktensor/tensor/internal/gemm"
+	"github.com/vktensor/vktensor/tensor/internal/half"
 )
 
 // The reduced matmul precisions (backend.Precision), computed the way a
@@ -40,14 +41,16 @@ func (b *Backend) MatMulAt(dst, a, x backend.Strided, accumulate bool, p backend
 }
 
 // dense copies the rows×cols matrix at off (row stride rs, column stride
-// cs) of buf into a new row-major slice.
+// cs) of buf into a new row-major slice, rows in parallel.
 func dense(buf []float32, off, rows, cols, rs, cs int) []float32 {
 	out := make([]float32, rows*cols)
-	for i := range rows {
-		for j := range cols {
-			out[i*cols+j] = buf[off+i*rs+j*cs]
+	parallelFor(rows, max(1, parallelMin/max(cols, 1)), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			for j := range cols {
+				out[i*cols+j] = buf[off+i*rs+j*cs]
+			}
 		}
-	}
+	})
 	return out
 }
 
@@ -55,19 +58,28 @@ func dense(buf []float32, off, rows, cols, rs, cs int) []float32 {
 // m×k a and k×n b at precision p (Medium or High).
 func reducedProduct(m, n, k int, a, b []float32, out gemm.Matrix, accumulate bool, p backend.Precision) {
 	rowScale := make([]float32, m) // a's row i is divided by rowScale[i]
-	for i := range m {
-		rowScale[i] = fp16Scale(a[i*k : (i+1)*k])
-	}
-	colScale := make([]float32, n)
-	col := make([]float32, k)
-	for j := range n {
-		for l := range k {
-			col[l] = b[l*n+j]
+	parallelFor(m, max(1, parallelMin/max(k, 1)), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			rowScale[i] = scaleOf(maxFinite(a[i*k:(i+1)*k], 0))
 		}
-		colScale[j] = fp16Scale(col)
-	}
-	aHi, aLo := split(a, func(i int) float32 { return rowScale[i/k] })
-	bHi, bLo := split(b, func(i int) float32 { return colScale[i%n] })
+	})
+	// b's column maxima, a row at a time (a pass in memory order)
+	colScale := make([]float32, n)
+	parallelFor(n, max(1, parallelMin/max(k, 1)), func(lo, hi int) {
+		for l := range k {
+			row := b[l*n : (l+1)*n]
+			for j := lo; j < hi; j++ {
+				if ax := float32(math.Abs(float64(row[j]))); ax > colScale[j] && !math.IsInf(float64(ax), 0) {
+					colScale[j] = ax
+				}
+			}
+		}
+		for j := lo; j < hi; j++ {
+			colScale[j] = scaleOf(colScale[j])
+		}
+	})
+	aHi, aLo := split(a, k, func(i int) float32 { return rowScale[i] }, false)
+	bHi, bLo := split(b, n, func(j int) float32 { return colScale[j] }, true)
 	mat := func(v []float32, cols int) gemm.Matrix { return gemm.Matrix{Data: v, RS: cols, CS: 1} }
 	acc := make([]float32, m*n)
 	gemm.Sgemm(m, n, k, mat(aHi, k), mat(bHi, n), mat(acc, n), false)
@@ -82,28 +94,34 @@ func reducedProduct(m, n, k int, a, b []float32, out gemm.Matrix, accumulate boo
 			acc[i] += corr[i] * (1.0 / 2048)
 		}
 	}
-	for i := range m {
-		for j := range n {
-			v := acc[i*n+j] * rowScale[i] * colScale[j]
-			at := out.Off + i*out.RS + j*out.CS
-			if accumulate {
-				out.Data[at] += v
-			} else {
-				out.Data[at] = v
+	parallelFor(m, max(1, parallelMin/max(n, 1)), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			for j := range n {
+				v := acc[i*n+j] * rowScale[i] * colScale[j]
+				at := out.Off + i*out.RS + j*out.CS
+				if accumulate {
+					out.Data[at] += v
+				} else {
+					out.Data[at] = v
+				}
 			}
 		}
-	}
+	})
 }
 
-// fp16Scale returns the power of two s for which the largest finite |v|/s
-// lies in [2^14, 2^15), or 1 when v has no finite non-zero element.
-func fp16Scale(v []float32) float32 {
-	var big float32
+// maxFinite is the largest finite |x| of v, at least big.
+func maxFinite(v []float32, big float32) float32 {
 	for _, x := range v {
 		if ax := float32(math.Abs(float64(x))); ax > big && !math.IsInf(float64(ax), 0) {
 			big = ax
 		}
 	}
+	return big
+}
+
+// scaleOf is the power of two s for which big/s lies in [2^14, 2^15) (big
+// the largest finite magnitude of a row or column), or 1 for big = 0.
+func scaleOf(big float32) float32 {
 	if big == 0 {
 		return 1
 	}
@@ -111,15 +129,35 @@ func fp16Scale(v []float32) float32 {
 	return float32(math.Ldexp(1, e-15))
 }
 
-// split divides each v[i] by scale(i) and returns its float16 high part
-// and its scaled low part: v/s ≈ hi + lo·2^-11.
-func split(v []float32, scale func(i int) float32) (hi, lo []float32) {
+// split divides each element of the row-major matrix v (cols columns) by
+// its row's scale (or its column's, with byCol) and returns the float16
+// high part and the scaled low part: v/s ≈ hi + lo·2^-11. Rows in
+// parallel; the roundings are half's float16 conversions (F16C where the
+// CPU has it), which round to nearest, ties to even, as RoundFloat16.
+func split(v []float32, cols int, scale func(int) float32, byCol bool) (hi, lo []float32) {
 	hi, lo = make([]float32, len(v)), make([]float32, len(v))
-	for i, x := range v {
-		y := x / scale(i)
-		hi[i] = RoundFloat16(y)
-		lo[i] = RoundFloat16((y - hi[i]) * 2048)
-	}
+	rows := len(v) / max(cols, 1)
+	parallelFor(rows, max(1, parallelMin/max(cols, 1)), func(r0, r1 int) {
+		bits := make([]uint16, cols)
+		for r := r0; r < r1; r++ {
+			y, h, l := v[r*cols:(r+1)*cols], hi[r*cols:(r+1)*cols], lo[r*cols:(r+1)*cols]
+			for j, x := range y {
+				if byCol {
+					h[j] = x / scale(j)
+				} else {
+					h[j] = x / scale(r)
+				}
+			}
+			copy(l, h) // the scaled values, until their high parts are known
+			half.F16s(bits, h)
+			half.F16sToFloat32(h, bits)
+			for j := range l {
+				l[j] = (l[j] - h[j]) * 2048
+			}
+			half.F16s(bits, l)
+			half.F16sToFloat32(l, bits)
+		}
+	})
 	return hi, lo
 }
 

@@ -188,3 +188,35 @@ func TestMatMulPrecisionLayouts(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitRounding checks that split's high and low parts are
+// RoundFloat16's roundings, over magnitudes from float16's subnormals to
+// past its largest finite value, signed zeros and infinities.
+func TestSplitRounding(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 9))
+	const cols = 37
+	v := make([]float32, 50*cols)
+	for i := range v {
+		v[i] = float32(math.Ldexp(r.Float64()*2-1, r.IntN(50)-30))
+	}
+	v[0], v[1], v[2], v[3] = 0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), 65519.99
+	for _, byCol := range []bool{false, true} {
+		scale := func(int) float32 { return 1 }
+		if byCol {
+			scale = func(j int) float32 { return float32(math.Ldexp(1, j%5-2)) }
+		}
+		hi, lo := split(v, cols, scale, byCol)
+		for i, x := range v {
+			s := scale(i / cols)
+			if byCol {
+				s = scale(i % cols)
+			}
+			y := x / s
+			h := RoundFloat16(y)
+			l := RoundFloat16((y - h) * 2048)
+			if math.Float32bits(hi[i]) != math.Float32bits(h) || math.Float32bits(lo[i]) != math.Float32bits(l) && !(math.IsNaN(float64(l)) && math.IsNaN(float64(lo[i]))) {
+				t.Fatalf("byCol=%v: split(%v) = %v, %v; want %v, %v", byCol, x, hi[i], lo[i], h, l)
+			}
+		}
+	}
+}
