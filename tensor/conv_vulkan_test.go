@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"math"
 	"testing"
 
 	"github.com/vktensor/vktensor/tensor/backend"
@@ -44,5 +45,44 @@ func testConv2dMemory(t *testing.T) {
 	}
 	if err := y.Sum().Backward(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestConv2dVulkanLargePatches: a few-channel input gradient whose patch
+// gradients would not fit lavapipe's largest buffer (735·224² floats, 147
+// MB against 128 MiB) runs direct instead, and agrees with the CPU.
+func TestConv2dVulkanLargePatches(t *testing.T) {
+	vk := On(vulkanDefault(t))
+	if testing.Short() {
+		t.Skip("a 224×224 image")
+	}
+	rng := NewRNG(3)
+	x := CPU().Normal(rng, 0, 1, 1, 15, 224, 224)
+	w := CPU().Normal(rng, 0, 0.1, 2, 15, 7, 7)
+	grads := func(d *Device) []float32 {
+		xd, err := x.To(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wd, err := w.To(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		xd.SetRequiresGrad(true)
+		y := xd.Conv2d(wd, nil, 1, 3)
+		if err := y.Square().Sum().Backward(); err != nil {
+			t.Fatal(err)
+		}
+		g, err := xd.Grad().Data()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	want, got := grads(CPU()), grads(vk)
+	for i := range want {
+		if d := math.Abs(float64(got[i] - want[i])); d > 1e-4*(1+math.Abs(float64(want[i]))) {
+			t.Fatalf("element %d: Vulkan %v, CPU %v", i, got[i], want[i])
+		}
 	}
 }

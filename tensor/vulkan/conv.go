@@ -116,13 +116,16 @@ const directInputGradChannels = 16
 
 // inputGradByPatches records that path, reporting false (nothing
 // recorded) where w's or gr's axes do not merge into the matrices it
-// needs.
+// needs or its scratch would exceed the device's largest buffer.
 func (b *Backend) inputGradByPatches(g convGeom, dx, gr, w backend.Strided) bool {
 	ws, gs := w.Strides, gr.Strides
 	if !(g.c == 1 || ws[1] == g.k*g.k*ws[3]) || !(g.k == 1 || ws[2] == g.k*ws[3]) || !(g.ho == 1 || gs[2] == g.wo*gs[3]) {
 		return false
 	}
 	kk, hw := g.c*g.k*g.k, g.ho*g.wo
+	if uint64(g.n)*uint64(kk)*uint64(hw)*4 > b.info.MaxStorageBufferRange {
+		return false // the patch gradients would not fit one buffer: direct
+	}
 	if b.err != nil || dx.Size() == 0 {
 		return true
 	}
