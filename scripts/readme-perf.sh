@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 if [ -n "$gpu_out" ]; then
   [ -s "$gpu_out/perf.md" ] || { echo "readme-perf: $gpu_out/perf.md is missing or empty" >&2; exit 1; }
   cp "$gpu_out/perf.md" "bench/results/$name.md"
-  for p in matmul precision ops latency mnist; do
+  for p in matmul precision ops latency mnist conv gpt; do
     if [ -s "$gpu_out/$p.png" ]; then cp "$gpu_out/$p.png" docs/bench/; fi
   done
 fi
