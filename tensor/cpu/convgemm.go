@@ -31,6 +31,19 @@ func (g convShape) chunk() int {
 	return max(1, min(g.n, convChunkElems/max(g.kk()*g.hw(), 1)))
 }
 
+// eachChunk calls f for the chunks of images [n0, n0+m) in order, with a
+// scratch for the chunk's patches (C·k²·m·Ho·Wo floats) and one for its
+// output-side matrix (O·m·Ho·Wo floats), reused from chunk to chunk.
+func (g convShape) eachChunk(f func(n0, m int, cols, side []float32)) {
+	chunk, hw := g.chunk(), g.hw()
+	cols, side := allocData(g.kk()*chunk*hw), allocData(g.o*chunk*hw)
+	defer recycle(cols)
+	defer recycle(side)
+	for n0 := 0; n0 < g.n; n0 += chunk {
+		f(n0, min(chunk, g.n-n0), cols, side)
+	}
+}
+
 // images returns s restricted to images [n0, n0+m) along axis 0.
 func images(s backend.Strided, n0, m int) backend.Strided {
 	shape := append([]int(nil), s.Shape...)
@@ -93,19 +106,12 @@ func (be *Backend) Conv2d(dst, x, w, bias backend.Strided, stride, pad int) {
 	}
 	wm, done := be.weightMatrix(w)
 	defer done()
-	chunk, hw := g.chunk(), g.hw()
-	cols, prod := allocData(g.kk()*chunk*hw), allocData(g.o*chunk*hw)
-	defer recycle(cols)
-	defer recycle(prod)
-	for n0 := 0; n0 < g.n; n0 += chunk {
-		m := min(chunk, g.n-n0)
+	hw := g.hw()
+	g.eachChunk(func(n0, m int, cols, prod []float32) {
 		view, cm := patchMatrix(cols, g, m)
 		if g.kk() > 0 {
 			be.Im2Col(view, images(x, n0, m), g.k, stride, pad)
-		}
-		pm := gemm.Matrix{Data: prod, RS: m * hw, CS: 1}
-		if g.kk() > 0 {
-			gemm.Sgemm(g.o, m*hw, g.kk(), wm, cm, pm, false)
+			gemm.Sgemm(g.o, m*hw, g.kk(), wm, cm, gemm.Matrix{Data: prod, RS: m * hw, CS: 1}, false)
 		} else {
 			clear(prod) // no channels: the sums are empty
 		}
@@ -113,11 +119,11 @@ func (be *Backend) Conv2d(dst, x, w, bias backend.Strided, stride, pad int) {
 		pv := backend.Strided{Buf: &buffer{dt: backend.Float32, f: prod}, Shape: []int{m, g.o, g.ho, g.wo}, Strides: []int{hw, m * hw, g.wo, 1}}
 		if bias.Buf == nil {
 			be.Copy(images(dst, n0, m), pv)
-			continue
+			return
 		}
 		bv := backend.Strided{Buf: bias.Buf, Offset: bias.Offset, Shape: pv.Shape, Strides: []int{0, bias.Strides[0], 0, 0}}
 		be.Binary(backend.Add, images(dst, n0, m), pv, bv)
-	}
+	})
 }
 
 // Conv2dInputGrad computes each chunk's patch gradients
@@ -136,17 +142,12 @@ func (be *Backend) Conv2dInputGrad(dx, gr, w backend.Strided, stride, pad int) {
 	}
 	wm, done := be.weightMatrix(w)
 	defer done()
-	chunk, hw := g.chunk(), g.hw()
-	cols, gc := allocData(g.kk()*chunk*hw), allocData(g.o*chunk*hw)
-	defer recycle(cols)
-	defer recycle(gc)
-	for n0 := 0; n0 < g.n; n0 += chunk {
-		m := min(chunk, g.n-n0)
+	g.eachChunk(func(n0, m int, cols, gc []float32) {
 		gm := be.channelsFirst(gc, gr, g, n0, m)
 		view, cm := patchMatrix(cols, g, m)
-		gemm.Sgemm(g.kk(), m*hw, g.o, transposed(wm), gm, cm, false)
+		gemm.Sgemm(g.kk(), m*g.hw(), g.o, transposed(wm), gm, cm, false)
 		be.Col2Im(images(dx, n0, m), view, g.k, stride, pad)
-	}
+	})
 }
 
 // Conv2dWeightGrad sums, chunk by chunk, G·patchesᵀ ([O, m·Ho·Wo] by
@@ -174,17 +175,10 @@ func (be *Backend) Conv2dWeightGrad(dw, x, gr backend.Strided, stride, pad int) 
 		be.Fill(dw, 0)
 		return
 	}
-	chunk, hw := g.chunk(), g.hw()
-	cols, gc := allocData(g.kk()*chunk*hw), allocData(g.o*chunk*hw)
-	defer recycle(cols)
-	defer recycle(gc)
-	for n0 := 0; n0 < g.n; n0 += chunk {
-		m := min(chunk, g.n-n0)
+	g.eachChunk(func(n0, m int, cols, gc []float32) {
 		gm := be.channelsFirst(gc, gr, g, n0, m)
 		view, cm := patchMatrix(cols, g, m)
-		if g.kk() > 0 {
-			be.Im2Col(view, images(x, n0, m), g.k, stride, pad)
-		}
-		gemm.Sgemm(g.o, g.kk(), m*hw, gm, transposed(cm), dm, n0 > 0)
-	}
+		be.Im2Col(view, images(x, n0, m), g.k, stride, pad)
+		gemm.Sgemm(g.o, g.kk(), m*g.hw(), gm, transposed(cm), dm, n0 > 0)
+	})
 }

@@ -211,103 +211,52 @@ func convParityCases(dt backend.DType, gen func(*rand.Rand) float32) []pcase {
 		if dt != backend.Float32 {
 			ulps = 1
 		}
-		force := func(b backend.Backend) func() {
-			v, ok := b.(*Backend)
-			if !ok {
-				return func() {}
-			}
-			v.forceVariant, v.forceSplits = forcedTiling(variant), splits
-			return func() { v.forceVariant, v.forceSplits = nil, 0 }
-		}
 		dts := []backend.DType{dt, dt, dt, dt}
-		for _, bias := range []bool{false, true} {
-			ops := []opnd{{ys, stepped, nil}, {xs, transposed, gen}, {ws, shifted, normal}}
-			if bias {
-				ops = append(ops, opnd{[]int{cc.o}, stepped, normal})
-			}
+		// one case of a mode: the CPU computes the definition (convRef),
+		// Vulkan the op with the case's tiling, split count and path forced
+		add := func(what string, mode int, ops []opnd, kk int, direct bool) {
 			cs = append(cs, pcase{
-				name: fmt.Sprintf("forward/bias=%v/%s", bias, name), ops: ops, dts: dts,
+				name: what + "/" + name, ops: ops, dts: dts,
 				run: func(b backend.Backend, o []backend.Strided) {
-					if _, ok := b.(*Backend); !ok {
-						convRef(b, convForward, o, s, p)
+					v, ok := b.(*Backend)
+					if !ok {
+						convRef(b, mode, o, s, p)
 						return
 					}
-					defer force(b)()
-					bs := backend.Strided{}
-					if len(o) > 3 {
-						bs = o[3]
+					v.forceVariant, v.forceSplits, v.forceDirectConv = forcedTiling(variant), splits, direct
+					defer func() { v.forceVariant, v.forceSplits, v.forceDirectConv = nil, 0, false }()
+					switch mode {
+					case convForward:
+						bs := backend.Strided{}
+						if len(o) > 3 {
+							bs = o[3]
+						}
+						v.Conv2d(o[0], o[1], o[2], bs, s, p)
+					case convInputGrad:
+						v.Conv2dInputGrad(o[0], o[1], o[2], s, p)
+					default:
+						v.Conv2dWeightGrad(o[0], o[1], o[2], s, p)
 					}
-					b.(backend.Convolver).Conv2d(o[0], o[1], o[2], bs, s, p)
 				},
-				norm: 1, bound: convBound(cc.c * cc.k * cc.k), ulps: ulps, abs: 1e-30,
+				norm: 1, bound: convBound(kk), ulps: ulps, abs: 1e-30,
 			})
 		}
+		fwd := []opnd{{ys, stepped, nil}, {xs, transposed, gen}, {ws, shifted, normal}}
+		add("forward/bias=false", convForward, fwd, cc.c*cc.k*cc.k, false)
+		add("forward/bias=true", convForward, append(fwd, opnd{[]int{cc.o}, stepped, normal}), cc.c*cc.k*cc.k, false)
 		for _, direct := range []bool{true, false} {
-			force := func(b backend.Backend) func() {
-				v, ok := b.(*Backend)
-				if !ok {
-					return func() {}
-				}
-				v.forceVariant, v.forceSplits, v.forceDirectConv = forcedTiling(variant), splits, direct
-				return func() { v.forceVariant, v.forceSplits, v.forceDirectConv = nil, 0, false }
-			}
 			if !direct && cc.c >= directInputGradChannels && cc.s == 1 {
 				continue // the same as direct
 			}
-			cs = append(cs, pcase{
-				name: fmt.Sprintf("input-grad/direct=%v/%s", direct, name),
-				ops:  []opnd{{xs, stepped, nil}, {ys, transposed, gen}, {ws, shifted, normal}}, dts: dts,
-				run: func(b backend.Backend, o []backend.Strided) {
-					if _, ok := b.(*Backend); !ok {
-						convRef(b, convInputGrad, o, s, p)
-						return
-					}
-					defer force(b)()
-					b.(backend.Convolver).Conv2dInputGrad(o[0], o[1], o[2], s, p)
-				},
-				norm: 1, bound: convBound(cc.o * cc.k * cc.k), ulps: ulps, abs: 1e-30,
-			}, pcase{
-				// dense operands: the matrices of the patch path merge
-				name: fmt.Sprintf("input-grad-dense/direct=%v/%s", direct, name),
-				ops:  []opnd{{xs, stepped, nil}, {ys, dense, gen}, {ws, dense, normal}}, dts: dts,
-				run: func(b backend.Backend, o []backend.Strided) {
-					if _, ok := b.(*Backend); !ok {
-						convRef(b, convInputGrad, o, s, p)
-						return
-					}
-					defer force(b)()
-					b.(backend.Convolver).Conv2dInputGrad(o[0], o[1], o[2], s, p)
-				},
-				norm: 1, bound: convBound(cc.o * cc.k * cc.k), ulps: ulps, abs: 1e-30,
-			})
+			add(fmt.Sprintf("input-grad/direct=%v", direct), convInputGrad,
+				[]opnd{{xs, stepped, nil}, {ys, transposed, gen}, {ws, shifted, normal}}, cc.o*cc.k*cc.k, direct)
+			// dense operands: the matrices of the patch path merge
+			add(fmt.Sprintf("input-grad-dense/direct=%v", direct), convInputGrad,
+				[]opnd{{xs, stepped, nil}, {ys, dense, gen}, {ws, dense, normal}}, cc.o*cc.k*cc.k, direct)
 		}
-		cs = append(cs, pcase{
-			name: "weight-grad/" + name,
-			ops:  []opnd{{ws, stepped, nil}, {xs, shifted, gen}, {ys, transposed, gen}}, dts: dts,
-			run: func(b backend.Backend, o []backend.Strided) {
-				if _, ok := b.(*Backend); !ok {
-					convRef(b, convWeightGrad, o, s, p)
-					return
-				}
-				defer force(b)()
-				b.(backend.Convolver).Conv2dWeightGrad(o[0], o[1], o[2], s, p)
-			},
-			norm: 1, bound: convBound(ys[0] * ys[2] * ys[3]), ulps: ulps, abs: 1e-30,
-		}, pcase{
-			// a dense weight gradient: the split-K path (the strided one
-			// above cannot split)
-			name: "weight-grad-dense/" + name,
-			ops:  []opnd{{ws, dense, nil}, {xs, dense, gen}, {ys, dense, gen}}, dts: dts,
-			run: func(b backend.Backend, o []backend.Strided) {
-				if _, ok := b.(*Backend); !ok {
-					convRef(b, convWeightGrad, o, s, p)
-					return
-				}
-				defer force(b)()
-				b.(backend.Convolver).Conv2dWeightGrad(o[0], o[1], o[2], s, p)
-			},
-			norm: 1, bound: convBound(ys[0] * ys[2] * ys[3]), ulps: ulps, abs: 1e-30,
-		})
+		add("weight-grad", convWeightGrad, []opnd{{ws, stepped, nil}, {xs, shifted, gen}, {ys, transposed, gen}}, ys[0]*ys[2]*ys[3], false)
+		// a dense weight gradient: the split-K path (a strided one cannot split)
+		add("weight-grad-dense", convWeightGrad, []opnd{{ws, dense, nil}, {xs, dense, gen}, {ys, dense, gen}}, ys[0]*ys[2]*ys[3], false)
 	}
 	return cs
 }
