@@ -132,7 +132,7 @@ func (r *runner) timeStep(t *target, row Row, step func() error) {
 		return dur, firstErr(opErr, err)
 	})
 	if err != nil {
-		r.notef("%s: %s %s failed: %v", t.impl, row.Op, row.Shape, err)
+		r.notef("%s: %s %s failed: %v", row.Impl, row.Op, row.Shape, err)
 		return
 	}
 	row.fill(st)
