@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/vktensor/vktensor/internal/vktest"
 	"github.com/vktensor/vktensor/linalg"
 	"github.com/vktensor/vktensor/tensor"
 	"github.com/vktensor/vktensor/tensor/cpu"
@@ -65,7 +66,7 @@ func ran(t *testing.T, what string, before int64) {
 }
 
 func TestDeviceBlockedParity(t *testing.T) {
-	b := vk(t)
+	b := vktest.Shared(t)
 	blocked(t)
 	g := newGen(b, 5)
 	for _, n := range deviceSizes {
@@ -192,7 +193,7 @@ func TestDeviceBlockedParity(t *testing.T) {
 // TestDeviceBlockedErrors checks the failures of the device path: the
 // batch index and the pivot, in a later panel than the first.
 func TestDeviceBlockedErrors(t *testing.T) {
-	b := vk(t)
+	b := vktest.Shared(t)
 	blocked(t)
 	d := tensor.On(b)
 	const n = 40
@@ -248,7 +249,7 @@ func TestDeviceBlockedErrors(t *testing.T) {
 // (order 4 and up, panels of 2), so the backward passes' linalg calls take
 // it too.
 func TestDeviceBlockedGrad(t *testing.T) {
-	b := vk(t)
+	b := vktest.Shared(t)
 	t.Cleanup(linalg.SetDeviceBlocking(3, 2))
 	p0 := linalg.DevicePanels()
 	testGrad(t, b)
@@ -262,7 +263,7 @@ func TestDeviceDefaultBlocking(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: order 515 on lavapipe")
 	}
-	b := vk(t)
+	b := vktest.Shared(t)
 	const n = 515
 	g := newGen(b, 11)
 	spd := g.spd(1, n)

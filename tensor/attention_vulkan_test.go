@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/vktensor/vktensor/gpu"
+	"github.com/vktensor/vktensor/internal/vktest"
 	"github.com/vktensor/vktensor/tensor"
 	"github.com/vktensor/vktensor/tensor/backend"
 	"github.com/vktensor/vktensor/tensor/vulkan"
@@ -45,7 +46,7 @@ func attQKV(t *testing.T, dev *tensor.Device, b, tt, h, d int, dt tensor.DType, 
 // float32 and 16-bit, and a head size beyond the kernels' 128, which
 // takes the composed path on Vulkan.
 func TestAttentionVulkan(t *testing.T) {
-	vk := tensor.On(agVulkan(t))
+	vk := tensor.On(vktest.Shared(t))
 	if _, ok := vk.Backend().(backend.Attentioner); !ok {
 		t.Fatal("the Vulkan backend does not implement backend.Attentioner")
 	}

@@ -1,53 +1,20 @@
 package tensor_test
 
 import (
-	"errors"
 	"math"
 	"math/rand/v2"
-	"os"
-	"sync"
 	"testing"
 
-	"github.com/vktensor/vktensor/gpu"
+	"github.com/vktensor/vktensor/internal/vktest"
 	"github.com/vktensor/vktensor/tensor"
-	"github.com/vktensor/vktensor/tensor/vulkan"
 )
-
-var (
-	agVKOnce sync.Once
-	agVK     *vulkan.Backend
-	agVKErr  error
-)
-
-// agVulkan opens the Vulkan backend once (lavapipe stands in where there is
-// no GPU), skipping the test where there is no Vulkan at all. Validation is
-// on unless VKT_VALIDATE=0, and a validation message fails the test.
-func agVulkan(t *testing.T) *vulkan.Backend {
-	t.Helper()
-	agVKOnce.Do(func() {
-		agVK, agVKErr = vulkan.New(vulkan.WithGPUOptions(gpu.Options{AllowCPU: true, Validate: os.Getenv("VKT_VALIDATE") != "0"}))
-	})
-	if errors.Is(agVKErr, gpu.ErrNoLoader) || errors.Is(agVKErr, gpu.ErrNoDevice) {
-		t.Skipf("no Vulkan device: %v", agVKErr)
-	}
-	if agVKErr != nil {
-		t.Fatal(agVKErr)
-	}
-	n0 := len(agVK.Device().ValidationMessages())
-	t.Cleanup(func() {
-		if msgs := agVK.Device().ValidationMessages(); len(msgs) > n0 {
-			t.Errorf("%d validation messages, first: %s", len(msgs)-n0, msgs[n0])
-		}
-	})
-	return agVK
-}
 
 // TestAutogradVulkan runs graphs that use every differentiable op on the
 // Vulkan backend and checks that Backward reads nothing back to the host
 // and gives the CPU backend's gradients (within float32 rounding: the
 // backends order their sums differently).
 func TestAutogradVulkan(t *testing.T) {
-	w := &tensor.CountingBackend{Backend: agVulkan(t)}
+	w := &tensor.CountingBackend{Backend: vktest.Shared(t)}
 	vk := tensor.On(w)
 	graphs := []struct {
 		name   string
@@ -141,7 +108,7 @@ func TestAutogradVulkan(t *testing.T) {
 // TestStepVulkan checks that a training loop on the Vulkan backend keeps
 // the number of device buffers flat.
 func TestStepVulkan(t *testing.T) {
-	w := &tensor.CountingBackend{Backend: agVulkan(t)}
+	w := &tensor.CountingBackend{Backend: vktest.Shared(t)}
 	d := tensor.On(w)
 	r := tensor.NewRNG(1)
 	var x, y *tensor.Tensor

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/vktensor/vktensor/internal/vktest"
 	"github.com/vktensor/vktensor/tensor"
 )
 
@@ -80,7 +81,7 @@ func TestConcurrentBackends(t *testing.T) {
 		d    func(*testing.T) *tensor.Device
 	}{
 		{"cpu", func(*testing.T) *tensor.Device { return tensor.CPU() }},
-		{"vulkan", func(t *testing.T) *tensor.Device { return tensor.On(agVulkan(t)) }},
+		{"vulkan", func(t *testing.T) *tensor.Device { return tensor.On(vktest.Shared(t)) }},
 	} {
 		t.Run(dev.name, func(t *testing.T) {
 			d := dev.d(t)

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/vktensor/vktensor/internal/vktest"
 	"github.com/vktensor/vktensor/tensor/backend"
 )
 
@@ -11,19 +12,15 @@ import (
 // device: the direct (implicit-GEMM) kernels, forward and both gradients,
 // against the float64 definitions.
 func TestConv2dVulkan(t *testing.T) {
-	vk := vulkanDefault(t)
+	vk := vktest.Shared(t)
 	if _, ok := any(vk).(backend.Convolver); !ok {
 		t.Fatal("the Vulkan backend has no direct convolutions")
 	}
-	n0 := len(vk.Device().ValidationMessages())
 	prev := Default()
 	SetDefault(On(vk))
 	defer SetDefault(prev)
 	t.Run("Conv2d", TestConv2d)
 	t.Run("Memory", testConv2dMemory)
-	if msgs := vk.Device().ValidationMessages(); len(msgs) > n0 {
-		t.Errorf("%d validation messages, first: %s", len(msgs)-n0, msgs[n0])
-	}
 }
 
 // testConv2dMemory checks that a direct convolution holds no patch matrix:
@@ -52,7 +49,7 @@ func testConv2dMemory(t *testing.T) {
 // gradients would not fit lavapipe's largest buffer (735·224² floats, 147
 // MB against 128 MiB) runs direct instead, and agrees with the CPU.
 func TestConv2dVulkanLargePatches(t *testing.T) {
-	vk := On(vulkanDefault(t))
+	vk := On(vktest.Shared(t))
 	if testing.Short() {
 		t.Skip("a 224×224 image")
 	}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/vktensor/vktensor/internal/vktest"
 	"github.com/vktensor/vktensor/tensor"
 	"github.com/vktensor/vktensor/tensor/backend"
 )
@@ -14,7 +15,7 @@ import (
 // and compares the loss and the gradients, after two backward passes (the
 // second accumulates into existing gradients), with the CPU backend's.
 func TestFusedVulkan(t *testing.T) {
-	vb := agVulkan(t)
+	vb := vktest.Shared(t)
 	vk := tensor.On(vb)
 	nv := len(vb.Device().ValidationMessages())
 	if _, ok := vk.Backend().(backend.Fused); !ok {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vktensor/vktensor/internal/vktest"
 	"github.com/vktensor/vktensor/tensor"
 	"github.com/vktensor/vktensor/tensor/backend"
 )
@@ -26,7 +27,7 @@ func panicOf(f func()) (v any) {
 // Vulkan the result's error, a *backend.IndexError with the same facts,
 // with the backend still giving right numbers for other work.
 func TestIndexRuleBackends(t *testing.T) {
-	vkd := tensor.On(agVulkan(t))
+	vkd := tensor.On(vktest.Shared(t))
 	cpu := tensor.CPU()
 	logits := []float32{0.5, -1, 2, 0, 1, 3, -2, 0.25, 1, -0.5, 2, 1, 0, 0, -3} // [3 5]
 	ops := []struct {
@@ -122,7 +123,7 @@ func TestIndexRuleBackends(t *testing.T) {
 // report it once a Data call has waited for the work, and unrelated tensors
 // stay fine.
 func TestTensorErrAfterDeviceCheck(t *testing.T) {
-	d := tensor.On(agVulkan(t))
+	d := tensor.On(vktest.Shared(t))
 	x := d.FromSlice([]float32{1, 2, 3, 4}, 2, 2)
 	bad := x.Gather(1, d.FromSlice([]float32{0, 2, 1, -1}, 2, 2)) // 2 is out of range
 	y := bad.Exp().Sum()

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/vktensor/vktensor/internal/vktest"
 	"github.com/vktensor/vktensor/tensor"
 	"github.com/vktensor/vktensor/tensor/backend"
 )
@@ -104,7 +105,7 @@ func lnClose(t *testing.T, what string, got, want []float32, tol float64) float6
 // lengths, lengths that change the lanes per row, a transposed view, no
 // gain and shift, a long row, and rows holding NaN and ±Inf.
 func TestLayerNormVulkan(t *testing.T) {
-	vb := agVulkan(t)
+	vb := vktest.Shared(t)
 	vk := tensor.On(vb)
 	if _, ok := vk.Backend().(backend.LayerNormer); !ok {
 		t.Fatal("the Vulkan backend does not implement backend.LayerNormer")
@@ -175,7 +176,7 @@ func lnName(rows, c int, tr bool) string {
 // TestLayerNormVulkanDeterministic runs forward and backward twice on a
 // shape with several row blocks and wants the same bits.
 func TestLayerNormVulkanDeterministic(t *testing.T) {
-	vk := tensor.On(agVulkan(t))
+	vk := tensor.On(vktest.Shared(t))
 	r := rand.New(rand.NewPCG(53, 54))
 	const rows, c = 300, 257
 	v := func(m int) []float32 {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/vktensor/vktensor/internal/vktest"
 	"github.com/vktensor/vktensor/tensor"
 )
 
@@ -15,7 +16,7 @@ import (
 // ops must agree exactly: the uniform draws are the same on every backend
 // and the comparisons are exact.
 func TestOpsVulkan(t *testing.T) {
-	vk := tensor.On(agVulkan(t))
+	vk := tensor.On(vktest.Shared(t))
 	cpu := tensor.CPU()
 	r := rand.New(rand.NewPCG(77, 1))
 	vals := make([]float32, 3*5*4)

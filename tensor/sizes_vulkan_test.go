@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/vktensor/vktensor/internal/vktest"
 	"github.com/vktensor/vktensor/tensor"
 )
 
@@ -11,7 +12,7 @@ import (
 // backend sees them), and a buffer beyond the device's limits is an error on
 // the tensor that leaves the backend usable.
 func TestSizesVulkan(t *testing.T) {
-	dev := tensor.On(agVulkan(t))
+	dev := tensor.On(vktest.Shared(t))
 	for _, c := range []struct {
 		what string
 		f    func()
